@@ -1,1 +1,2 @@
-export {};
+export { createIngress, type IngressDeps } from './app.js';
+export type { ConfirmedPublisher } from './publish.js';

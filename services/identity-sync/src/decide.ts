@@ -1,0 +1,70 @@
+import type { CanonicalIdentity } from '@identity-relay/contracts';
+
+/** An identity as stored in `identities`. */
+export interface StoredIdentity {
+  id: string;
+  identity: CanonicalIdentity;
+  version: number;
+  deletedAt: Date | null;
+}
+
+export type IncomingChange =
+  | { kind: 'upsert'; identity: CanonicalIdentity }
+  | { kind: 'delete'; provider: CanonicalIdentity['provider']; externalId: string; occurredAt: string };
+
+export type Decision =
+  | { action: 'create' | 'update' | 'delete' }
+  | { action: 'ignore'; reason: 'stale' | 'tombstoned' | 'unchanged' };
+
+/** JSON with object keys sorted, so two equal documents compare equal whatever their key order. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function sameIdentity(a: CanonicalIdentity, b: CanonicalIdentity): boolean {
+  return stableJson({ ...a, sourceUpdatedAt: undefined }) === stableJson({ ...b, sourceUpdatedAt: undefined });
+}
+
+/**
+ * Decides what an incoming change does to the stored identity. Stale updates never win: an update older than
+ * the stored `sourceUpdatedAt` is recorded but ignored, and a tombstone is never resurrected by a late update.
+ */
+export function decide(stored: StoredIdentity | null, incoming: IncomingChange): Decision {
+  if (incoming.kind === 'delete') {
+    if (stored?.deletedAt) return { action: 'ignore', reason: 'tombstoned' };
+    // A delete for an identity never seen still leaves a tombstone, so an out-of-order create cannot revive it.
+    return { action: 'delete' };
+  }
+  if (!stored) return { action: 'create' };
+  if (stored.deletedAt) return { action: 'ignore', reason: 'tombstoned' };
+  const incomingAt = Date.parse(incoming.identity.sourceUpdatedAt);
+  const storedAt = Date.parse(stored.identity.sourceUpdatedAt);
+  if (incomingAt < storedAt) return { action: 'ignore', reason: 'stale' };
+  if (incomingAt === storedAt && sameIdentity(stored.identity, incoming.identity)) {
+    return { action: 'ignore', reason: 'unchanged' };
+  }
+  return { action: 'update' };
+}
+
+/** The canonical identity that a delete leaves behind. */
+export function tombstoneOf(stored: StoredIdentity | null, incoming: Extract<IncomingChange, { kind: 'delete' }>): CanonicalIdentity {
+  const base: CanonicalIdentity = stored?.identity ?? {
+    provider: incoming.provider,
+    externalId: incoming.externalId,
+    email: null,
+    username: null,
+    emailVerified: false,
+    state: 'inactive',
+    traits: {},
+    sourceUpdatedAt: incoming.occurredAt,
+  };
+  const later = Date.parse(incoming.occurredAt) > Date.parse(base.sourceUpdatedAt);
+  return { ...base, state: 'inactive', sourceUpdatedAt: later ? incoming.occurredAt : base.sourceUpdatedAt };
+}

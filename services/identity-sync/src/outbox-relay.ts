@@ -1,0 +1,150 @@
+import { messageRoutes, MessageType, newCloudEvent, type IdentityChangedData } from '@identity-relay/contracts';
+import type { PrismaClient } from '@identity-relay/db';
+import type { Logger } from 'pino';
+
+/** Arbitrary constant naming the relay's advisory lock: one relay publishes at a time, in commit order. */
+const RELAY_LOCK_KEY = 72_410_001;
+
+export interface OutboxPublisher {
+  publish(
+    msg: { exchange: string; routingKey: string; messageId: string; type: string; body: object; timestamp?: Date; headers?: Record<string, unknown> },
+    opts?: { timeoutMs?: number },
+  ): Promise<void>;
+}
+
+export interface OutboxRelayOptions {
+  prisma: PrismaClient;
+  publisher: OutboxPublisher;
+  logger: Logger;
+  /** (default=500) Rows published per transaction. */
+  batchSize?: number;
+  /** (default=1000) Milliseconds between scans when nothing woke the relay; picks up other replicas' leftovers. */
+  pollMs?: number;
+  /** (default=5000) Milliseconds to wait for each broker confirm. */
+  publishTimeoutMs?: number;
+  source?: string;
+}
+
+interface OutboxRow {
+  id: string;
+  payload: IdentityChangedData;
+  occurred_at: Date;
+  traceparent: string | null;
+}
+
+/**
+ * Publishes unpublished `identity_events` as `IdentityChanged` with confirms and marks them published in the
+ * same transaction. A crash between confirm and commit republishes the batch: consumers dedupe by message id.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private pendingWake = false;
+
+  constructor(private readonly opts: OutboxRelayOptions) {
+    this.batchSize = opts.batchSize ?? 500;
+    this.pollMs = opts.pollMs ?? 1000;
+    if (!(this.batchSize >= 1 && this.batchSize <= 10_000)) throw new RangeError('batchSize must be 1..10000');
+    if (!(this.pollMs >= 10)) throw new RangeError('pollMs must be at least 10');
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Called after a commit that wrote outbox rows, so they go out without waiting for the next poll. */
+  wake(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  /** One scan; returns how many events it published (0 when another replica holds the relay lock). */
+  async publishBatch(): Promise<number> {
+    const { prisma, publisher } = this.opts;
+    return prisma.$transaction(
+      async (tx) => {
+        const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked`;
+        if (!lock?.locked) return 0;
+        const rows = await tx.$queryRaw<OutboxRow[]>`
+          SELECT id, payload, occurred_at, payload->>'traceparent' AS traceparent FROM identity_events
+          WHERE published_at IS NULL AND version IS NOT NULL
+          ORDER BY created_at LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED`;
+        if (rows.length === 0) return 0;
+        // Pipelined: every publish is in flight at once; the channel keeps their order.
+        await Promise.all(rows.map((row) => this.publishRow(row)));
+        const ids = rows.map((r) => r.id);
+        await tx.$executeRaw`UPDATE identity_events SET published_at = now() WHERE id = ANY(${ids}::uuid[])`;
+        return rows.length;
+      },
+      { timeout: 60_000, maxWait: 10_000 },
+    );
+  }
+
+  private publishRow(row: OutboxRow): Promise<void> {
+    const data = row.payload;
+    const event = newCloudEvent({
+      type: MessageType.IdentityChanged,
+      id: row.id,
+      source: this.opts.source ?? 'identity-relay/identity-sync',
+      subject: data.identityId,
+      time: row.occurred_at,
+      data,
+      ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+    });
+    return this.opts.publisher.publish(
+      {
+        exchange: messageRoutes.IdentityChanged.exchange,
+        routingKey: messageRoutes.IdentityChanged.routingKey(data),
+        messageId: event.id,
+        type: event.type,
+        body: event,
+        timestamp: new Date(event.time),
+        headers: row.traceparent ? { traceparent: row.traceparent } : undefined,
+      },
+      { timeoutMs: this.opts.publishTimeoutMs ?? 5000 },
+    );
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      this.pendingWake = false;
+      let published = 0;
+      try {
+        published = await this.publishBatch();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.opts.logger.warn({ err, failures }, 'outbox relay batch failed; will retry');
+      }
+      if (published === this.batchSize && this.running) continue;
+      const delay = failures > 0 ? Math.min(this.pollMs * 2 ** Math.min(failures, 5), 30_000) : this.pollMs;
+      if (!this.pendingWake || failures > 0) await this.sleep(delay);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+}

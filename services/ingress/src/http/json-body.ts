@@ -1,0 +1,52 @@
+import express, { type RequestHandler } from 'express';
+import { HttpError } from './errors.js';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** Nesting deeper than this is refused before parsing; webhooks are shallow documents. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Fast pre-parse scan so a deeply nested body cannot exhaust the stack of JSON.parse or ajv. */
+export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
+/** Parses a JSON request body into `req.body`, keeping the exact bytes in `res.locals.rawBody`. */
+export function jsonBody(limitBytes: number): RequestHandler[] {
+  const raw = express.raw({ type: () => true, limit: limitBytes });
+  const requireJson: RequestHandler = (req, _res, next) => {
+    const type = req.headers['content-type'];
+    if (!type || !JSON_TYPE.test(type)) {
+      return next(new HttpError(415, 'unsupported_media_type', `expected Content-Type application/json, got ${type ? JSON.stringify(type) : 'none'}`));
+    }
+    next();
+  };
+  const parse: RequestHandler = (req, res, next) => {
+    const bytes: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    res.locals.rawBody = bytes;
+    const text = bytes.toString('utf8');
+    if (text.trim() === '') return next(new HttpError(400, 'empty_body', 'request body is empty; expected a JSON object'));
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+      return next(new HttpError(400, 'json_too_deep', `JSON nesting exceeds ${MAX_JSON_DEPTH} levels`));
+    }
+    try {
+      req.body = JSON.parse(text);
+    } catch (err) {
+      return next(new HttpError(400, 'malformed_json', `malformed JSON: ${(err as Error).message}`));
+    }
+    next();
+  };
+  return [requireJson, raw, parse];
+}

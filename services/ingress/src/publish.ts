@@ -1,0 +1,60 @@
+import type { Logger } from 'pino';
+import type { CloudEvent } from '@identity-relay/contracts';
+import { HttpError } from './http/errors.js';
+
+/** The one thing the ingress needs from the bus: a publish that resolves only once the broker confirmed. */
+export interface ConfirmedPublisher {
+  publish(
+    msg: {
+      exchange: string;
+      routingKey: string;
+      messageId: string;
+      type: string;
+      body: object;
+      timestamp?: Date;
+      headers?: Record<string, unknown>;
+    },
+    opts?: { timeoutMs?: number },
+  ): Promise<void>;
+}
+
+export interface PublishDeps {
+  publisher: ConfirmedPublisher;
+  publishTimeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * Publishes a CloudEvent and waits for the broker's confirm. Any failure (broker down, nack, unroutable,
+ * timeout) becomes a 503 with Retry-After, which IdPs retry; the event id keeps a retried publish idempotent.
+ */
+export async function publishEvent(
+  deps: PublishDeps,
+  event: CloudEvent,
+  route: { exchange: string; routingKey: string },
+): Promise<void> {
+  try {
+    await deps.publisher.publish(
+      {
+        exchange: route.exchange,
+        routingKey: route.routingKey,
+        messageId: event.id,
+        type: event.type,
+        body: event,
+        timestamp: new Date(event.time),
+        headers: event.traceparent ? { traceparent: event.traceparent } : undefined,
+      },
+      { timeoutMs: deps.publishTimeoutMs },
+    );
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? 'publish_failed';
+    deps.logger.warn({ err, messageId: event.id, type: event.type, code }, 'publish not confirmed');
+    throw new HttpError(
+      503,
+      'broker_unavailable',
+      `message broker did not confirm the message (${code}); retry later`,
+      undefined,
+      { 'Retry-After': '5' },
+    );
+  }
+}
