@@ -1,0 +1,45 @@
+import type { RawValues } from './load.js';
+import { MAX_RETRY_DELAY_MS } from './variables.js';
+
+/** Parses RETRY_DELAYS_MS ("1000, 10000,60000"); `problem` says what is wrong, if anything. */
+export function parseRetryDelays(text: string): { delays: number[]; problem?: string } {
+  const parts = text.split(',').map((part) => part.trim());
+  const delays = parts.map(Number);
+  if (parts.some((part) => !/^[1-9][0-9]*$/.test(part))) {
+    return { delays, problem: 'must be a comma-separated list of positive integers (milliseconds)' };
+  }
+  const tooLong = delays.find((delay) => delay > MAX_RETRY_DELAY_MS);
+  if (tooLong !== undefined) {
+    return { delays, problem: `each delay must be at most ${MAX_RETRY_DELAY_MS} ms (one day), got ${tooLong}` };
+  }
+  return { delays };
+}
+
+/** Variables that only make sense together: set both or neither. */
+const PAIRS: ReadonlyArray<readonly [string, string]> = [
+  ['KRATOS_BASIC_USER', 'KRATOS_BASIC_PASSWORD'],
+  ['AUTHENTIK_URL', 'AUTHENTIK_TOKEN'],
+];
+
+/**
+ * Rules spanning several variables, and value checks JSON Schema cannot express.
+ * `failed` holds variables the schema already reported; they are not reported twice.
+ */
+export function crossCheck(raw: RawValues, failed: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  if (!failed.has('RETRY_DELAYS_MS')) {
+    const { problem } = parseRetryDelays(String(raw.RETRY_DELAYS_MS));
+    if (problem) problems.push(`RETRY_DELAYS_MS: ${problem}`);
+  }
+  for (const [a, b] of PAIRS) {
+    if ((raw[a] === undefined) !== (raw[b] === undefined)) {
+      const missing = raw[a] === undefined ? a : b;
+      problems.push(`${missing}: required when ${missing === a ? b : a} is set (set both or neither)`);
+    }
+  }
+  if (raw.OIDC_ISSUER !== undefined && raw.OIDC_AUDIENCE === undefined) {
+    // A token from the right issuer but meant for another application must not open the ops API.
+    problems.push('OIDC_AUDIENCE: required when OIDC_ISSUER is set');
+  }
+  return problems;
+}

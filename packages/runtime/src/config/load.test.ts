@@ -1,0 +1,254 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, formatConfigError } from './errors.js';
+import { loadConfig, loadConfigOrExit, formatGeneratedSecrets, type Env } from './load.js';
+import { SERVICE_NAMES } from './types.js';
+import { VARIABLES } from './variables.js';
+
+const INGRESS_SECRETS = {
+  KRATOS_API_KEY: 'kratos-key',
+  HOOKS_API_KEY: 'hooks-key',
+  NOTIFY_API_KEY: 'notify-key',
+  AUTHENTIK_WEBHOOK_TOKEN: 'authentik-token',
+};
+
+function problemsOf(env: Env, service: (typeof SERVICE_NAMES)[number] = 'cli'): readonly string[] {
+  try {
+    loadConfig(env, { service });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig defaults', () => {
+  it('fills every documented default from an empty environment', () => {
+    const config = loadConfig({}, { service: 'cli' });
+    expect(config).toMatchObject({
+      service: 'cli',
+      nodeEnv: 'development',
+      logLevel: 'info',
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+      databaseUrl: 'postgresql://postgres@127.0.0.1:5432/identity_relay',
+      dbPoolMax: 10,
+      host: '0.0.0.0',
+      ingressPort: 8080,
+      opsPort: 8081,
+      healthPort: 0,
+      kratosApiKeyHeader: 'X-Api-Key',
+      mailFrom: 'identity-relay <no-reply@localhost>',
+      mailDir: './var/mail',
+      retryDelaysMs: [1000, 10000, 60000],
+      prefetch: 50,
+      publishTimeoutMs: 5000,
+      shutdownGraceMs: 10000,
+      bodyLimitBytes: 1048576,
+      generatedSecrets: {},
+    });
+    expect(config.kratosApiKey).toBeUndefined();
+    expect(config.smtpUrl).toBeUndefined();
+  });
+
+  it('defaults HEALTH_PORT per worker', () => {
+    expect(loadConfig({}, { service: 'identity-sync' }).healthPort).toBe(8082);
+    expect(loadConfig({}, { service: 'subscribers' }).healthPort).toBe(8083);
+    expect(loadConfig({}, { service: 'notifier' }).healthPort).toBe(8084);
+    expect(loadConfig({ HEALTH_PORT: '0' }, { service: 'notifier' }).healthPort).toBe(0);
+  });
+
+  it('treats empty values as unset and ignores unknown variables', () => {
+    const config = loadConfig({ PREFETCH: '', LOG_LEVEL: '  ', SOMETHING_ELSE: 'x', PATH: '/bin' }, { service: 'cli' });
+    expect(config.prefetch).toBe(50);
+    expect(config.logLevel).toBe('info');
+    expect(config).not.toHaveProperty('SOMETHING_ELSE');
+  });
+
+  it('returns a deeply frozen object', () => {
+    const config = loadConfig({}, { service: 'ingress' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.retryDelaysMs)).toBe(true);
+    expect(Object.isFrozen(config.generatedSecrets)).toBe(true);
+  });
+});
+
+describe('loadConfig coercion', () => {
+  it('turns numeric strings into numbers and parses RETRY_DELAYS_MS', () => {
+    const config = loadConfig(
+      { DB_POOL_MAX: '25', INGRESS_PORT: '9000', PREFETCH: '7', RETRY_DELAYS_MS: ' 500, 2000 ,30000 ' },
+      { service: 'cli' },
+    );
+    expect(config.dbPoolMax).toBe(25);
+    expect(config.ingressPort).toBe(9000);
+    expect(config.prefetch).toBe(7);
+    expect(config.retryDelaysMs).toEqual([500, 2000, 30000]);
+  });
+
+  it('keeps given secrets and optional values as strings', () => {
+    const config = loadConfig(
+      { ...INGRESS_SECRETS, AUTHENTIK_URL: 'https://authentik.example.org', AUTHENTIK_TOKEN: 't' },
+      { service: 'ingress' },
+    );
+    expect(config.kratosApiKey).toBe('kratos-key');
+    expect(config.authentikUrl).toBe('https://authentik.example.org');
+    expect(config.generatedSecrets).toEqual({});
+  });
+});
+
+describe('loadConfig problems', () => {
+  it('lists every problem at once, one per variable', () => {
+    const problems = problemsOf({
+      NODE_ENV: 'staging',
+      LOG_LEVEL: 'loud',
+      AMQP_URL: 'http://broker:5672',
+      DATABASE_URL: 'mysql://db/x',
+      DB_POOL_MAX: '500',
+      INGRESS_PORT: 'eighty',
+      OPS_PORT: '70000',
+      PREFETCH: '0',
+      RETRY_DELAYS_MS: '1000,-5',
+      KRATOS_API_KEY_HEADER: 'X Api Key',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
+      [
+        'NODE_ENV',
+        'LOG_LEVEL',
+        'AMQP_URL',
+        'DATABASE_URL',
+        'DB_POOL_MAX',
+        'INGRESS_PORT',
+        'OPS_PORT',
+        'PREFETCH',
+        'RETRY_DELAYS_MS',
+        'KRATOS_API_KEY_HEADER',
+      ].sort(),
+    );
+    expect(problems).toContain('DB_POOL_MAX: must be an integer from 1 to 200 (got "500")');
+    expect(problems).toContain('INGRESS_PORT: must be a port number from 0 to 65535 (got "eighty")');
+  });
+
+  it('explains bad URLs without echoing values that may hold credentials', () => {
+    const problems = problemsOf({
+      AMQP_URL: 'postgres://u:hunter2@x',
+      DATABASE_URL: 'not a url',
+      AUTHENTIK_URL: 'ftp://authentik',
+      AUTHENTIK_TOKEN: 't',
+      SMTP_URL: 'mail.example.org',
+      OIDC_ISSUER: 'issuer',
+      OIDC_AUDIENCE: 'ops',
+    });
+    expect(problems).toEqual([
+      'AMQP_URL: must be an amqp:// or amqps:// URL',
+      'DATABASE_URL: must be a postgres:// or postgresql:// URL',
+      'AUTHENTIK_URL: must be an http:// or https:// URL (got "ftp://authentik")',
+      'SMTP_URL: must be an smtp:// or smtps:// URL',
+      'OIDC_ISSUER: must be an http:// or https:// URL (got "issuer")',
+    ]);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it.each([['abc'], ['1000,,2000'], ['0'], ['1.5'], ['1000;2000'], ['-1']])(
+    'rejects RETRY_DELAYS_MS=%j',
+    (value) => {
+      expect(problemsOf({ RETRY_DELAYS_MS: value })).toEqual([
+        'RETRY_DELAYS_MS: must be a comma-separated list of positive integers (milliseconds)' +
+          ` (got ${JSON.stringify(value)})`,
+      ]);
+    },
+  );
+
+  it('rejects retry delays longer than a day', () => {
+    expect(problemsOf({ RETRY_DELAYS_MS: '1000,86400001' })).toEqual([
+      'RETRY_DELAYS_MS: each delay must be at most 86400000 ms (one day), got 86400001',
+    ]);
+  });
+
+  it('requires paired variables together', () => {
+    expect(problemsOf({ KRATOS_BASIC_USER: 'kratos', AUTHENTIK_TOKEN: 't', OIDC_ISSUER: 'https://id.example.org' })).toEqual([
+      'KRATOS_BASIC_PASSWORD: required when KRATOS_BASIC_USER is set (set both or neither)',
+      'AUTHENTIK_URL: required when AUTHENTIK_TOKEN is set (set both or neither)',
+      'OIDC_AUDIENCE: required when OIDC_ISSUER is set',
+    ]);
+  });
+
+  it('formats the error as one line per problem', () => {
+    const error = new ConfigError(['A: bad', 'B: worse']);
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toBe('Invalid configuration (2 problems):\n- A: bad\n- B: worse');
+    expect(formatConfigError(error)).toContain('.env.example');
+  });
+});
+
+describe('loadConfig secrets', () => {
+  it('refuses missing ingress secrets in production, all listed together', () => {
+    expect(problemsOf({ NODE_ENV: 'production' }, 'ingress')).toEqual([
+      'KRATOS_API_KEY: required in production',
+      'HOOKS_API_KEY: required in production',
+      'NOTIFY_API_KEY: required in production',
+      'AUTHENTIK_WEBHOOK_TOKEN: required in production',
+    ]);
+  });
+
+  it('starts in production when the secrets are given', () => {
+    const config = loadConfig({ NODE_ENV: 'production', ...INGRESS_SECRETS }, { service: 'ingress' });
+    expect(config.hooksApiKey).toBe('hooks-key');
+    expect(config.generatedSecrets).toEqual({});
+  });
+
+  it('requires OPS_TOKEN in production unless OIDC is configured', () => {
+    expect(problemsOf({ NODE_ENV: 'production' }, 'ops')).toEqual(['OPS_TOKEN: required in production']);
+    const oidc = { NODE_ENV: 'production', OIDC_ISSUER: 'https://id.example.org', OIDC_AUDIENCE: 'ops' };
+    expect(loadConfig(oidc, { service: 'ops' }).opsToken).toBeUndefined();
+  });
+
+  it('accepts Kratos HTTP basic instead of an API key', () => {
+    const env = { ...INGRESS_SECRETS, NODE_ENV: 'production', KRATOS_BASIC_USER: 'k', KRATOS_BASIC_PASSWORD: 'p' };
+    delete (env as Env).KRATOS_API_KEY;
+    expect(loadConfig(env, { service: 'ingress' }).kratosApiKey).toBeUndefined();
+  });
+
+  it('generates missing secrets in development and test, and lists them', () => {
+    for (const NODE_ENV of ['development', 'test']) {
+      const config = loadConfig({ NODE_ENV, HOOKS_API_KEY: 'given' }, { service: 'ingress' });
+      expect(Object.keys(config.generatedSecrets).sort()).toEqual(
+        ['AUTHENTIK_WEBHOOK_TOKEN', 'KRATOS_API_KEY', 'NOTIFY_API_KEY'].sort(),
+      );
+      expect(config.hooksApiKey).toBe('given');
+      expect(config.kratosApiKey).toBe(config.generatedSecrets.KRATOS_API_KEY);
+      for (const value of Object.values(config.generatedSecrets)) expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(formatGeneratedSecrets(config)).toContain(`NOTIFY_API_KEY=${config.notifyApiKey}`);
+    }
+  });
+
+  it('generates different secrets on each load', () => {
+    const a = loadConfig({}, { service: 'ops' }).generatedSecrets.OPS_TOKEN;
+    const b = loadConfig({}, { service: 'ops' }).generatedSecrets.OPS_TOKEN;
+    expect(a).not.toBe(b);
+  });
+
+  it('generates nothing for services without required secrets', () => {
+    for (const service of ['identity-sync', 'subscribers', 'notifier', 'cli'] as const) {
+      expect(loadConfig({ NODE_ENV: 'production' }, { service }).generatedSecrets).toEqual({});
+    }
+  });
+});
+
+describe('loadConfigOrExit', () => {
+  it('prints every problem and exits 1', () => {
+    const lines: string[] = [];
+    const exit = (code: number): never => {
+      throw new Error(`exit ${code}`);
+    };
+    expect(() => loadConfigOrExit({ PREFETCH: 'x', OPS_PORT: '-1' }, { service: 'cli', exit }, (l) => lines.push(l))).toThrow(
+      'exit 1',
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('\n- OPS_PORT: must be a port number');
+    expect(lines[0]).toContain('\n- PREFETCH: must be an integer');
+  });
+
+  it('covers every variable in the table exactly once', () => {
+    const names = VARIABLES.map((v) => v.env);
+    expect(new Set(names).size).toBe(names.length);
+    expect(new Set(VARIABLES.map((v) => v.key)).size).toBe(names.length);
+  });
+});

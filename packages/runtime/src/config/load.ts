@@ -1,0 +1,115 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import ajvFormats from 'ajv-formats';
+import { ConfigError, formatConfigError } from './errors.js';
+import { crossCheck, parseRetryDelays } from './checks.js';
+import { resolveSecrets } from './secrets.js';
+import type { Config, ConfigFor, ServiceName } from './types.js';
+import { DEFAULT_HEALTH_PORT, VARIABLES, type VariableSpec } from './variables.js';
+
+export type Env = Record<string, string | undefined>;
+/** Raw values after ajv applied defaults and coercion, keyed by env variable name. */
+export type RawValues = Record<string, string | number | undefined>;
+
+const validators = new Map<ServiceName, ValidateFunction>();
+
+function validatorFor(service: ServiceName): ValidateFunction {
+  let validate = validators.get(service);
+  if (!validate) {
+    const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: true });
+    ajvFormats.default(ajv, ['uri']);
+    const properties = Object.fromEntries(VARIABLES.map((v) => [v.env, v.schema]));
+    properties.HEALTH_PORT = { ...properties.HEALTH_PORT, default: DEFAULT_HEALTH_PORT[service] };
+    validate = ajv.compile({ type: 'object', properties });
+    validators.set(service, validate);
+  }
+  return validate;
+}
+
+/** Only the variables we know; empty or blank values count as unset (`KEY=` lines in .env files). */
+function pickKnown(env: Env): RawValues {
+  const raw: RawValues = {};
+  for (const { env: name } of VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') raw[name] = value;
+  }
+  return raw;
+}
+
+function describe(spec: VariableSpec, original: string | undefined): string {
+  const got = spec.sensitive || original === undefined ? '' : ` (got ${JSON.stringify(original)})`;
+  return `${spec.env}: must be ${spec.expect}${got}`;
+}
+
+/** One problem per variable, however many schema keywords it failed. */
+function schemaProblems(errors: readonly ErrorObject[], env: Env): string[] {
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const error of errors) {
+    const name = error.instancePath.replace(/^\//, '');
+    const spec = VARIABLES.find((v) => v.env === name);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    problems.push(spec ? describe(spec, env[name]) : `${name || '(env)'}: ${error.message ?? 'is invalid'}`);
+  }
+  return problems;
+}
+
+function build(service: ServiceName, raw: RawValues, generatedSecrets: Record<string, string>): Config {
+  const values: Record<string, unknown> = {};
+  for (const spec of VARIABLES) {
+    const value = raw[spec.env];
+    if (value !== undefined) values[spec.key] = value;
+  }
+  values.retryDelaysMs = Object.freeze(parseRetryDelays(String(raw.RETRY_DELAYS_MS)).delays);
+  return Object.freeze({
+    ...(values as Omit<Config, 'service' | 'generatedSecrets'>),
+    service,
+    generatedSecrets: Object.freeze(generatedSecrets),
+  });
+}
+
+/**
+ * Reads, validates and freezes the configuration of `service` from `env` (pass `process.env`
+ * from `main`; nothing else reads the environment). Unknown variables are ignored.
+ * @throws ConfigError listing every problem at once.
+ */
+export function loadConfig<S extends ServiceName>(env: Env, opts: { service: S }): Readonly<ConfigFor<S>> {
+  const raw = pickKnown(env);
+  const validate = validatorFor(opts.service);
+  const problems = validate(raw) ? [] : schemaProblems(validate.errors ?? [], env);
+  const failed = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
+  problems.push(...crossCheck(raw, failed));
+  const secrets = resolveSecrets(opts.service, raw);
+  problems.push(...secrets.problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return build(opts.service, { ...raw, ...secrets.generated }, secrets.generated) as ConfigFor<S>;
+}
+
+export interface LoadConfigOrExitOptions<S extends ServiceName> {
+  service: S;
+  /** (default=process.exit) Replaced in tests. */
+  exit?: (code: number) => never;
+}
+
+/**
+ * `loadConfig` for a process entry point: on a ConfigError prints every problem to `log`
+ * (default: stderr) and exits with code 1. Other errors are bugs and propagate.
+ */
+export function loadConfigOrExit<S extends ServiceName>(
+  env: Env,
+  opts: LoadConfigOrExitOptions<S>,
+  log: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
+): Readonly<ConfigFor<S>> {
+  try {
+    return loadConfig(env, { service: opts.service });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    log(`${opts.service}: ${formatConfigError(error)}`);
+    return (opts.exit ?? process.exit)(1);
+  }
+}
+
+/** Lines `main` prints once so a developer can reuse generated secrets (`KEY=value`). */
+export function formatGeneratedSecrets(config: Pick<Config, 'generatedSecrets'>): string[] {
+  return Object.entries(config.generatedSecrets).map(([name, value]) => `${name}=${value}`);
+}

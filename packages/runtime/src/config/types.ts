@@ -1,0 +1,96 @@
+/** Every process that loads configuration. Decides required secrets and the default HEALTH_PORT. */
+export const SERVICE_NAMES = ['ingress', 'identity-sync', 'subscribers', 'notifier', 'ops', 'cli'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * The validated, frozen configuration of one process. Built only by `loadConfig`; everything else
+ * receives it as a parameter. `.env.example` at the repository root documents each variable.
+ */
+export interface Config {
+  /** Which process this configuration was loaded for. */
+  readonly service: ServiceName;
+  /** NODE_ENV (default=development). `production` refuses to generate missing secrets. */
+  readonly nodeEnv: NodeEnv;
+  /** LOG_LEVEL (default=info). At debug/trace, email addresses are no longer masked in logs. */
+  readonly logLevel: LogLevel;
+  /** AMQP_URL (default=amqp://guest:guest@127.0.0.1:5672). */
+  readonly amqpUrl: string;
+  /** DATABASE_URL (default=postgresql://postgres@127.0.0.1:5432/identity_relay). */
+  readonly databaseUrl: string;
+  /** DB_POOL_MAX (default=10, 1..200) Max connections in this process's pg pool. */
+  readonly dbPoolMax: number;
+  /** HOST (default=0.0.0.0) Bind address of every HTTP listener of this process. */
+  readonly host: string;
+  /** INGRESS_PORT (default=8080, 0..65535). */
+  readonly ingressPort: number;
+  /** OPS_PORT (default=8081, 0..65535). */
+  readonly opsPort: number;
+  /**
+   * HEALTH_PORT (0..65535) Port of a worker's /healthz /readyz /metrics server; 0 = any free port.
+   * Default per service: identity-sync 8082, subscribers 8083, notifier 8084, others 0 (ingress
+   * and ops serve those endpoints on their own port).
+   */
+  readonly healthPort: number;
+  /** KRATOS_API_KEY Shared key Kratos sends in `kratosApiKeyHeader`. */
+  readonly kratosApiKey?: string;
+  /** KRATOS_API_KEY_HEADER (default=X-Api-Key). */
+  readonly kratosApiKeyHeader: string;
+  /** KRATOS_BASIC_USER / KRATOS_BASIC_PASSWORD HTTP basic alternative to the API key (both or neither). */
+  readonly kratosBasicUser?: string;
+  readonly kratosBasicPassword?: string;
+  /** AUTHENTIK_WEBHOOK_TOKEN Bearer token Authentik's webhook transport sends. */
+  readonly authentikWebhookToken?: string;
+  /** AUTHENTIK_URL / AUTHENTIK_TOKEN Authentik API for identity-sync's user enrichment (both or neither). */
+  readonly authentikUrl?: string;
+  readonly authentikToken?: string;
+  /** HOOKS_API_KEY Key for /hooks/pre-signup and /hooks/pre-login. */
+  readonly hooksApiKey?: string;
+  /** POLICY_FILE Path of the pre-signup/pre-login policy (YAML or JSON). */
+  readonly policyFile?: string;
+  /** NOTIFY_API_KEY Key for POST /notifications. */
+  readonly notifyApiKey?: string;
+  /** SUBSCRIBER_RULES_FILE Path of the subscriber rules; unset = built-in rules. */
+  readonly subscriberRulesFile?: string;
+  /** SMTP_URL smtp(s)://; unset = write .eml files into `mailDir`. */
+  readonly smtpUrl?: string;
+  /** MAIL_FROM (default=identity-relay <no-reply@localhost>). */
+  readonly mailFrom: string;
+  /** MAIL_DIR (default=./var/mail). */
+  readonly mailDir: string;
+  /** OPS_TOKEN Static bearer token of the ops API (required unless OIDC_ISSUER is set). */
+  readonly opsToken?: string;
+  /** OIDC_ISSUER / OIDC_AUDIENCE Accept ops API JWTs from this issuer for this audience. */
+  readonly oidcIssuer?: string;
+  readonly oidcAudience?: string;
+  /** RETRY_DELAYS_MS (default=1000,10000,60000) One delay queue per entry, then dead-letter. */
+  readonly retryDelaysMs: readonly number[];
+  /** PREFETCH (default=50, 1..10000) Unacknowledged messages per consumer. */
+  readonly prefetch: number;
+  /** PUBLISH_TIMEOUT_MS (default=5000, 1..300000) How long to wait for a broker confirm. */
+  readonly publishTimeoutMs: number;
+  /** SHUTDOWN_GRACE_MS (default=10000, 0..3600000) Time allowed for a graceful shutdown. */
+  readonly shutdownGraceMs: number;
+  /** BODY_LIMIT_BYTES (default=1048576, 1..104857600) Largest request body the ingress accepts. */
+  readonly bodyLimitBytes: number;
+  /**
+   * Secrets that were missing and generated for this run (development/test only), keyed by env
+   * variable name, so `main` can print them once. Empty in production.
+   */
+  readonly generatedSecrets: Readonly<Record<string, string>>;
+}
+
+/** Config keys a service can rely on being set (the loader refuses or generates them). */
+export interface GuaranteedSecrets {
+  ingress: 'hooksApiKey' | 'notifyApiKey' | 'authentikWebhookToken';
+  'identity-sync': never;
+  subscribers: never;
+  notifier: never;
+  ops: never;
+  cli: never;
+}
+
+/** The configuration type seen by service `S`: its guaranteed secrets are non-optional. */
+export type ConfigFor<S extends ServiceName> = Config & { readonly [K in GuaranteedSecrets[S]]-?: string };

@@ -1,0 +1,155 @@
+import type { Config, ServiceName } from './types.js';
+
+/** Keys of Config that come straight from one environment variable. */
+export type VariableKey = Exclude<keyof Config, 'service' | 'generatedSecrets'>;
+
+/** One environment variable: its JSON Schema (applied to the raw string, with coercion) and how to explain a bad value. */
+export interface VariableSpec {
+  readonly env: string;
+  readonly key: VariableKey;
+  readonly schema: Readonly<Record<string, unknown>>;
+  /** What a valid value looks like, completing "must be ...". */
+  readonly expect: string;
+  /** Never echo the value in problems (secrets, URLs that may carry credentials). */
+  readonly sensitive?: boolean;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const URL_SCHEMA = { type: 'string', format: 'uri' };
+// RFC 9110 token characters: what an HTTP header name may contain.
+const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+// Comma-separated positive integers; each value's upper bound is checked after parsing.
+const DELAY_LIST = '^\\s*[1-9][0-9]*(\\s*,\\s*[1-9][0-9]*)*\\s*$';
+
+/** Default HEALTH_PORT per service; ingress and ops answer /healthz on their own port. */
+export const DEFAULT_HEALTH_PORT: Readonly<Record<ServiceName, number>> = {
+  ingress: 0,
+  'identity-sync': 8082,
+  subscribers: 8083,
+  notifier: 8084,
+  ops: 0,
+  cli: 0,
+};
+
+function int(min: number, max: number, fallback?: number): Record<string, unknown> {
+  return { type: 'integer', minimum: min, maximum: max, ...(fallback === undefined ? {} : { default: fallback }) };
+}
+
+function port(fallback: number): Record<string, unknown> {
+  return int(0, 65535, fallback);
+}
+
+function secret(env: string, key: VariableKey): VariableSpec {
+  return { env, key, schema: { type: 'string' }, expect: 'a non-empty string', sensitive: true };
+}
+
+function text(env: string, key: VariableKey, fallback?: string): VariableSpec {
+  const schema = { type: 'string', minLength: 1, ...(fallback === undefined ? {} : { default: fallback }) };
+  return { env, key, schema, expect: 'a non-empty string' };
+}
+
+/** Every variable the loader reads, in the order `.env.example` documents them. */
+export const VARIABLES: readonly VariableSpec[] = [
+  {
+    env: 'NODE_ENV',
+    key: 'nodeEnv',
+    schema: { type: 'string', enum: ['development', 'production', 'test'], default: 'development' },
+    expect: 'one of development, production, test',
+  },
+  {
+    env: 'LOG_LEVEL',
+    key: 'logLevel',
+    schema: { type: 'string', enum: LOG_LEVELS, default: 'info' },
+    expect: `one of ${LOG_LEVELS.join(', ')}`,
+  },
+  {
+    env: 'AMQP_URL',
+    key: 'amqpUrl',
+    schema: { ...URL_SCHEMA, pattern: '^amqps?://', default: 'amqp://guest:guest@127.0.0.1:5672' },
+    expect: 'an amqp:// or amqps:// URL',
+    sensitive: true,
+  },
+  {
+    env: 'DATABASE_URL',
+    key: 'databaseUrl',
+    schema: {
+      ...URL_SCHEMA,
+      pattern: '^postgres(ql)?://',
+      default: 'postgresql://postgres@127.0.0.1:5432/identity_relay',
+    },
+    expect: 'a postgres:// or postgresql:// URL',
+    sensitive: true,
+  },
+  { env: 'DB_POOL_MAX', key: 'dbPoolMax', schema: int(1, 200, 10), expect: 'an integer from 1 to 200' },
+  text('HOST', 'host', '0.0.0.0'),
+  { env: 'INGRESS_PORT', key: 'ingressPort', schema: port(8080), expect: 'a port number from 0 to 65535' },
+  { env: 'OPS_PORT', key: 'opsPort', schema: port(8081), expect: 'a port number from 0 to 65535' },
+  // Its default depends on the service; the loader fills it in per service.
+  { env: 'HEALTH_PORT', key: 'healthPort', schema: int(0, 65535), expect: 'a port number from 0 to 65535' },
+  secret('KRATOS_API_KEY', 'kratosApiKey'),
+  {
+    env: 'KRATOS_API_KEY_HEADER',
+    key: 'kratosApiKeyHeader',
+    schema: { type: 'string', pattern: HEADER_NAME, default: 'X-Api-Key' },
+    expect: 'an HTTP header name',
+  },
+  text('KRATOS_BASIC_USER', 'kratosBasicUser'),
+  secret('KRATOS_BASIC_PASSWORD', 'kratosBasicPassword'),
+  secret('AUTHENTIK_WEBHOOK_TOKEN', 'authentikWebhookToken'),
+  {
+    env: 'AUTHENTIK_URL',
+    key: 'authentikUrl',
+    schema: { ...URL_SCHEMA, pattern: '^https?://' },
+    expect: 'an http:// or https:// URL',
+  },
+  secret('AUTHENTIK_TOKEN', 'authentikToken'),
+  secret('HOOKS_API_KEY', 'hooksApiKey'),
+  text('POLICY_FILE', 'policyFile'),
+  secret('NOTIFY_API_KEY', 'notifyApiKey'),
+  text('SUBSCRIBER_RULES_FILE', 'subscriberRulesFile'),
+  {
+    env: 'SMTP_URL',
+    key: 'smtpUrl',
+    schema: { ...URL_SCHEMA, pattern: '^smtps?://' },
+    expect: 'an smtp:// or smtps:// URL',
+    sensitive: true,
+  },
+  text('MAIL_FROM', 'mailFrom', 'identity-relay <no-reply@localhost>'),
+  text('MAIL_DIR', 'mailDir', './var/mail'),
+  secret('OPS_TOKEN', 'opsToken'),
+  {
+    env: 'OIDC_ISSUER',
+    key: 'oidcIssuer',
+    schema: { ...URL_SCHEMA, pattern: '^https?://' },
+    expect: 'an http:// or https:// URL',
+  },
+  text('OIDC_AUDIENCE', 'oidcAudience'),
+  {
+    env: 'RETRY_DELAYS_MS',
+    key: 'retryDelaysMs',
+    schema: { type: 'string', pattern: DELAY_LIST, default: '1000,10000,60000' },
+    expect: 'a comma-separated list of positive integers (milliseconds)',
+  },
+  { env: 'PREFETCH', key: 'prefetch', schema: int(1, 10_000, 50), expect: 'an integer from 1 to 10000' },
+  {
+    env: 'PUBLISH_TIMEOUT_MS',
+    key: 'publishTimeoutMs',
+    schema: int(1, 300_000, 5000),
+    expect: 'an integer from 1 to 300000 (milliseconds)',
+  },
+  {
+    env: 'SHUTDOWN_GRACE_MS',
+    key: 'shutdownGraceMs',
+    schema: int(0, 3_600_000, 10_000),
+    expect: 'an integer from 0 to 3600000 (milliseconds)',
+  },
+  {
+    env: 'BODY_LIMIT_BYTES',
+    key: 'bodyLimitBytes',
+    schema: int(1, 104_857_600, 1_048_576),
+    expect: 'an integer from 1 to 104857600 (bytes)',
+  },
+];
+
+/** Longest single retry delay (one day); RabbitMQ's x-message-ttl and timers both stay far below their limits. */
+export const MAX_RETRY_DELAY_MS = 86_400_000;
