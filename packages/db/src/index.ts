@@ -1,1 +1,10 @@
-export {};
+export { PrismaClient, Prisma } from './generated/prisma/client.js';
+export type { Identity, IdentityEvent, ProcessedMessage } from './generated/prisma/client.js';
+export { createPrismaClient, resolveDbOptions, type DbOptions, type ResolvedDbOptions } from './client.js';
+export { ensureDatabase } from './ensure-database.js';
+export { migrate, type MigrateOptions } from './migrate.js';
+export { defaultMigrationsDir } from './migration-files.js';
+export { inboxClaim } from './inbox.js';
+export { DbError, DatabaseUnavailableError, MigrationError, type MigrationErrorCode } from './errors.js';
+export { isTransientDbError } from './transient.js';
+export { redactUrl } from './database-url.js';

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { ensureDatabase, withClient } from './ensure-database.js';
+import { MigrationError } from './errors.js';
+import { defaultMigrationsDir, readLocalMigrations } from './migration-files.js';
+import { planMigrations, type AppliedMigration, type LocalMigration } from './migrations.js';
+
+export interface MigrateOptions {
+  databaseUrl: string;
+  /** (default=the repository's prisma/migrations) Folder in Prisma Migrate's layout. */
+  migrationsDir?: string;
+  /** (default=silent) Receives one line per applied migration and per warning. */
+  log?: (msg: string) => void;
+}
+
+// The advisory lock key `prisma migrate deploy` takes on Postgres, so this runner and Prisma's
+// exclude each other as well as several services starting at once.
+const PRISMA_ADVISORY_LOCK_KEY = 72707369;
+
+// Exactly the table Prisma Migrate creates, so either tool can take over from the other.
+const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`;
+
+/**
+ * Creates the database if missing and applies pending migrations in order, each in its own
+ * transaction together with its `_prisma_migrations` row, under Prisma's advisory lock.
+ * Already applied migrations are skipped; an applied migration whose file changed is refused.
+ * Migration scripts therefore must not manage transactions themselves (no CREATE INDEX CONCURRENTLY).
+ */
+export async function migrate(opts: MigrateOptions): Promise<{ applied: string[] }> {
+  const log = opts.log ?? (() => undefined);
+  // Read the files first: a broken checkout should fail before touching the database.
+  const local = await readLocalMigrations(opts.migrationsDir ?? defaultMigrationsDir());
+  await ensureDatabase(opts.databaseUrl);
+  return withClient(opts.databaseUrl, async (client) => {
+    await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK_KEY]);
+    try {
+      return await applyPending(client, local, log);
+    } finally {
+      // Closing the session would release it too; unlocking keeps a reused session clean.
+      await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_ADVISORY_LOCK_KEY]).catch(() => undefined);
+    }
+  });
+}
+
+async function applyPending(
+  client: pg.Client,
+  local: LocalMigration[],
+  log: (msg: string) => void,
+): Promise<{ applied: string[] }> {
+  await client.query(CREATE_MIGRATIONS_TABLE);
+  const plan = planMigrations(local, await readApplied(client));
+  for (const name of plan.unknownApplied) {
+    log(`warning: migration ${name} is applied in the database but missing from the migrations directory`);
+  }
+  for (const migration of plan.pending) {
+    await applyOne(client, migration);
+    log(`applied migration ${migration.name}`);
+  }
+  return { applied: plan.pending.map((m) => m.name) };
+}
+
+async function readApplied(client: pg.Client): Promise<AppliedMigration[]> {
+  const { rows } = await client.query<{
+    migration_name: string;
+    checksum: string;
+    finished_at: Date | null;
+    rolled_back_at: Date | null;
+  }>(
+    'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
+  );
+  return rows.map((r) => ({
+    migrationName: r.migration_name,
+    checksum: r.checksum,
+    finishedAt: r.finished_at,
+    rolledBackAt: r.rolled_back_at,
+  }));
+}
+
+// The bookkeeping row commits with the schema change, so a crash never leaves a half-applied
+// migration marked as done (or a done one unmarked).
+async function applyOne(client: pg.Client, migration: LocalMigration): Promise<void> {
+  const id = randomUUID();
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)',
+      [id, migration.checksum, migration.name],
+    );
+    // No parameters: the simple query protocol runs a multi-statement script.
+    await client.query(migration.sql);
+    await client.query(
+      'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+      [id],
+    );
+    await client.query('COMMIT');
+  } catch (cause) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new MigrationError(
+      'MIGRATION_FAILED',
+      `Migration ${migration.name} failed and was rolled back: ${reason}`,
+      {
+        cause,
+      },
+    );
+  }
+}
