@@ -1,1 +1,15 @@
-export {};
+export { ajv, compile, errorPointer, errorText, formatErrors } from './ajv.js';
+export * from './authentik.js';
+export * from './canonical.js';
+export * from './cloud-event.js';
+export * from './errors.js';
+export * from './identity-changed.js';
+export * from './kratos/bodies.js';
+export * from './kratos/error-body.js';
+export * from './kratos/identity.js';
+export * from './message-type.js';
+export { isMessage, messageDataSchemas, messageRoutes, messageValidator, validateMessage } from './messages.js';
+export type { MessageRoute } from './messages.js';
+export * from './notification.js';
+export { requiredKeys, type RequiredKeys } from './required-keys.js';
+export { isZeroTime, normalizeTime } from './time.js';

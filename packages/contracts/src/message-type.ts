@@ -1,0 +1,26 @@
+import type { AuthentikUserChangedData } from './authentik.js';
+import type { IdentityChangedData } from './identity-changed.js';
+import type { KratosIdentityUpdatedData } from './kratos/bodies.js';
+import type { NotificationRequestedData } from './notification.js';
+
+/** Every message type on the bus; the CloudEvents `type` and the AMQP `type` property. */
+export const MessageType = {
+  KratosIdentityUpdated: 'KratosIdentityUpdated',
+  AuthentikUserChanged: 'AuthentikUserChanged',
+  IdentityChanged: 'IdentityChanged',
+  NotificationRequested: 'NotificationRequested',
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/** The `data` of each message type. */
+export interface MessageDataMap {
+  KratosIdentityUpdated: KratosIdentityUpdatedData;
+  AuthentikUserChanged: AuthentikUserChangedData;
+  IdentityChanged: IdentityChangedData;
+  NotificationRequested: NotificationRequestedData;
+}
+export type DataOf<K extends MessageType> = MessageDataMap[K];
+
+export function isMessageType(value: unknown): value is MessageType {
+  return typeof value === 'string' && Object.hasOwn(MessageType, value);
+}

@@ -1,0 +1,34 @@
+import { ContractError } from './errors.js';
+
+// Go's zero time.Time: Kratos writes it for timestamps of an identity that is not persisted yet.
+const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
+const RFC3339 = /^(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(?:\.(\d+))?([Zz]|[+-]\d\d:?\d\d)$/;
+
+/** True for Go's zero time (`0001-01-01T00:00:00Z`), which means "not set" rather than a real instant. */
+export function isZeroTime(value: string): boolean {
+  return Date.parse(value) === GO_ZERO_TIME_MS;
+}
+
+/**
+ * An RFC 3339 timestamp as ISO 8601 UTC (`...Z`). Fractional seconds are kept up to microseconds,
+ * PostgreSQL's precision, instead of JavaScript's milliseconds: Kratos writes nanoseconds and two
+ * updates inside one millisecond must still order. Throws ContractError INVALID_TIME otherwise.
+ */
+export function normalizeTime(value: string | Date): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new ContractError('INVALID_TIME', 'invalid Date');
+    return value.toISOString();
+  }
+  const match = RFC3339.exec(value);
+  const whole = match ? Date.parse(`${match[1]}T${match[2]}${offsetOf(match[4] ?? 'Z')}`) : NaN;
+  if (!match || Number.isNaN(whole)) {
+    throw new ContractError('INVALID_TIME', `not an RFC 3339 timestamp: ${JSON.stringify(value)}`);
+  }
+  const fraction = (match[3] ?? '').slice(0, 6).padEnd(3, '0');
+  return new Date(whole).toISOString().replace(/\.\d{3}Z$/, `.${fraction}Z`);
+}
+
+function offsetOf(zone: string): string {
+  if (zone === 'Z' || zone === 'z') return 'Z';
+  return zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+}
