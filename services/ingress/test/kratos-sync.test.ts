@@ -1,0 +1,162 @@
+import { execFileSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { buildTopology, connectBus, QUEUES, type Bus } from '@identity-relay/bus';
+import { createTestVhost, queueDepth, readQueue } from '@identity-relay/bus/testing';
+import { whoamiIdentity } from '@identity-relay/contracts/fixtures';
+import { createLogger, createMetrics, loadConfig } from '@identity-relay/runtime';
+import { createIngress } from '../src/index.js';
+
+const API_KEY = 'test-key-0123456789';
+let vhost: Awaited<ReturnType<typeof createTestVhost>>;
+let bus: Bus;
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  vhost = await createTestVhost();
+  const config = loadConfig(
+    { NODE_ENV: 'test', AMQP_URL: vhost.url, KRATOS_API_KEY: API_KEY, KRATOS_BASIC_USER: 'kratos', KRATOS_BASIC_PASSWORD: 'pw', BODY_LIMIT_BYTES: '65536', PUBLISH_TIMEOUT_MS: '2000' },
+    { service: 'ingress' },
+  );
+  const logger = createLogger({ service: 'ingress-test', level: 'silent' });
+  const { registry } = createMetrics('ingress-test');
+  bus = await connectBus({ url: vhost.url, name: 'ingress-test', logger, registry, topology: buildTopology({ retryDelaysMs: config.retryDelaysMs }) });
+  const app = createIngress({ config, logger, registry, publisher: bus, isBrokerConnected: () => bus.isConnected() });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => server?.close(r));
+  await bus?.close();
+  await vhost?.dispose();
+});
+
+beforeEach(async () => {
+  await readQueue(vhost.url, QUEUES.identitySync, { count: 1000, timeoutMs: 100 }); // drain leftovers
+});
+
+function post(body: string, headers: Record<string, string> = {}) {
+  return fetch(`${base}/kratos/sync-identity`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...headers },
+    body,
+  });
+}
+
+describe('POST /kratos/sync-identity', () => {
+  test('publishes KratosIdentityUpdated with the identity exactly as sent, then answers 200', async () => {
+    const identity = { ...whoamiIdentity, future_field: { kept: true } };
+    const res = await post(JSON.stringify({ identity }));
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: string };
+    const [msg] = await readQueue(vhost.url, QUEUES.identitySync, { count: 1, timeoutMs: 3000 });
+    expect(msg).toBeDefined();
+    expect(msg!.properties.messageId).toBe(id);
+    expect(msg!.properties.type).toBe('KratosIdentityUpdated');
+    expect(msg!.properties.contentType).toBe('application/cloudevents+json');
+    expect(msg!.properties.deliveryMode).toBe(2);
+    const event = JSON.parse(msg!.content.toString());
+    expect(event).toMatchObject({ specversion: '1.0', id, type: 'KratosIdentityUpdated', subject: identity.id });
+    expect(event.data.identity).toEqual(identity);
+  });
+
+  test('accepts HTTP basic credentials and a custom-cased header', async () => {
+    const basic = `Basic ${Buffer.from('kratos:pw').toString('base64')}`;
+    const res = await post(JSON.stringify({ identity: whoamiIdentity }), { 'x-api-key': '', authorization: basic });
+    expect(res.status).toBe(200);
+    expect(await queueDepthEventually(1)).toBe(1);
+  });
+
+  test.each([
+    ['missing key', { 'x-api-key': '' }],
+    ['wrong key', { 'x-api-key': 'nope' }],
+    ['wrong basic password', { 'x-api-key': '', authorization: `Basic ${Buffer.from('kratos:bad').toString('base64')}` }],
+  ])('401 for %s, nothing published', async (_name, headers) => {
+    const res = await post(JSON.stringify({ identity: whoamiIdentity }), headers);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    expect(await queueDepth(vhost.url, QUEUES.identitySync)).toBe(0);
+  });
+
+  test('400 for malformed JSON, 415 for a wrong content type, 413 when too large', async () => {
+    const bad = await post('{"identity": {');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/malformed JSON/);
+    const text = await post(JSON.stringify({ identity: whoamiIdentity }), { 'content-type': 'text/plain' });
+    expect(text.status).toBe(415);
+    const big = await post(JSON.stringify({ identity: { ...whoamiIdentity, traits: { blob: 'x'.repeat(70_000) } } }));
+    expect(big.status).toBe(413);
+    const deep = await post(`{"identity":${'['.repeat(500)}${']'.repeat(500)}}`);
+    expect(deep.status).toBe(400);
+    expect(await queueDepth(vhost.url, QUEUES.identitySync)).toBe(0);
+  });
+
+  test.each([
+    ['{}', '#/identity'],
+    ['{"identity":null}', '#/identity'],
+    [JSON.stringify({ identity: { traits: {} } }), '#/identity/id'],
+    [JSON.stringify({ identity: { id: 'x', traits: 'nope' } }), '#/identity/traits'],
+  ])('422 with a Kratos messages body for %s', async (body, pointer) => {
+    const res = await post(body);
+    expect(res.status).toBe(422);
+    const json = (await res.json()) as { messages: Array<{ instance_ptr: string; messages: Array<{ id: number; type: string; text: string }> }> };
+    expect(json.messages.map((m) => m.instance_ptr)).toContain(pointer);
+    for (const m of json.messages.flatMap((x) => x.messages)) {
+      expect(Number.isInteger(m.id)).toBe(true);
+      expect(m.type).toBe('error');
+      expect(m.text.length).toBeGreaterThan(0);
+    }
+    expect(await queueDepth(vhost.url, QUEUES.identitySync)).toBe(0);
+  });
+
+  test('answers 503 quickly while the broker is unavailable, and 200 again once it is back', async () => {
+    // Deleting the vhost closes our connection and makes every reconnect fail until it exists again.
+    rabbitmqctl('delete_vhost', vhost.vhost);
+    try {
+      const started = Date.now();
+      const res = await post(JSON.stringify({ identity: whoamiIdentity }));
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeTruthy();
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    } finally {
+      rabbitmqctl('add_vhost', vhost.vhost);
+      rabbitmqctl('set_permissions', '-p', vhost.vhost, 'guest', '.*', '.*', '.*');
+    }
+    const deadline = Date.now() + 20_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      status = (await post(JSON.stringify({ identity: whoamiIdentity }))).status;
+      if (status === 200) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
+  test('health, readiness and metrics', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/identity_relay_ingress_requests_total\{[^}]*route="\/kratos\/sync-identity"[^}]*status="200"/);
+  });
+});
+
+function rabbitmqctl(...args: string[]): void {
+  execFileSync('rabbitmqctl', ['-q', ...args], { stdio: 'ignore' });
+}
+
+async function queueDepthEventually(expected: number): Promise<number> {
+  const deadline = Date.now() + 3000;
+  let depth = 0;
+  while (Date.now() < deadline) {
+    depth = await queueDepth(vhost.url, QUEUES.identitySync);
+    if (depth >= expected) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return depth;
+}
