@@ -10,7 +10,10 @@ export function parseRetryDelays(text: string): { delays: number[]; problem?: st
   }
   const tooLong = delays.find((delay) => delay > MAX_RETRY_DELAY_MS);
   if (tooLong !== undefined) {
-    return { delays, problem: `each delay must be at most ${MAX_RETRY_DELAY_MS} ms (one day), got ${tooLong}` };
+    return {
+      delays,
+      problem: `each delay must be at most ${MAX_RETRY_DELAY_MS} ms (one day), got ${tooLong}`,
+    };
   }
   return { delays };
 }

@@ -1,4 +1,17 @@
 export { ConfigError, formatConfigError } from './errors.js';
-export { loadConfig, loadConfigOrExit, formatGeneratedSecrets, type Env, type LoadConfigOrExitOptions } from './load.js';
+export {
+  loadConfig,
+  loadConfigOrExit,
+  formatGeneratedSecrets,
+  type Env,
+  type LoadConfigOrExitOptions,
+} from './load.js';
 export { parseRetryDelays } from './checks.js';
-export { SERVICE_NAMES, type Config, type ConfigFor, type ServiceName, type NodeEnv, type LogLevel } from './types.js';
+export {
+  SERVICE_NAMES,
+  type Config,
+  type ConfigFor,
+  type ServiceName,
+  type NodeEnv,
+  type LogLevel,
+} from './types.js';

@@ -57,7 +57,10 @@ describe('loadConfig defaults', () => {
   });
 
   it('treats empty values as unset and ignores unknown variables', () => {
-    const config = loadConfig({ PREFETCH: '', LOG_LEVEL: '  ', SOMETHING_ELSE: 'x', PATH: '/bin' }, { service: 'cli' });
+    const config = loadConfig(
+      { PREFETCH: '', LOG_LEVEL: '  ', SOMETHING_ELSE: 'x', PATH: '/bin' },
+      { service: 'cli' },
+    );
     expect(config.prefetch).toBe(50);
     expect(config.logLevel).toBe('info');
     expect(config).not.toHaveProperty('SOMETHING_ELSE');
@@ -163,7 +166,13 @@ describe('loadConfig problems', () => {
   });
 
   it('requires paired variables together', () => {
-    expect(problemsOf({ KRATOS_BASIC_USER: 'kratos', AUTHENTIK_TOKEN: 't', OIDC_ISSUER: 'https://id.example.org' })).toEqual([
+    expect(
+      problemsOf({
+        KRATOS_BASIC_USER: 'kratos',
+        AUTHENTIK_TOKEN: 't',
+        OIDC_ISSUER: 'https://id.example.org',
+      }),
+    ).toEqual([
       'KRATOS_BASIC_PASSWORD: required when KRATOS_BASIC_USER is set (set both or neither)',
       'AUTHENTIK_URL: required when AUTHENTIK_TOKEN is set (set both or neither)',
       'OIDC_AUDIENCE: required when OIDC_ISSUER is set',
@@ -201,7 +210,12 @@ describe('loadConfig secrets', () => {
   });
 
   it('accepts Kratos HTTP basic instead of an API key', () => {
-    const env = { ...INGRESS_SECRETS, NODE_ENV: 'production', KRATOS_BASIC_USER: 'k', KRATOS_BASIC_PASSWORD: 'p' };
+    const env = {
+      ...INGRESS_SECRETS,
+      NODE_ENV: 'production',
+      KRATOS_BASIC_USER: 'k',
+      KRATOS_BASIC_PASSWORD: 'p',
+    };
     delete (env as Env).KRATOS_API_KEY;
     expect(loadConfig(env, { service: 'ingress' }).kratosApiKey).toBeUndefined();
   });
@@ -214,7 +228,8 @@ describe('loadConfig secrets', () => {
       );
       expect(config.hooksApiKey).toBe('given');
       expect(config.kratosApiKey).toBe(config.generatedSecrets.KRATOS_API_KEY);
-      for (const value of Object.values(config.generatedSecrets)) expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      for (const value of Object.values(config.generatedSecrets))
+        expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(formatGeneratedSecrets(config)).toContain(`NOTIFY_API_KEY=${config.notifyApiKey}`);
     }
   });
@@ -238,9 +253,9 @@ describe('loadConfigOrExit', () => {
     const exit = (code: number): never => {
       throw new Error(`exit ${code}`);
     };
-    expect(() => loadConfigOrExit({ PREFETCH: 'x', OPS_PORT: '-1' }, { service: 'cli', exit }, (l) => lines.push(l))).toThrow(
-      'exit 1',
-    );
+    expect(() =>
+      loadConfigOrExit({ PREFETCH: 'x', OPS_PORT: '-1' }, { service: 'cli', exit }, (l) => lines.push(l)),
+    ).toThrow('exit 1');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('\n- OPS_PORT: must be a port number');
     expect(lines[0]).toContain('\n- PREFETCH: must be an integer');

@@ -32,7 +32,12 @@ export const DEFAULT_HEALTH_PORT: Readonly<Record<ServiceName, number>> = {
 };
 
 function int(min: number, max: number, fallback?: number): Record<string, unknown> {
-  return { type: 'integer', minimum: min, maximum: max, ...(fallback === undefined ? {} : { default: fallback }) };
+  return {
+    type: 'integer',
+    minimum: min,
+    maximum: max,
+    ...(fallback === undefined ? {} : { default: fallback }),
+  };
 }
 
 function port(fallback: number): Record<string, unknown> {
