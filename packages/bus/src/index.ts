@@ -1,1 +1,29 @@
-export {};
+export {
+  EXCHANGES,
+  QUEUES,
+  WORK_QUEUE_DELIVERY_LIMIT,
+  buildTopology,
+  deadQueueName,
+  retryQueueName,
+  toRabbitDefinitions,
+  type BindingSpec,
+  type ExchangeSpec,
+  type QueueSpec,
+  type Topology,
+} from './topology.js';
+export { declareTopology } from './declare.js';
+export { connectBus, type Bus, type BusOptions } from './bus.js';
+export { DEFAULT_CONTENT_TYPE, type OutgoingMessage } from './outgoing.js';
+export type { Consumer, ConsumerOptions, IncomingMessage, MessageHandler } from './message.js';
+export { ack, deadLetter, retry, type Outcome } from './outcome.js';
+export { InvalidMessageError, PermanentError, RelayError, TransientError } from './errors.js';
+export {
+  BrokerUnavailableError,
+  PublishChannelError,
+  PublishError,
+  PublishNackedError,
+  PublishTimeoutError,
+  UnroutableError,
+} from './publish-errors.js';
+export { HEADERS } from './headers.js';
+export type { LoggerLike } from './logger.js';

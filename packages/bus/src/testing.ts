@@ -1,0 +1,112 @@
+/**
+ * Helpers for integration tests against a real RabbitMQ: a throwaway vhost per test file, and
+ * direct reads of queues for assertions. Uses `rabbitmqctl` (the broker runs on this machine).
+ * `TEST_AMQP_URL` overrides the base URL (default amqp://guest:guest@127.0.0.1:5672).
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { connect, type MessageProperties } from 'amqplib';
+
+const run = promisify(execFile);
+const DEFAULT_BASE_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+export interface TestVhost {
+  /** The base URL with the vhost as its path. */
+  url: string;
+  vhost: string;
+  dispose(): Promise<void>;
+}
+
+export interface ReadMessage {
+  content: Buffer;
+  properties: MessageProperties;
+  headers: Record<string, unknown>;
+  /** The exchange and routing key of the last hop into this queue. */
+  exchange: string;
+  routingKey: string;
+}
+
+function baseUrl(): URL {
+  return new URL(process.env.TEST_AMQP_URL ?? DEFAULT_BASE_URL);
+}
+
+async function rabbitmqctl(...args: string[]): Promise<string> {
+  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
+  return stdout;
+}
+
+/** Creates `ir-test-<random>` with full permissions for the URL's user; dispose() deletes it and everything in it. */
+export async function createTestVhost(): Promise<TestVhost> {
+  const base = baseUrl();
+  const vhost = `ir-test-${randomBytes(6).toString('hex')}`;
+  const user = decodeURIComponent(base.username || 'guest');
+  await rabbitmqctl('add_vhost', vhost);
+  await rabbitmqctl('set_permissions', '-p', vhost, user, '.*', '.*', '.*');
+  const url = new URL(base.toString());
+  url.pathname = `/${encodeURIComponent(vhost)}`;
+  return {
+    url: url.toString(),
+    vhost,
+    dispose: async () => {
+      await rabbitmqctl('delete_vhost', vhost);
+    },
+  };
+}
+
+/** Closes every client connection to `vhost`, as a broker restart or network cut would. */
+export async function closeVhostConnections(vhost: string, reason = 'test: simulated connection loss'): Promise<void> {
+  await rabbitmqctl('close_all_connections', '--vhost', vhost, '--limit', '1000', reason);
+}
+
+/** Names of the client connections open to `vhost` (their connection_name client property). */
+export async function listVhostConnections(vhost: string): Promise<string[]> {
+  const out = await rabbitmqctl('list_connections', '-p', vhost, 'client_properties');
+  return [...out.matchAll(/"connection_name","([^"]*)"/g)].map((m) => m[1] ?? '');
+}
+
+/**
+ * Takes up to `count` messages off `queue` (acking them), waiting up to `timeoutMs` (default=5000)
+ * for them to arrive. Returns what it got; check the length.
+ */
+export async function readQueue(
+  url: string,
+  queue: string,
+  opts: { count: number; timeoutMs?: number },
+): Promise<ReadMessage[]> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
+  const model = await connect(url);
+  try {
+    const channel = await model.createChannel();
+    const out: ReadMessage[] = [];
+    while (out.length < opts.count && Date.now() < deadline) {
+      const msg = await channel.get(queue, { noAck: true });
+      if (!msg) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        continue;
+      }
+      out.push({
+        content: msg.content,
+        properties: msg.properties,
+        headers: { ...(msg.properties.headers ?? {}) },
+        exchange: msg.fields.exchange,
+        routingKey: msg.fields.routingKey,
+      });
+    }
+    return out;
+  } finally {
+    await model.close();
+  }
+}
+
+/** Messages ready in `queue` (not counting ones delivered and unacked). */
+export async function queueDepth(url: string, queue: string): Promise<number> {
+  const model = await connect(url);
+  try {
+    const channel = await model.createChannel();
+    const { messageCount } = await channel.checkQueue(queue);
+    return messageCount;
+  } finally {
+    await model.close();
+  }
+}
