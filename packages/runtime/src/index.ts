@@ -1,3 +1,19 @@
 export * from './config/index.js';
 export { createLogger, REDACT_PATHS, type CreateLoggerOptions, type Logger } from './logger.js';
 export { maskEmails, sanitize, isSecretKey } from './redact.js';
+export { createMetrics, METRIC_PREFIX } from './metrics.js';
+export {
+  createHealthHandlers,
+  createHealthRouter,
+  startHealthServer,
+  HealthServerError,
+  type Handler,
+  type HealthDeps,
+} from './health.js';
+export {
+  evaluateReadiness,
+  READINESS_CHECK_TIMEOUT_MS,
+  type CheckOutcome,
+  type Readiness,
+  type ReadinessCheck,
+} from './readiness.js';
