@@ -34,8 +34,18 @@ export const canonicalIdentitySchema: JSONSchemaType<CanonicalIdentity> = {
     provider: { type: 'string', enum: ['kratos', 'authentik'] },
     externalId: { type: 'string', minLength: 1 },
     // JSONSchemaType ties `nullable: true` to optional properties; a required `string | null` needs anyOf.
-    email: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'null', nullable: true }] },
-    username: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'null', nullable: true }] },
+    email: {
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'null', nullable: true },
+      ],
+    },
+    username: {
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'null', nullable: true },
+      ],
+    },
     emailVerified: { type: 'boolean' },
     state: { type: 'string', enum: ['active', 'inactive'] },
     traits: { type: 'object', additionalProperties: true, required: [] },
@@ -83,5 +93,7 @@ function trimmedString(value: unknown): string | null {
 }
 
 function firstRealTime(...candidates: Array<string | null | undefined>): string | undefined {
-  return candidates.find((t): t is string => typeof t === 'string' && !isZeroTime(t) && !Number.isNaN(Date.parse(t)));
+  return candidates.find(
+    (t): t is string => typeof t === 'string' && !isZeroTime(t) && !Number.isNaN(Date.parse(t)),
+  );
 }

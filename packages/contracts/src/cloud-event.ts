@@ -33,7 +33,14 @@ const envelopeSchema: JSONSchemaType<CloudEventEnvelope> = {
   type: 'object',
   // CloudEvents extension attributes are allowed.
   additionalProperties: true,
-  required: requiredKeys<CloudEventEnvelope>()(['specversion', 'id', 'source', 'type', 'time', 'datacontenttype']),
+  required: requiredKeys<CloudEventEnvelope>()([
+    'specversion',
+    'id',
+    'source',
+    'type',
+    'time',
+    'datacontenttype',
+  ]),
   properties: {
     specversion: { type: 'string', const: '1.0' },
     id: { type: 'string', minLength: 1 },

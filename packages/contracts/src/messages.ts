@@ -56,4 +56,3 @@ export function validateMessage(type: string, body: unknown): string[] | null {
 export function isMessage<K extends MessageType>(type: K, body: unknown): body is CloudEvent<DataOf<K>> {
   return messageValidator(type)(body);
 }
-

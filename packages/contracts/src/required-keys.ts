@@ -9,6 +9,7 @@ export type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? ne
  */
 export function requiredKeys<T>() {
   return <const K extends readonly RequiredKeys<T>[]>(
-    keys: K & ([RequiredKeys<T>] extends [K[number]] ? unknown : { missing: Exclude<RequiredKeys<T>, K[number]> }),
+    keys: K &
+      ([RequiredKeys<T>] extends [K[number]] ? unknown : { missing: Exclude<RequiredKeys<T>, K[number]> }),
   ): RequiredKeys<T>[] => [...keys];
 }

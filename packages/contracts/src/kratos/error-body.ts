@@ -123,7 +123,12 @@ export function toKratosErrorBody(
     const entry = byPointer.get(ptr) ?? { instance_ptr: ptr, messages: [] };
     const text = messageText(path, error);
     if (!entry.messages.some((m) => m.text === text)) {
-      entry.messages.push({ id: keywordId(error.keyword, idBase), text, type: 'error', context: contextOf(error) });
+      entry.messages.push({
+        id: keywordId(error.keyword, idBase),
+        text,
+        type: 'error',
+        context: contextOf(error),
+      });
     }
     byPointer.set(ptr, entry);
   }
