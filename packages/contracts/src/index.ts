@@ -1,5 +1,7 @@
 export { ajv, compile, errorPointer, errorText, formatErrors } from './ajv.js';
 export * from './authentik.js';
+export * from './authentik-user.js';
+export * from './authentik-webhook.js';
 export * from './canonical.js';
 export * from './cloud-event.js';
 export * from './errors.js';
@@ -8,13 +10,7 @@ export * from './kratos/bodies.js';
 export * from './kratos/error-body.js';
 export * from './kratos/identity.js';
 export * from './message-type.js';
-export {
-  isMessage,
-  messageDataSchemas,
-  messageRoutes,
-  messageValidator,
-  validateMessage,
-} from './messages.js';
+export { isMessage, messageDataSchemas, messageRoutes, messageValidator, validateMessage } from './messages.js';
 export type { MessageRoute } from './messages.js';
 export * from './notification.js';
 export { requiredKeys, type RequiredKeys } from './required-keys.js';
