@@ -10,7 +10,13 @@ export * from './kratos/bodies.js';
 export * from './kratos/error-body.js';
 export * from './kratos/identity.js';
 export * from './message-type.js';
-export { isMessage, messageDataSchemas, messageRoutes, messageValidator, validateMessage } from './messages.js';
+export {
+  isMessage,
+  messageDataSchemas,
+  messageRoutes,
+  messageValidator,
+  validateMessage,
+} from './messages.js';
 export type { MessageRoute } from './messages.js';
 export * from './notification.js';
 export { requiredKeys, type RequiredKeys } from './required-keys.js';
