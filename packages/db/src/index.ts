@@ -1,6 +1,7 @@
 export { PrismaClient, Prisma } from './generated/prisma/client.js';
 export type { Identity, IdentityEvent, ProcessedMessage } from './generated/prisma/client.js';
-export { createPrismaClient, resolveDbOptions, type DbOptions, type ResolvedDbOptions } from './client.js';
+export { createPrismaClient } from './client.js';
+export { resolveDbOptions, type DbOptions, type ResolvedDbOptions } from './db-options.js';
 export { ensureDatabase } from './ensure-database.js';
 export { migrate, type MigrateOptions } from './migrate.js';
 export { defaultMigrationsDir } from './migration-files.js';

@@ -88,10 +88,8 @@ describe('createPrismaClient', () => {
       applicationName,
     });
     await withPrisma(client, async (prisma) => {
-      const [{ statement_timeout }] = await prisma.$queryRaw<
-        { statement_timeout: string }[]
-      >`SHOW statement_timeout`;
-      expect(statement_timeout).toBe('1234ms');
+      const shown = await prisma.$queryRaw<{ statement_timeout: string }[]>`SHOW statement_timeout`;
+      expect(shown).toEqual([{ statement_timeout: '1234ms' }]);
 
       // Six concurrent sleeps on a pool of two: never more than two sessions. (Prisma queries
       // are lazy; `.then` starts them.)
