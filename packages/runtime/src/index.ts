@@ -17,3 +17,10 @@ export {
   type Readiness,
   type ReadinessCheck,
 } from './readiness.js';
+export {
+  installShutdown,
+  type InstallShutdownOptions,
+  type ShutdownEvents,
+  type ShutdownHandle,
+  type ShutdownStep,
+} from './shutdown.js';
