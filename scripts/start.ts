@@ -52,6 +52,8 @@ function run(service: string): void {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: Ctrl-C reaches the children once, through stopAll, so each shuts down gracefully.
+    detached: true,
   });
   children.set(service, child);
   const label = service.padEnd(13);
@@ -75,6 +77,9 @@ async function stopAll(exitCode: number): Promise<void> {
   process.exit(exitCode);
 }
 
+process.on('exit', () => {
+  for (const child of children.values()) child.kill('SIGKILL');
+});
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 services.forEach(run);
