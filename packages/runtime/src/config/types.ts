@@ -41,13 +41,24 @@ export interface Config {
   /** KRATOS_BASIC_USER / KRATOS_BASIC_PASSWORD HTTP basic alternative to the API key (both or neither). */
   readonly kratosBasicUser?: string;
   readonly kratosBasicPassword?: string;
+  /**
+   * KRATOS_WEBHOOK_SECRET `whsec_...` Standard Webhooks secret. Kratos cannot sign; set it when a proxy in
+   * front of the ingress signs Kratos' calls: a valid signature then authenticates them too.
+   */
+  readonly kratosWebhookSecret?: string;
   /** AUTHENTIK_WEBHOOK_TOKEN Bearer token Authentik's webhook transport sends. */
   readonly authentikWebhookToken?: string;
+  /** AUTHENTIK_WEBHOOK_SECRET `whsec_...` Standard Webhooks secret of a signing proxy in front of Authentik. */
+  readonly authentikWebhookSecret?: string;
   /** AUTHENTIK_URL / AUTHENTIK_TOKEN Authentik API for identity-sync's user enrichment (both or neither). */
   readonly authentikUrl?: string;
   readonly authentikToken?: string;
+  /** AUTHENTIK_TIMEOUT_MS (default=5000, 1..120000) Timeout of one Authentik API call, in milliseconds. */
+  readonly authentikTimeoutMs: number;
   /** HOOKS_API_KEY Key for /hooks/pre-signup and /hooks/pre-login. */
   readonly hooksApiKey?: string;
+  /** HOOKS_WEBHOOK_SECRET `whsec_...` Standard Webhooks secret for signed calls of the policy hooks. */
+  readonly hooksWebhookSecret?: string;
   /** POLICY_FILE Path of the pre-signup/pre-login policy (YAML or JSON). */
   readonly policyFile?: string;
   /** NOTIFY_API_KEY Key for POST /notifications. */
@@ -75,6 +86,13 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** BODY_LIMIT_BYTES (default=1048576, 1..104857600) Largest request body the ingress accepts. */
   readonly bodyLimitBytes: number;
+  /**
+   * RATE_LIMIT_PER_SECOND (default=50, 1..1000000) Sustained requests per second the ingress accepts from one
+   * source (client address) per route group; RATE_LIMIT_BURST (default=200, 1..10000000) requests it may send
+   * at once. Kept in memory: each ingress replica counts on its own.
+   */
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
   /**
    * Secrets that were missing and generated for this run (development/test only), keyed by env
    * variable name, so `main` can print them once. Empty in production.

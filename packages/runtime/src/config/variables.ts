@@ -18,6 +18,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const URL_SCHEMA = { type: 'string', format: 'uri' };
 // RFC 9110 token characters: what an HTTP header name may contain.
 const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+// A Standard Webhooks secret: `whsec_` + base64 of the HMAC key.
+const WHSEC = '^whsec_[A-Za-z0-9+/]+={0,2}$';
 // Comma-separated positive integers; each value's upper bound is checked after parsing.
 const DELAY_LIST = '^\\s*[1-9][0-9]*(\\s*,\\s*[1-9][0-9]*)*\\s*$';
 
@@ -46,6 +48,10 @@ function port(fallback: number): Record<string, unknown> {
 
 function secret(env: string, key: VariableKey): VariableSpec {
   return { env, key, schema: { type: 'string' }, expect: 'a non-empty string', sensitive: true };
+}
+
+function signingSecret(env: string, key: VariableKey): VariableSpec {
+  return { env, key, schema: { type: 'string', pattern: WHSEC }, expect: 'a whsec_<base64> secret', sensitive: true };
 }
 
 function text(env: string, key: VariableKey, fallback?: string): VariableSpec {
@@ -100,7 +106,9 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   text('KRATOS_BASIC_USER', 'kratosBasicUser'),
   secret('KRATOS_BASIC_PASSWORD', 'kratosBasicPassword'),
+  signingSecret('KRATOS_WEBHOOK_SECRET', 'kratosWebhookSecret'),
   secret('AUTHENTIK_WEBHOOK_TOKEN', 'authentikWebhookToken'),
+  signingSecret('AUTHENTIK_WEBHOOK_SECRET', 'authentikWebhookSecret'),
   {
     env: 'AUTHENTIK_URL',
     key: 'authentikUrl',
@@ -108,7 +116,14 @@ export const VARIABLES: readonly VariableSpec[] = [
     expect: 'an http:// or https:// URL',
   },
   secret('AUTHENTIK_TOKEN', 'authentikToken'),
+  {
+    env: 'AUTHENTIK_TIMEOUT_MS',
+    key: 'authentikTimeoutMs',
+    schema: int(1, 120_000, 5000),
+    expect: 'an integer from 1 to 120000 (milliseconds)',
+  },
   secret('HOOKS_API_KEY', 'hooksApiKey'),
+  signingSecret('HOOKS_WEBHOOK_SECRET', 'hooksWebhookSecret'),
   text('POLICY_FILE', 'policyFile'),
   secret('NOTIFY_API_KEY', 'notifyApiKey'),
   text('SUBSCRIBER_RULES_FILE', 'subscriberRulesFile'),
@@ -153,6 +168,18 @@ export const VARIABLES: readonly VariableSpec[] = [
     key: 'bodyLimitBytes',
     schema: int(1, 104_857_600, 1_048_576),
     expect: 'an integer from 1 to 104857600 (bytes)',
+  },
+  {
+    env: 'RATE_LIMIT_PER_SECOND',
+    key: 'rateLimitPerSecond',
+    schema: int(1, 1_000_000, 50),
+    expect: 'an integer from 1 to 1000000 (requests per second)',
+  },
+  {
+    env: 'RATE_LIMIT_BURST',
+    key: 'rateLimitBurst',
+    schema: int(1, 10_000_000, 200),
+    expect: 'an integer from 1 to 10000000 (requests)',
   },
 ];
 
