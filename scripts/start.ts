@@ -33,7 +33,10 @@ const production = env.NODE_ENV === 'production';
 const secrets = production ? {} : devSecrets();
 
 try {
-  const { applied } = await migrate({ databaseUrl: env.DATABASE_URL, log: (m) => console.log(`[migrate] ${m}`) });
+  const { applied } = await migrate({
+    databaseUrl: env.DATABASE_URL,
+    log: (m) => console.log(`[migrate] ${m}`),
+  });
   console.log(`[migrate] ${applied.length} migration(s) applied`);
 } catch (err) {
   console.error(`[migrate] failed: ${(err as Error).message}`);
@@ -48,13 +51,17 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 function run(service: string): void {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join('services', service, 'src', 'main.ts')], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group: Ctrl-C reaches the children once, through stopAll, so each shuts down gracefully.
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join('services', service, 'src', 'main.ts')],
+    {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group: Ctrl-C reaches the children once, through stopAll, so each shuts down gracefully.
+      detached: true,
+    },
+  );
   children.set(service, child);
   const label = service.padEnd(13);
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -101,4 +108,9 @@ const lines = [
   `    -d '{"identity":{"id":"7f1c0a4e-3d2b-4c1a-9e8f-1a2b3c4d5e6f","schema_id":"default","state":"active","traits":{"email":"ada@school.edu","type":"educator"},"updated_at":"2026-01-01T00:00:00Z"}}'`,
   '',
 ];
-console.log(lines.filter((l) => l !== '').join('\n').replace(/^/, '\n') + '\n');
+console.log(
+  lines
+    .filter((l) => l !== '')
+    .join('\n')
+    .replace(/^/, '\n') + '\n',
+);

@@ -30,15 +30,23 @@ describe('decide', () => {
     expect(decide(stored(), { kind: 'upsert', identity: next })).toEqual({ action: 'update' });
   });
   test('applies a changed identity with the same timestamp', () => {
-    expect(decide(stored(), { kind: 'upsert', identity: identity({ emailVerified: true }) })).toEqual({ action: 'update' });
+    expect(decide(stored(), { kind: 'upsert', identity: identity({ emailVerified: true }) })).toEqual({
+      action: 'update',
+    });
   });
   test('ignores an older update as stale', () => {
     const old = identity({ sourceUpdatedAt: '2026-01-01T09:59:59.999Z', email: 'old@example.org' });
-    expect(decide(stored(), { kind: 'upsert', identity: old })).toEqual({ action: 'ignore', reason: 'stale' });
+    expect(decide(stored(), { kind: 'upsert', identity: old })).toEqual({
+      action: 'ignore',
+      reason: 'stale',
+    });
   });
   test('ignores an identical update whatever the key order', () => {
     const same = identity({ traits: { type: 'student', email: 'a@example.org' } });
-    expect(decide(stored(), { kind: 'upsert', identity: same })).toEqual({ action: 'ignore', reason: 'unchanged' });
+    expect(decide(stored(), { kind: 'upsert', identity: same })).toEqual({
+      action: 'ignore',
+      reason: 'unchanged',
+    });
   });
   test('never resurrects a tombstone', () => {
     const late = identity({ sourceUpdatedAt: '2027-01-01T00:00:00.000Z' });
@@ -48,19 +56,38 @@ describe('decide', () => {
     });
   });
   test('deletes known and unknown identities once', () => {
-    const del = { kind: 'delete' as const, provider: 'authentik' as const, externalId: '12', occurredAt: '2026-02-01T00:00:00.000Z' };
+    const del = {
+      kind: 'delete' as const,
+      provider: 'authentik' as const,
+      externalId: '12',
+      occurredAt: '2026-02-01T00:00:00.000Z',
+    };
     expect(decide(null, del)).toEqual({ action: 'delete' });
     expect(decide(stored(), del)).toEqual({ action: 'delete' });
-    expect(decide(stored({ deletedAt: new Date() }), del)).toEqual({ action: 'ignore', reason: 'tombstoned' });
+    expect(decide(stored({ deletedAt: new Date() }), del)).toEqual({
+      action: 'ignore',
+      reason: 'tombstoned',
+    });
   });
 });
 
 test('stableJson sorts keys at every level', () => {
-  expect(stableJson({ b: 1, a: { d: [1, { f: 2, e: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"e":1,"f":2}]},"b":1}');
+  expect(stableJson({ b: 1, a: { d: [1, { f: 2, e: 1 }], c: null } })).toBe(
+    '{"a":{"c":null,"d":[1,{"e":1,"f":2}]},"b":1}',
+  );
 });
 
 test('tombstoneOf keeps the last known state and the later time', () => {
-  const del = { kind: 'delete' as const, provider: 'kratos' as const, externalId: 'a1', occurredAt: '2026-03-01T00:00:00.000Z' };
-  expect(tombstoneOf(stored(), del)).toMatchObject({ email: 'a@example.org', state: 'inactive', sourceUpdatedAt: del.occurredAt });
+  const del = {
+    kind: 'delete' as const,
+    provider: 'kratos' as const,
+    externalId: 'a1',
+    occurredAt: '2026-03-01T00:00:00.000Z',
+  };
+  expect(tombstoneOf(stored(), del)).toMatchObject({
+    email: 'a@example.org',
+    state: 'inactive',
+    sourceUpdatedAt: del.occurredAt,
+  });
   expect(tombstoneOf(null, del)).toMatchObject({ externalId: 'a1', email: null, traits: {} });
 });

@@ -29,7 +29,9 @@ export function stableJson(value: unknown): string {
 }
 
 export function sameIdentity(a: CanonicalIdentity, b: CanonicalIdentity): boolean {
-  return stableJson({ ...a, sourceUpdatedAt: undefined }) === stableJson({ ...b, sourceUpdatedAt: undefined });
+  return (
+    stableJson({ ...a, sourceUpdatedAt: undefined }) === stableJson({ ...b, sourceUpdatedAt: undefined })
+  );
 }
 
 /**
@@ -54,7 +56,10 @@ export function decide(stored: StoredIdentity | null, incoming: IncomingChange):
 }
 
 /** The canonical identity that a delete leaves behind. */
-export function tombstoneOf(stored: StoredIdentity | null, incoming: Extract<IncomingChange, { kind: 'delete' }>): CanonicalIdentity {
+export function tombstoneOf(
+  stored: StoredIdentity | null,
+  incoming: Extract<IncomingChange, { kind: 'delete' }>,
+): CanonicalIdentity {
   const base: CanonicalIdentity = stored?.identity ?? {
     provider: incoming.provider,
     externalId: incoming.externalId,

@@ -1,6 +1,12 @@
 import { buildTopology, connectBus } from '@identity-relay/bus';
 import { createPrismaClient, migrate } from '@identity-relay/db';
-import { createLogger, createMetrics, installShutdown, loadConfigOrExit, startHealthServer } from '@identity-relay/runtime';
+import {
+  createLogger,
+  createMetrics,
+  installShutdown,
+  loadConfigOrExit,
+  startHealthServer,
+} from '@identity-relay/runtime';
 import { createIdentitySyncWorker } from './worker.js';
 
 const config = loadConfigOrExit(process.env, { service: 'identity-sync' }, console.error);
@@ -8,7 +14,11 @@ const logger = createLogger({ service: 'identity-sync', level: config.logLevel }
 const { registry } = createMetrics('identity-sync');
 
 await migrate({ databaseUrl: config.databaseUrl, log: (m) => logger.info(m) });
-const prisma = createPrismaClient({ databaseUrl: config.databaseUrl, poolMax: config.dbPoolMax, applicationName: 'identity-sync' });
+const prisma = createPrismaClient({
+  databaseUrl: config.databaseUrl,
+  poolMax: config.dbPoolMax,
+  applicationName: 'identity-sync',
+});
 const bus = await connectBus({
   url: config.amqpUrl,
   name: 'identity-sync',

@@ -1,4 +1,9 @@
-import { messageRoutes, MessageType, newCloudEvent, type IdentityChangedData } from '@identity-relay/contracts';
+import {
+  messageRoutes,
+  MessageType,
+  newCloudEvent,
+  type IdentityChangedData,
+} from '@identity-relay/contracts';
 import type { PrismaClient } from '@identity-relay/db';
 import type { Logger } from 'pino';
 
@@ -7,7 +12,15 @@ const RELAY_LOCK_KEY = 72_410_001;
 
 export interface OutboxPublisher {
   publish(
-    msg: { exchange: string; routingKey: string; messageId: string; type: string; body: object; timestamp?: Date; headers?: Record<string, unknown> },
+    msg: {
+      exchange: string;
+      routingKey: string;
+      messageId: string;
+      type: string;
+      body: object;
+      timestamp?: Date;
+      headers?: Record<string, unknown>;
+    },
     opts?: { timeoutMs?: number },
   ): Promise<void>;
 }
@@ -47,7 +60,8 @@ export class OutboxRelay {
   constructor(private readonly opts: OutboxRelayOptions) {
     this.batchSize = opts.batchSize ?? 500;
     this.pollMs = opts.pollMs ?? 1000;
-    if (!(this.batchSize >= 1 && this.batchSize <= 10_000)) throw new RangeError('batchSize must be 1..10000');
+    if (!(this.batchSize >= 1 && this.batchSize <= 10_000))
+      throw new RangeError('batchSize must be 1..10000');
     if (!(this.pollMs >= 10)) throw new RangeError('pollMs must be at least 10');
   }
 
@@ -71,10 +85,12 @@ export class OutboxRelay {
 
   /** One scan; returns how many events it published (0 when another replica holds the relay lock). */
   async publishBatch(): Promise<number> {
-    const { prisma, publisher } = this.opts;
+    const { prisma } = this.opts;
     return prisma.$transaction(
       async (tx) => {
-        const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked`;
+        const [lock] = await tx.$queryRaw<
+          { locked: boolean }[]
+        >`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked`;
         if (!lock?.locked) return 0;
         const rows = await tx.$queryRaw<OutboxRow[]>`
           SELECT id, payload, occurred_at, payload->>'traceparent' AS traceparent FROM identity_events

@@ -58,7 +58,13 @@ async function insertIdentity(tx: Tx, identity: CanonicalIdentity, deleted: bool
   return rows[0]?.id ?? null;
 }
 
-async function updateIdentity(tx: Tx, id: string, identity: CanonicalIdentity, version: number, deleted: boolean): Promise<void> {
+async function updateIdentity(
+  tx: Tx,
+  id: string,
+  identity: CanonicalIdentity,
+  version: number,
+  deleted: boolean,
+): Promise<void> {
   await tx.$executeRaw`
     UPDATE identities SET email = ${identity.email}, username = ${identity.username},
       email_verified = ${identity.emailVerified}, state = ${identity.state}, traits = ${JSON.stringify(identity.traits)}::jsonb,
@@ -116,8 +122,18 @@ export async function applyIdentityChange(tx: Tx, input: ApplyInput): Promise<Ap
     const decision = decide(stored, change);
     if (decision.action === 'ignore') {
       if (!stored) throw new Error('ignored change without a stored identity');
-      const payload = { reason: decision.reason, identity: change.kind === 'upsert' ? change.identity : null };
-      await insertEvent(tx, { identityId: stored.id, version: null, type: 'identity.stale', payload, sourceMessageId: input.messageId, occurredAt: input.occurredAt });
+      const payload = {
+        reason: decision.reason,
+        identity: change.kind === 'upsert' ? change.identity : null,
+      };
+      await insertEvent(tx, {
+        identityId: stored.id,
+        version: null,
+        type: 'identity.stale',
+        payload,
+        sourceMessageId: input.messageId,
+        occurredAt: input.occurredAt,
+      });
       return { decision, identityId: stored.id, version: stored.version };
     }
     const next = change.kind === 'upsert' ? change.identity : tombstoneOf(stored, change);
@@ -141,7 +157,14 @@ export async function applyIdentityChange(tx: Tx, input: ApplyInput): Promise<Ap
       previous: stored && !stored.deletedAt ? stored.identity : null,
       version,
     };
-    await insertEvent(tx, { identityId, version, type: `identity.${data.change}`, payload: data, sourceMessageId: input.messageId, occurredAt: input.occurredAt });
+    await insertEvent(tx, {
+      identityId,
+      version,
+      type: `identity.${data.change}`,
+      payload: data,
+      sourceMessageId: input.messageId,
+      occurredAt: input.occurredAt,
+    });
     return { decision, identityId, version };
   }
 }

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { deadQueueName, QUEUES } from '@identity-relay/bus';
 import { readQueue } from '@identity-relay/bus/testing';
-import { closeVhostConnections, kratosIdentity, setDatabaseAvailable, startHarness, waitFor, type Harness } from './harness.js';
+import {
+  closeVhostConnections,
+  kratosIdentity,
+  setDatabaseAvailable,
+  startHarness,
+  waitFor,
+  type Harness,
+} from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,10 +21,13 @@ afterAll(async () => {
 });
 
 const rowCount = async (externalIds: string[]) => {
-  const [r] = await h.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM identities WHERE external_id = ANY(${externalIds})`;
+  const [r] = await h.prisma.$queryRaw<
+    { n: bigint }[]
+  >`SELECT count(*) AS n FROM identities WHERE external_id = ANY(${externalIds})`;
   return Number(r!.n);
 };
-const deadLetters = (count: number, timeoutMs = 5000) => readQueue(h.vhostUrl, deadQueueName(QUEUES.identitySync), { count, timeoutMs });
+const deadLetters = (count: number, timeoutMs = 5000) =>
+  readQueue(h.vhostUrl, deadQueueName(QUEUES.identitySync), { count, timeoutMs });
 
 describe('identity-sync under faults', () => {
   test('database down for a moment: the message is retried with delay and then applied', async () => {
@@ -27,7 +37,13 @@ describe('identity-sync under faults', () => {
     await new Promise((r) => setTimeout(r, 400)); // first attempt fails while the database refuses connections
     await setDatabaseAvailable(h.dbUrl, true);
     // h.prisma belongs to the harness and was disconnected too; it reconnects on demand.
-    expect(await waitFor(() => rowCount([id]), (n) => n === 1, 20_000)).toBe(1);
+    expect(
+      await waitFor(
+        () => rowCount([id]),
+        (n) => n === 1,
+        20_000,
+      ),
+    ).toBe(1);
     expect(await deadLetters(1, 500)).toHaveLength(0);
   });
 
@@ -59,15 +75,37 @@ describe('identity-sync under faults', () => {
   test('poison messages go to the dead queue at once and the consumer keeps going', async () => {
     const goodId = randomUUID();
     const publishRaw = (body: Buffer | object, type: string) =>
-      h.publisher.publish({ exchange: 'identity.events', routingKey: 'kratos.identity.updated', messageId: randomUUID(), type, body });
+      h.publisher.publish({
+        exchange: 'identity.events',
+        routingKey: 'kratos.identity.updated',
+        messageId: randomUUID(),
+        type,
+        body,
+      });
     await publishRaw(Buffer.from('{"not json'), 'KratosIdentityUpdated');
-    await publishRaw({ specversion: '1.0', id: randomUUID(), source: 't', type: 'KratosIdentityUpdated', time: new Date().toISOString(), datacontenttype: 'application/json', data: { identity: { traits: {} } } }, 'KratosIdentityUpdated');
+    await publishRaw(
+      {
+        specversion: '1.0',
+        id: randomUUID(),
+        source: 't',
+        type: 'KratosIdentityUpdated',
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: { identity: { traits: {} } },
+      },
+      'KratosIdentityUpdated',
+    );
     await publishRaw({ hello: 'world' }, 'SomethingElse');
     await h.publishKratos(kratosIdentity(goodId));
     const dead = await deadLetters(3, 10_000);
     expect(dead).toHaveLength(3);
     for (const d of dead) expect((d.properties.headers as Record<string, unknown>)['x-attempts']).toBe(1);
-    expect(await waitFor(() => rowCount([goodId]), (n) => n === 1)).toBe(1);
+    expect(
+      await waitFor(
+        () => rowCount([goodId]),
+        (n) => n === 1,
+      ),
+    ).toBe(1);
   });
 
   test('broker connections dropped while publishing and consuming: every confirmed message is applied', async () => {
@@ -88,6 +126,12 @@ describe('identity-sync under faults', () => {
     }
     await Promise.all(sends);
     expect(confirmed.length).toBeGreaterThan(60);
-    expect(await waitFor(() => rowCount(confirmed), (n) => n === confirmed.length, 30_000)).toBe(confirmed.length);
+    expect(
+      await waitFor(
+        () => rowCount(confirmed),
+        (n) => n === confirmed.length,
+        30_000,
+      ),
+    ).toBe(confirmed.length);
   });
 });

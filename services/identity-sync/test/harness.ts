@@ -3,7 +3,14 @@ import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { buildTopology, connectBus, QUEUES, type Bus } from '@identity-relay/bus';
 import { createTestVhost, readQueue } from '@identity-relay/bus/testing';
-import { messageRoutes, MessageType, newCloudEvent, type CloudEvent, type IdentityChangedData, type KratosIdentity } from '@identity-relay/contracts';
+import {
+  messageRoutes,
+  MessageType,
+  newCloudEvent,
+  type CloudEvent,
+  type IdentityChangedData,
+  type KratosIdentity,
+} from '@identity-relay/contracts';
 import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
 import { createTestDatabase } from '@identity-relay/db/testing';
 import { createLogger, createMetrics } from '@identity-relay/runtime';
@@ -23,7 +30,9 @@ export interface Harness {
   dispose(): Promise<void>;
 }
 
-export async function startHarness(opts: { retryDelaysMs?: number[]; replicas?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { retryDelaysMs?: number[]; replicas?: number } = {},
+): Promise<Harness> {
   const retryDelaysMs = opts.retryDelaysMs ?? [200, 400];
   const vhost = await createTestVhost();
   const db = await createTestDatabase();
@@ -96,7 +105,10 @@ export async function startHarness(opts: { retryDelaysMs?: number[]; replicas?: 
   };
 }
 
-export function kratosIdentity(id: string, over: Partial<KratosIdentity> & { traits?: Record<string, unknown> } = {}): KratosIdentity {
+export function kratosIdentity(
+  id: string,
+  over: Partial<KratosIdentity> & { traits?: Record<string, unknown> } = {},
+): KratosIdentity {
   const email = (over.traits?.email as string | undefined) ?? `${id.slice(0, 8)}@school.example`;
   return {
     id,
@@ -105,9 +117,25 @@ export function kratosIdentity(id: string, over: Partial<KratosIdentity> & { tra
     state: 'active',
     traits: { email, user_type: 'educator', name: { first: 'Ada', last: 'Lovelace' } },
     verifiable_addresses: [
-      { id: randomUUID(), value: email, verified: true, via: 'email', status: 'completed', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' },
+      {
+        id: randomUUID(),
+        value: email,
+        verified: true,
+        via: 'email',
+        status: 'completed',
+        created_at: '2026-01-01T00:00:00Z',
+        updated_at: '2026-01-01T00:00:00Z',
+      },
     ],
-    recovery_addresses: [{ id: randomUUID(), value: email, via: 'email', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' }],
+    recovery_addresses: [
+      {
+        id: randomUUID(),
+        value: email,
+        via: 'email',
+        created_at: '2026-01-01T00:00:00Z',
+        updated_at: '2026-01-01T00:00:00Z',
+      },
+    ],
     metadata_public: null,
     created_at: '2026-01-01T00:00:00Z',
     updated_at: '2026-01-01T00:00:00Z',
@@ -115,7 +143,11 @@ export function kratosIdentity(id: string, over: Partial<KratosIdentity> & { tra
   } as KratosIdentity;
 }
 
-export async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
   while (!ok(value) && Date.now() < deadline) {
@@ -135,7 +167,9 @@ export function closeVhostConnections(vhost: string): number {
     const [pid, vh] = line.trim().split(/\s+/);
     if (!pid || vh !== vhost) continue;
     try {
-      execFileSync('rabbitmqctl', ['-q', 'close_connection', pid, 'fault injected by test'], { stdio: 'ignore' });
+      execFileSync('rabbitmqctl', ['-q', 'close_connection', pid, 'fault injected by test'], {
+        stdio: 'ignore',
+      });
       closed++;
     } catch {
       // already gone
@@ -147,11 +181,17 @@ export function closeVhostConnections(vhost: string): number {
 /** Makes one database refuse connections and drops the open ones, like a database going away. */
 export async function setDatabaseAvailable(dbUrl: string, available: boolean): Promise<void> {
   const name = new URL(dbUrl).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(dbUrl), { pathname: '/postgres' }).toString() });
+  const admin = new pg.Client({
+    connectionString: Object.assign(new URL(dbUrl), { pathname: '/postgres' }).toString(),
+  });
   await admin.connect();
   try {
     await admin.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS ${available ? 'true' : 'false'}`);
-    if (!available) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+    if (!available)
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [name],
+      );
   } finally {
     await admin.end();
   }

@@ -17,7 +17,14 @@ test('two replicas consuming concurrently keep per-identity versions gap-free an
   for (let n = 0; n < updatesPerIdentity; n++) {
     for (const id of ids) {
       const at = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
-      sends.push(h.publishKratos(kratosIdentity(id, { traits: { email: `${id.slice(0, 8)}@school.edu`, user_type: 'educator', n }, updated_at: at })));
+      sends.push(
+        h.publishKratos(
+          kratosIdentity(id, {
+            traits: { email: `${id.slice(0, 8)}@school.edu`, user_type: 'educator', n },
+            updated_at: at,
+          }),
+        ),
+      );
     }
   }
   await Promise.all(sends);
@@ -29,7 +36,9 @@ test('two replicas consuming concurrently keep per-identity versions gap-free an
   );
   expect(Number(rows[0]!.n)).toBe(total);
 
-  const versions = await h.prisma.$queryRaw<{ external_id: string; versions: number[]; row_version: number }[]>`
+  const versions = await h.prisma.$queryRaw<
+    { external_id: string; versions: number[]; row_version: number }[]
+  >`
     SELECT i.external_id, array_agg(e.version ORDER BY e.created_at) AS versions, i.version AS row_version
     FROM identities i JOIN identity_events e ON e.identity_id = i.id AND e.version IS NOT NULL
     GROUP BY i.external_id, i.version`;

@@ -19,7 +19,9 @@ afterAll(async () => {
 });
 
 const identityRow = (externalId: string) =>
-  h.prisma.$queryRaw<Row[]>`SELECT external_id, email, email_verified, traits, version FROM identities WHERE provider = 'kratos' AND external_id = ${externalId}`.then(
+  h.prisma.$queryRaw<
+    Row[]
+  >`SELECT external_id, email, email_verified, traits, version FROM identities WHERE provider = 'kratos' AND external_id = ${externalId}`.then(
     (rows) => rows[0],
   );
 const events = (externalId: string) =>
@@ -31,22 +33,38 @@ describe('identity-sync', () => {
   test('a Kratos identity becomes a row and IdentityChanged v1; a second update becomes v2', async () => {
     const id = randomUUID();
     await h.publishKratos(kratosIdentity(id, { traits: { email: 'ada@school.edu', user_type: 'student' } }));
-    const row = await waitFor(() => identityRow(id), (r) => r !== undefined);
+    const row = await waitFor(
+      () => identityRow(id),
+      (r) => r !== undefined,
+    );
     expect(row).toMatchObject({ email: 'ada@school.edu', email_verified: true, version: 1 });
     expect(row!.traits).toMatchObject({ user_type: 'student' });
 
     const [first] = await h.readChanges(1);
     expect(first).toMatchObject({ type: 'IdentityChanged', specversion: '1.0' });
     expect(first!.data).toMatchObject({ change: 'created', version: 1, previous: null });
-    expect(first!.data.identity).toMatchObject({ provider: 'kratos', externalId: id, email: 'ada@school.edu', emailVerified: true });
+    expect(first!.data.identity).toMatchObject({
+      provider: 'kratos',
+      externalId: id,
+      email: 'ada@school.edu',
+      emailVerified: true,
+    });
 
-    await h.publishKratos(kratosIdentity(id, { traits: { email: 'ada@school.edu', user_type: 'educator' }, updated_at: '2026-01-02T00:00:00Z' }));
+    await h.publishKratos(
+      kratosIdentity(id, {
+        traits: { email: 'ada@school.edu', user_type: 'educator' },
+        updated_at: '2026-01-02T00:00:00Z',
+      }),
+    );
     const [second] = await h.readChanges(1);
     expect(second!.data).toMatchObject({ change: 'updated', version: 2 });
     expect(second!.data.previous).toMatchObject({ traits: { user_type: 'student' } });
     expect(second!.data.identity.traits).toMatchObject({ user_type: 'educator' });
     expect(await identityRow(id)).toMatchObject({ version: 2 });
-    const history = await waitFor(() => events(id), (e) => e.every((x) => x.published_at !== null));
+    const history = await waitFor(
+      () => events(id),
+      (e) => e.every((x) => x.published_at !== null),
+    );
     expect(history.map((e) => e.version)).toEqual([1, 2]);
   });
 
@@ -56,22 +74,39 @@ describe('identity-sync', () => {
     const identity = kratosIdentity(id);
     await h.publishKratos(identity, { id: messageId });
     await h.publishKratos(identity, { id: messageId });
-    await waitFor(() => identityRow(id), (r) => r !== undefined);
+    await waitFor(
+      () => identityRow(id),
+      (r) => r !== undefined,
+    );
     const changes = await h.readChanges(5, 2500);
     expect(changes.filter((c) => c.data.identity.externalId === id)).toHaveLength(1);
     expect(await events(id)).toHaveLength(1);
-    const [inbox] = await h.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM processed_messages WHERE message_id = ${messageId}`;
+    const [inbox] = await h.prisma.$queryRaw<
+      { n: bigint }[]
+    >`SELECT count(*) AS n FROM processed_messages WHERE message_id = ${messageId}`;
     expect(Number(inbox!.n)).toBe(1);
   });
 
   test('updates delivered out of order: the newest state stays, the stale one is recorded', async () => {
     const id = randomUUID();
-    const newer = kratosIdentity(id, { traits: { email: 'new@school.edu', user_type: 'educator' }, updated_at: '2026-03-01T00:00:00Z' });
-    const older = kratosIdentity(id, { traits: { email: 'old@school.edu', user_type: 'student' }, updated_at: '2026-02-01T00:00:00Z' });
+    const newer = kratosIdentity(id, {
+      traits: { email: 'new@school.edu', user_type: 'educator' },
+      updated_at: '2026-03-01T00:00:00Z',
+    });
+    const older = kratosIdentity(id, {
+      traits: { email: 'old@school.edu', user_type: 'student' },
+      updated_at: '2026-02-01T00:00:00Z',
+    });
     await h.publishKratos(newer);
-    await waitFor(() => identityRow(id), (r) => r !== undefined);
+    await waitFor(
+      () => identityRow(id),
+      (r) => r !== undefined,
+    );
     await h.publishKratos(older);
-    const history = await waitFor(() => events(id), (e) => e.length === 2);
+    const history = await waitFor(
+      () => events(id),
+      (e) => e.length === 2,
+    );
     expect(history.map((e) => [e.version, e.type])).toEqual([
       [1, 'identity.created'],
       [null, 'identity.stale'],

@@ -10,7 +10,12 @@ import { kratosRouter } from './routes/kratos.js';
 export interface IngressDeps {
   config: Pick<
     Config,
-    'kratosApiKey' | 'kratosApiKeyHeader' | 'kratosBasicUser' | 'kratosBasicPassword' | 'publishTimeoutMs' | 'bodyLimitBytes'
+    | 'kratosApiKey'
+    | 'kratosApiKeyHeader'
+    | 'kratosBasicUser'
+    | 'kratosBasicPassword'
+    | 'publishTimeoutMs'
+    | 'bodyLimitBytes'
   >;
   logger: Logger;
   registry: Registry;
@@ -33,7 +38,9 @@ export function createIngress(deps: IngressDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use((req, res, next) => {
-    res.on('finish', () => requests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
+    res.on('finish', () =>
+      requests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }),
+    );
     next();
   });
 
@@ -57,7 +64,9 @@ export function createIngress(deps: IngressDeps): Express {
     }),
   );
 
-  app.use((req, res) => sendError(res, new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
+  app.use((req, res) =>
+    sendError(res, new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)),
+  );
   app.use(errorHandler((err) => logger.error({ err }, 'unexpected error in request')));
   return app;
 }

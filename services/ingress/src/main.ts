@@ -13,7 +13,13 @@ const bus = await connectBus({
   registry,
   topology: buildTopology({ retryDelaysMs: config.retryDelaysMs }),
 });
-const app = createIngress({ config, logger, registry, publisher: bus, isBrokerConnected: () => bus.isConnected() });
+const app = createIngress({
+  config,
+  logger,
+  registry,
+  publisher: bus,
+  isBrokerConnected: () => bus.isConnected(),
+});
 const server = app.listen(config.ingressPort, config.host, () => {
   logger.info({ port: config.ingressPort }, 'ingress listening');
   for (const [name, value] of Object.entries(config.generatedSecrets)) {

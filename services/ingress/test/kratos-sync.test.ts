@@ -17,13 +17,33 @@ let base: string;
 beforeAll(async () => {
   vhost = await createTestVhost();
   const config = loadConfig(
-    { NODE_ENV: 'test', AMQP_URL: vhost.url, KRATOS_API_KEY: API_KEY, KRATOS_BASIC_USER: 'kratos', KRATOS_BASIC_PASSWORD: 'pw', BODY_LIMIT_BYTES: '65536', PUBLISH_TIMEOUT_MS: '2000' },
+    {
+      NODE_ENV: 'test',
+      AMQP_URL: vhost.url,
+      KRATOS_API_KEY: API_KEY,
+      KRATOS_BASIC_USER: 'kratos',
+      KRATOS_BASIC_PASSWORD: 'pw',
+      BODY_LIMIT_BYTES: '65536',
+      PUBLISH_TIMEOUT_MS: '2000',
+    },
     { service: 'ingress' },
   );
   const logger = createLogger({ service: 'ingress-test', level: 'silent' });
   const { registry } = createMetrics('ingress-test');
-  bus = await connectBus({ url: vhost.url, name: 'ingress-test', logger, registry, topology: buildTopology({ retryDelaysMs: config.retryDelaysMs }) });
-  const app = createIngress({ config, logger, registry, publisher: bus, isBrokerConnected: () => bus.isConnected() });
+  bus = await connectBus({
+    url: vhost.url,
+    name: 'ingress-test',
+    logger,
+    registry,
+    topology: buildTopology({ retryDelaysMs: config.retryDelaysMs }),
+  });
+  const app = createIngress({
+    config,
+    logger,
+    registry,
+    publisher: bus,
+    isBrokerConnected: () => bus.isConnected(),
+  });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -60,13 +80,21 @@ describe('POST /kratos/sync-identity', () => {
     expect(msg!.properties.contentType).toBe('application/cloudevents+json');
     expect(msg!.properties.deliveryMode).toBe(2);
     const event = JSON.parse(msg!.content.toString());
-    expect(event).toMatchObject({ specversion: '1.0', id, type: 'KratosIdentityUpdated', subject: identity.id });
+    expect(event).toMatchObject({
+      specversion: '1.0',
+      id,
+      type: 'KratosIdentityUpdated',
+      subject: identity.id,
+    });
     expect(event.data.identity).toEqual(identity);
   });
 
   test('accepts HTTP basic credentials and a custom-cased header', async () => {
     const basic = `Basic ${Buffer.from('kratos:pw').toString('base64')}`;
-    const res = await post(JSON.stringify({ identity: whoamiIdentity }), { 'x-api-key': '', authorization: basic });
+    const res = await post(JSON.stringify({ identity: whoamiIdentity }), {
+      'x-api-key': '',
+      authorization: basic,
+    });
     expect(res.status).toBe(200);
     expect(await queueDepthEventually(1)).toBe(1);
   });
@@ -74,7 +102,10 @@ describe('POST /kratos/sync-identity', () => {
   test.each([
     ['missing key', { 'x-api-key': '' }],
     ['wrong key', { 'x-api-key': 'nope' }],
-    ['wrong basic password', { 'x-api-key': '', authorization: `Basic ${Buffer.from('kratos:bad').toString('base64')}` }],
+    [
+      'wrong basic password',
+      { 'x-api-key': '', authorization: `Basic ${Buffer.from('kratos:bad').toString('base64')}` },
+    ],
   ])('401 for %s, nothing published', async (_name, headers) => {
     const res = await post(JSON.stringify({ identity: whoamiIdentity }), headers);
     expect(res.status).toBe(401);
@@ -88,7 +119,9 @@ describe('POST /kratos/sync-identity', () => {
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/malformed JSON/);
     const text = await post(JSON.stringify({ identity: whoamiIdentity }), { 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
-    const big = await post(JSON.stringify({ identity: { ...whoamiIdentity, traits: { blob: 'x'.repeat(70_000) } } }));
+    const big = await post(
+      JSON.stringify({ identity: { ...whoamiIdentity, traits: { blob: 'x'.repeat(70_000) } } }),
+    );
     expect(big.status).toBe(413);
     const deep = await post(`{"identity":${'['.repeat(500)}${']'.repeat(500)}}`);
     expect(deep.status).toBe(400);
@@ -103,7 +136,9 @@ describe('POST /kratos/sync-identity', () => {
   ])('422 with a Kratos messages body for %s', async (body, pointer) => {
     const res = await post(body);
     expect(res.status).toBe(422);
-    const json = (await res.json()) as { messages: Array<{ instance_ptr: string; messages: Array<{ id: number; type: string; text: string }> }> };
+    const json = (await res.json()) as {
+      messages: Array<{ instance_ptr: string; messages: Array<{ id: number; type: string; text: string }> }>;
+    };
     expect(json.messages.map((m) => m.instance_ptr)).toContain(pointer);
     for (const m of json.messages.flatMap((x) => x.messages)) {
       expect(Number.isInteger(m.id)).toBe(true);
@@ -142,7 +177,9 @@ describe('POST /kratos/sync-identity', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(/identity_relay_ingress_requests_total\{[^}]*route="\/kratos\/sync-identity"[^}]*status="200"/);
+    expect(metrics).toMatch(
+      /identity_relay_ingress_requests_total\{[^}]*route="\/kratos\/sync-identity"[^}]*status="200"/,
+    );
   });
 });
 

@@ -32,7 +32,10 @@ function basicMatches(header: string | undefined, basic: CredentialOptions['basi
 }
 
 /** Pure check used by the middleware; exported for unit tests. */
-export function credentialsMatch(headers: Record<string, string | string[] | undefined>, opts: CredentialOptions): boolean {
+export function credentialsMatch(
+  headers: Record<string, string | string[] | undefined>,
+  opts: CredentialOptions,
+): boolean {
   const headerName = (opts.apiKeyHeader ?? 'x-api-key').toLowerCase();
   const raw = headers[headerName];
   const provided = Array.isArray(raw) ? raw[0] : raw;

@@ -17,11 +17,18 @@ export class HttpError extends Error {
 
 export function sendError(res: Response, err: HttpError): void {
   if (err.headers) res.set(err.headers);
-  res.status(err.status).json(err.body ?? { error: { status: err.status, code: err.code, message: err.message } });
+  res
+    .status(err.status)
+    .json(err.body ?? { error: { status: err.status, code: err.code, message: err.message } });
 }
 
 /** Maps body-parser failures to the 4xx they are, so bad input never becomes a 5xx. */
-function fromBodyParser(err: { type?: string; status?: number; message?: string; limit?: number }): HttpError | null {
+function fromBodyParser(err: {
+  type?: string;
+  status?: number;
+  message?: string;
+  limit?: number;
+}): HttpError | null {
   switch (err.type) {
     case 'entity.too.large':
       return new HttpError(413, 'payload_too_large', `request body exceeds the limit of ${err.limit} bytes`);

@@ -29,7 +29,13 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     const type = req.headers['content-type'];
     if (!type || !JSON_TYPE.test(type)) {
-      return next(new HttpError(415, 'unsupported_media_type', `expected Content-Type application/json, got ${type ? JSON.stringify(type) : 'none'}`));
+      return next(
+        new HttpError(
+          415,
+          'unsupported_media_type',
+          `expected Content-Type application/json, got ${type ? JSON.stringify(type) : 'none'}`,
+        ),
+      );
     }
     next();
   };
@@ -37,7 +43,8 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     const bytes: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     res.locals.rawBody = bytes;
     const text = bytes.toString('utf8');
-    if (text.trim() === '') return next(new HttpError(400, 'empty_body', 'request body is empty; expected a JSON object'));
+    if (text.trim() === '')
+      return next(new HttpError(400, 'empty_body', 'request body is empty; expected a JSON object'));
     if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
       return next(new HttpError(400, 'json_too_deep', `JSON nesting exceeds ${MAX_JSON_DEPTH} levels`));
     }

@@ -32,7 +32,12 @@ export function kratosRouter(deps: KratosRouteDeps): Router {
     async (req, res) => {
       const body: unknown = req.body;
       if (!validateSyncBody(body)) {
-        throw new HttpError(422, 'invalid_identity', 'invalid Kratos identity', toKratosErrorBody(validateSyncBody.errors));
+        throw new HttpError(
+          422,
+          'invalid_identity',
+          'invalid Kratos identity',
+          toKratosErrorBody(validateSyncBody.errors),
+        );
       }
       const event = newCloudEvent({
         type: MessageType.KratosIdentityUpdated,
