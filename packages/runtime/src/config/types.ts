@@ -65,12 +65,23 @@ export interface Config {
   readonly notifyApiKey?: string;
   /** SUBSCRIBER_RULES_FILE Path of the subscriber rules; unset = built-in rules. */
   readonly subscriberRulesFile?: string;
+  /**
+   * SUBSCRIBER_TYPE_TRAIT (default=type) Trait the built-in `educators` rule reads (`traits.<name>` equals
+   * `educator`); a dotted path reaches nested traits. Kratos schemas with a `user_type` trait set `user_type`.
+   */
+  readonly subscriberTypeTrait: string;
   /** SMTP_URL smtp(s)://; unset = write .eml files into `mailDir`. */
   readonly smtpUrl?: string;
   /** MAIL_FROM (default=identity-relay <no-reply@localhost>). */
   readonly mailFrom: string;
   /** MAIL_DIR (default=./var/mail). */
   readonly mailDir: string;
+  /** SMTP_MAX_CONNECTIONS (default=5, 1..100) Pooled SMTP connections, which is also how many emails are sent at once. */
+  readonly smtpMaxConnections: number;
+  /** SMTP_TIMEOUT_MS (default=30000, 1000..600000) Connect, greeting and socket-idle timeout of SMTP, in milliseconds. */
+  readonly smtpTimeoutMs: number;
+  /** MAIL_RATE_PER_SECOND (default=20, 1..100000) Most emails the notifier sends per second (per process). */
+  readonly mailRatePerSecond: number;
   /** OPS_TOKEN Static bearer token of the ops API (required unless OIDC_ISSUER is set). */
   readonly opsToken?: string;
   /** OIDC_ISSUER / OIDC_AUDIENCE Accept ops API JWTs from this issuer for this audience. */

@@ -20,6 +20,8 @@ const URL_SCHEMA = { type: 'string', format: 'uri' };
 const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
 // A Standard Webhooks secret: `whsec_` + base64 of the HMAC key.
 const WHSEC = '^whsec_[A-Za-z0-9+/]+={0,2}$';
+// A trait name or dotted path into traits, e.g. `user_type` or `profile.role`.
+const TRAIT_PATH = '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$';
 // Comma-separated positive integers; each value's upper bound is checked after parsing.
 const DELAY_LIST = '^\\s*[1-9][0-9]*(\\s*,\\s*[1-9][0-9]*)*\\s*$';
 
@@ -128,6 +130,12 @@ export const VARIABLES: readonly VariableSpec[] = [
   secret('NOTIFY_API_KEY', 'notifyApiKey'),
   text('SUBSCRIBER_RULES_FILE', 'subscriberRulesFile'),
   {
+    env: 'SUBSCRIBER_TYPE_TRAIT',
+    key: 'subscriberTypeTrait',
+    schema: { type: 'string', pattern: TRAIT_PATH, default: 'type' },
+    expect: 'a trait name or dotted path (letters, digits, _ and -)',
+  },
+  {
     env: 'SMTP_URL',
     key: 'smtpUrl',
     schema: { ...URL_SCHEMA, pattern: '^smtps?://' },
@@ -136,6 +144,24 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   text('MAIL_FROM', 'mailFrom', 'identity-relay <no-reply@localhost>'),
   text('MAIL_DIR', 'mailDir', './var/mail'),
+  {
+    env: 'SMTP_MAX_CONNECTIONS',
+    key: 'smtpMaxConnections',
+    schema: int(1, 100, 5),
+    expect: 'an integer from 1 to 100',
+  },
+  {
+    env: 'SMTP_TIMEOUT_MS',
+    key: 'smtpTimeoutMs',
+    schema: int(1000, 600_000, 30_000),
+    expect: 'an integer from 1000 to 600000 (milliseconds)',
+  },
+  {
+    env: 'MAIL_RATE_PER_SECOND',
+    key: 'mailRatePerSecond',
+    schema: int(1, 100_000, 20),
+    expect: 'an integer from 1 to 100000 (emails per second)',
+  },
   secret('OPS_TOKEN', 'opsToken'),
   {
     env: 'OIDC_ISSUER',
