@@ -27,3 +27,11 @@ export {
 } from './publish-errors.js';
 export { HEADERS } from './headers.js';
 export type { LoggerLike } from './logger.js';
+export {
+  connectBrokerAdmin,
+  type BrokerAdmin,
+  type BrokerAdminOptions,
+  type QueueDepth,
+  type TopologyProblem,
+} from './broker-admin.js';
+export type { Drain, DrainOptions, RawDelivery, RawHandler } from './raw-drain.js';
