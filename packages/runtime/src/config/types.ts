@@ -87,6 +87,16 @@ export interface Config {
   /** OIDC_ISSUER / OIDC_AUDIENCE Accept ops API JWTs from this issuer for this audience. */
   readonly oidcIssuer?: string;
   readonly oidcAudience?: string;
+  /** OIDC_JWKS_URL Where the issuer's signing keys are; unset = the `jwks_uri` of its discovery document. */
+  readonly oidcJwksUrl?: string;
+  /** OIDC_ROLE_CLAIM (default=roles) JWT claim holding the roles or groups; dots reach nested claims (`realm_access.roles`). */
+  readonly oidcRoleClaim: string;
+  /** OIDC_READ_ROLE (default=identity-relay:read) Role or group allowed to read the ops API and console. */
+  readonly oidcReadRole: string;
+  /** OIDC_OPERATOR_ROLE (default=identity-relay:operator) Role or group allowed to replay and discard too. */
+  readonly oidcOperatorRole: string;
+  /** DEAD_LETTER_RETENTION_DAYS (default=30, 1..3650) Replayed and discarded dead letters older than this are purged. */
+  readonly deadLetterRetentionDays: number;
   /** RETRY_DELAYS_MS (default=1000,10000,60000) One delay queue per entry, then dead-letter. */
   readonly retryDelaysMs: readonly number[];
   /** PREFETCH (default=50, 1..10000) Unacknowledged messages per consumer. */

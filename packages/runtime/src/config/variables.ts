@@ -53,7 +53,13 @@ function secret(env: string, key: VariableKey): VariableSpec {
 }
 
 function signingSecret(env: string, key: VariableKey): VariableSpec {
-  return { env, key, schema: { type: 'string', pattern: WHSEC }, expect: 'a whsec_<base64> secret', sensitive: true };
+  return {
+    env,
+    key,
+    schema: { type: 'string', pattern: WHSEC },
+    expect: 'a whsec_<base64> secret',
+    sensitive: true,
+  };
 }
 
 function text(env: string, key: VariableKey, fallback?: string): VariableSpec {
@@ -170,6 +176,21 @@ export const VARIABLES: readonly VariableSpec[] = [
     expect: 'an http:// or https:// URL',
   },
   text('OIDC_AUDIENCE', 'oidcAudience'),
+  {
+    env: 'OIDC_JWKS_URL',
+    key: 'oidcJwksUrl',
+    schema: { ...URL_SCHEMA, pattern: '^https?://' },
+    expect: 'an http:// or https:// URL',
+  },
+  text('OIDC_ROLE_CLAIM', 'oidcRoleClaim', 'roles'),
+  text('OIDC_READ_ROLE', 'oidcReadRole', 'identity-relay:read'),
+  text('OIDC_OPERATOR_ROLE', 'oidcOperatorRole', 'identity-relay:operator'),
+  {
+    env: 'DEAD_LETTER_RETENTION_DAYS',
+    key: 'deadLetterRetentionDays',
+    schema: int(1, 3650, 30),
+    expect: 'an integer from 1 to 3650 (days)',
+  },
   {
     env: 'RETRY_DELAYS_MS',
     key: 'retryDelaysMs',
