@@ -1,5 +1,6 @@
 import { connect, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import type { Registry } from 'prom-client';
+import { closeQuietly, untilClosed } from './close-quietly.js';
 import { checkConsumerOptions, QueueConsumer } from './consumer.js';
 import { declareTopology } from './declare.js';
 import type { LoggerLike } from './logger.js';
@@ -132,7 +133,7 @@ class AmqpBus implements Bus {
       const channel = await model.createChannel();
       channel.on('error', () => undefined); // the rejected assert carries the reason
       await declareTopology(channel, this.opts.topology);
-      await channel.close();
+      await closeQuietly(channel);
     }
     await this.openPublisher(model);
     this.model = model;
@@ -198,7 +199,13 @@ class AmqpBus implements Bus {
   private async shutdown(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.stop()));
     await this.publisher.whenIdle();
-    await this.recovering?.close();
+    const recovering = this.recovering;
+    if (!recovering) return;
+    // The recovering model's close() waits on the connection's close(), which never settles when
+    // the socket dies meanwhile; the connection's 'close' event is the dependable signal.
+    const model = this.model;
+    const closing = recovering.close();
+    await (model ? untilClosed(model, closing) : closing);
     this.model = undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { closeQuietly } from './close-quietly.js';
 import { deadCopy, retryCopy } from './copies.js';
 import type { LoggerLike } from './logger.js';
 import { decodeDelivery, type Consumer, type ConsumerOptions, type IncomingMessage } from './message.js';
@@ -101,7 +102,7 @@ export class QueueConsumer implements Consumer {
     const finished = await this.waitIdle(graceMs);
     if (!finished) this.requeueInFlight();
     this.channel = undefined;
-    if (channel) await channel.close().catch(() => undefined);
+    if (channel) await closeQuietly(channel);
     this.deps.onStopped(this);
     this.deps.logger.info({ queue: this.options.queue, finished }, 'consumer stopped');
   }
@@ -119,7 +120,7 @@ export class QueueConsumer implements Consumer {
     if (msg === null) {
       // The broker cancelled us (queue deleted or failover). Closing the channel makes attach run again.
       this.deps.logger.warn({ queue: this.options.queue }, 'consumer cancelled by the broker');
-      if (!this.stopping) channel.close().catch(() => undefined);
+      if (!this.stopping) void closeQuietly(channel);
       return;
     }
     const delivery: Delivery = { channel, msg, abandoned: false };
