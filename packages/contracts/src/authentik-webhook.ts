@@ -1,5 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
 import type { AuthentikUserAction, AuthentikUserChangedData } from './authentik.js';
+import { parsePythonLiteral } from './python-repr.js';
 import { requiredKeys } from './required-keys.js';
 
 /*
@@ -19,6 +20,9 @@ export interface AuthentikMappedBody {
   event_pk?: string | null;
   /** The event's `created` timestamp. */
   created?: string | null;
+  /** The model's Django app and model name, when the mapping sends them (`authentik_core` / `user`). */
+  app?: string | null;
+  model_name?: string | null;
 }
 
 export const authentikMappedBodySchema: JSONSchemaType<AuthentikMappedBody> = {
@@ -30,6 +34,8 @@ export const authentikMappedBodySchema: JSONSchemaType<AuthentikMappedBody> = {
     pk: { type: 'integer' },
     event_pk: { type: 'string', minLength: 1, nullable: true },
     created: { type: 'string', format: 'date-time', nullable: true },
+    app: { type: 'string', nullable: true },
+    model_name: { type: 'string', nullable: true },
   },
 };
 
@@ -71,21 +77,45 @@ export interface AuthentikModelEvent {
   pk: number | null;
 }
 
-/**
- * Reads `model_created: {'model': {'app': 'authentik_core', 'model_name': 'user', 'pk': 12, ...` — a Python
- * repr, not JSON, so only the few fields needed are picked out. Returns null when the string has no action.
- */
-export function parseAuthentikEventSummary(summary: string): AuthentikModelEvent | null {
-  const head = /^([a-z_]+): (.*)$/s.exec(summary);
-  if (!head) return null;
-  const model = /'model': \{([^}]*)\}/.exec(head[2] ?? '')?.[1] ?? '';
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+/** Picks the model dict out of the parsed event context. */
+function fromContext(eventType: string, context: unknown): AuthentikModelEvent | null {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) return null;
+  const model = (context as Record<string, unknown>).model;
+  if (typeof model !== 'object' || model === null || Array.isArray(model)) {
+    return { eventType, app: null, modelName: null, pk: null };
+  }
+  const m = model as Record<string, unknown>;
+  const pk = typeof m.pk === 'number' && Number.isSafeInteger(m.pk) ? m.pk : null;
+  return { eventType, app: str(m.app), modelName: str(m.model_name), pk };
+}
+
+/** Last resort for a summary the literal reader refuses (e.g. a value like `UUID('...')` in the context). */
+function fromPatterns(eventType: string, rest: string): AuthentikModelEvent {
+  const model = /'model': \{([^}]*)\}/.exec(rest)?.[1] ?? '';
   const pk = /'pk': (-?\d+)/.exec(model)?.[1];
   return {
-    eventType: head[1] ?? '',
+    eventType,
     app: /'app': '([^']*)'/.exec(model)?.[1] ?? null,
     modelName: /'model_name': '([^']*)'/.exec(model)?.[1] ?? null,
     pk: pk === undefined ? null : Number(pk),
   };
+}
+
+/**
+ * Reads `model_created: {'model': {'app': 'authentik_core', 'model_name': 'user', 'pk': 12, ...}, ...}` — the
+ * action and a Python repr of the event context (single or double quotes, True/False/None, nested dicts), not
+ * JSON. Returns null when the string has no `action: ` head.
+ */
+export function parseAuthentikEventSummary(summary: string): AuthentikModelEvent | null {
+  const head = /^([a-z_]+): (.*)$/s.exec(summary);
+  if (!head) return null;
+  const eventType = head[1] ?? '';
+  const rest = head[2] ?? '';
+  return fromContext(eventType, parsePythonLiteral(rest)) ?? fromPatterns(eventType, rest);
 }
 
 /**
@@ -96,10 +126,16 @@ export function parseAuthentikEventSummary(summary: string): AuthentikModelEvent
 export function authentikUserChangeOf(
   body: AuthentikMappedBody | AuthentikDefaultBody,
 ): AuthentikUserChangedData | null {
-  // A mapped body is trusted to concern a user: the rule's Event Matcher policy selects the User model.
+  // A mapped body without `app`/`model_name` is trusted to concern a user: seed 001's Event Matcher policies select the User model.
   if ('event_type' in body) {
     const action = ACTIONS[body.event_type];
     if (!action) return null;
+    if (
+      (body.app != null && body.app !== 'authentik_core') ||
+      (body.model_name != null && body.model_name !== 'user')
+    ) {
+      return null;
+    }
     const data: AuthentikUserChangedData = { action, pk: body.pk };
     if (body.event_pk) data.eventId = body.event_pk;
     if (body.created) data.occurredAt = body.created;

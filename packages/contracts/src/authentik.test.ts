@@ -67,6 +67,44 @@ describe('Authentik webhook bodies', () => {
     expect(authentikUserChangeOf(defaultBody(summary))).toBeNull();
   });
 
+  test('the Python repr is read robustly: quotes, True/False/None, nested dicts, a brace inside a name', () => {
+    const summary =
+      "model_updated: {'model': {'app': 'authentik_core', 'model_name': 'user', 'pk': 42, 'name': \"O'Brien {x}\"}, " +
+      "'diff': {'is_active': {'previous_value': True, 'new_value': False}, 'email': None}, 'http_request': {'args': {}}}";
+    expect(parseAuthentikEventSummary(summary)).toEqual({
+      eventType: 'model_updated',
+      app: 'authentik_core',
+      modelName: 'user',
+      pk: 42,
+    });
+    expect(authentikUserChangeOf(defaultBody(summary))).toEqual({ action: 'updated', pk: 42 });
+  });
+
+  test('a summary the literal reader refuses still yields the model via patterns', () => {
+    const summary =
+      "model_deleted: {'model': {'app': 'authentik_core', 'model_name': 'user', 'pk': 5, 'name': ''}, 'x': UUID('ab')}";
+    expect(authentikUserChangeOf(defaultBody(summary))).toEqual({ action: 'deleted', pk: 5 });
+  });
+
+  test('a mapped body naming another model is not a user change', () => {
+    expect(
+      authentikUserChangeOf({
+        event_type: 'model_created',
+        pk: 3,
+        app: 'authentik_core',
+        model_name: 'group',
+      }),
+    ).toBeNull();
+    expect(
+      authentikUserChangeOf({
+        event_type: 'model_created',
+        pk: 3,
+        app: 'authentik_core',
+        model_name: 'user',
+      }),
+    ).toEqual({ action: 'created', pk: 3 });
+  });
+
   test('a mapped body with another action is not a user change', () => {
     expect(authentikUserChangeOf({ event_type: 'login', pk: 1 })).toBeNull();
   });
@@ -92,7 +130,7 @@ describe('authentikToCanonical', () => {
       username: 'jane',
       emailVerified: false,
       state: 'active',
-      traits: { user_type: 'educator', name: 'Jane Doe' },
+      traits: { user_type: 'educator', name: 'Jane Doe', uuid: 'f0e1d2c3-b4a5-4678-9abc-def012345678' },
       sourceUpdatedAt: '2026-05-01T08:00:00.000Z',
     });
     expect(compile(canonicalIdentitySchema)(c)).toBe(true);
@@ -108,6 +146,26 @@ describe('authentikToCanonical', () => {
     });
     const verified = { ...user, attributes: { email_verified: true } };
     expect(authentikToCanonical(verified, '2026-05-01T10:00:00Z').emailVerified).toBe(true);
+  });
+
+  test('groups (names over UUIDs), type and uuid go into traits; attributes win on a clash', () => {
+    const full = {
+      ...user,
+      type: 'internal',
+      groups: ['9a0b'],
+      groups_obj: [{ pk: '9a0b', name: 'teachers' }],
+      attributes: { user_type: 'educator', type: 'from-attributes' },
+    };
+    expect(authentikToCanonical(full, '2026-05-01T10:00:00Z').traits).toEqual({
+      user_type: 'educator',
+      type: 'from-attributes',
+      name: 'Jane Doe',
+      groups: ['teachers'],
+      uuid: user.uuid,
+    });
+    expect(authentikToCanonical({ ...full, groups_obj: null }, '2026-05-01T10:00:00Z').traits.groups).toEqual(
+      ['9a0b'],
+    );
   });
 
   test('isAuthentikUser checks pk and username', () => {

@@ -19,5 +19,6 @@ export {
 } from './messages.js';
 export type { MessageRoute } from './messages.js';
 export * from './notification.js';
+export { parsePythonLiteral } from './python-repr.js';
 export { requiredKeys, type RequiredKeys } from './required-keys.js';
 export { isZeroTime, normalizeTime } from './time.js';
