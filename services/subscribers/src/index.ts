@@ -1,1 +1,11 @@
-export {};
+export {
+  createSubscribersWorker,
+  CONSUMER_NAME,
+  type SubscribersDeps,
+  type SubscribersWorker,
+} from './worker.js';
+export { applyIdentityChanged, type ApplyOutcome } from './repository.js';
+export { planMembership, type MembershipAction, type SubscriberRow } from './plan.js';
+export { loadRules, parseRules, defaultRules, RulesError } from './rules/load.js';
+export { evaluate, listsOf, isDeliverableEmail, normalizeEmail } from './rules/evaluate.js';
+export type { Condition, ListRule, RulesFile } from './rules/types.js';
