@@ -61,8 +61,13 @@ export async function closeVhostConnections(vhost: string, reason = 'test: simul
 
 /** Names of the client connections open to `vhost` (their connection_name client property). */
 export async function listVhostConnections(vhost: string): Promise<string[]> {
-  const out = await rabbitmqctl('list_connections', '-p', vhost, 'client_properties');
-  return [...out.matchAll(/"connection_name","([^"]*)"/g)].map((m) => m[1] ?? '');
+  // list_connections has no vhost filter: list them all with their vhost and keep ours.
+  const out = await rabbitmqctl('list_connections', 'vhost', 'client_properties');
+  return out
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.split('\t', 1)[0] === vhost)
+    .map((line) => /"connection_name","([^"]*)"/.exec(line)?.[1] ?? '');
 }
 
 /**
