@@ -6,6 +6,7 @@ import type { Config } from '@identity-relay/runtime';
 import { errorHandler, HttpError, sendError } from './http/errors.js';
 import type { ConfirmedPublisher } from './publish.js';
 import { kratosRouter } from './routes/kratos.js';
+import { notificationsRouter } from './routes/notifications.js';
 
 export interface IngressDeps {
   config: Pick<
@@ -16,6 +17,7 @@ export interface IngressDeps {
     | 'kratosBasicPassword'
     | 'publishTimeoutMs'
     | 'bodyLimitBytes'
+    | 'notifyApiKey'
   >;
   logger: Logger;
   registry: Registry;
@@ -61,6 +63,17 @@ export function createIngress(deps: IngressDeps): Express {
       bodyLimitBytes: config.bodyLimitBytes,
       source: 'identity-relay/ingress',
       credentials: { apiKey: config.kratosApiKey, apiKeyHeader: config.kratosApiKeyHeader, basic },
+    }),
+  );
+
+  app.use(
+    notificationsRouter({
+      publisher: deps.publisher,
+      publishTimeoutMs: config.publishTimeoutMs,
+      logger,
+      bodyLimitBytes: config.bodyLimitBytes,
+      source: 'identity-relay/ingress',
+      apiKey: config.notifyApiKey,
     }),
   );
 

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { Router } from 'express';
+import {
+  compile,
+  formatErrors,
+  messageRoutes,
+  MessageType,
+  newCloudEvent,
+  notificationRequestedDataSchema,
+  type NotificationRequestedData,
+} from '@identity-relay/contracts';
+import { requireCredentials } from '../http/auth.js';
+import { HttpError } from '../http/errors.js';
+import { jsonBody } from '../http/json-body.js';
+import { publishEvent, type PublishDeps } from '../publish.js';
+
+const validateRequest = compile<NotificationRequestedData>(notificationRequestedDataSchema);
+
+/** Namespace of notification ids derived from an Idempotency-Key (UUIDv5, RFC 9562 §5.5). */
+const IDEMPOTENCY_NAMESPACE = '6f1c2a0e-3b7d-4c1e-9a57-2d8e4b6f0c31';
+/** Printable ASCII, 1..255 characters: what clients put in Idempotency-Key. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** UUIDv5 of `name` in `namespace`: the same key always yields the same notification id. */
+export function uuidV5(name: string, namespace = IDEMPOTENCY_NAMESPACE): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Ids recently confirmed per Idempotency-Key, so a retried request on this replica answers without publishing
+ * again. Across replicas or restarts the same key still yields the same id, and the notifier records each
+ * id once, so a second copy sends nothing.
+ */
+class RecentKeys {
+  private readonly seen = new Map<string, number>();
+  constructor(
+    private readonly max: number,
+    private readonly ttlMs: number,
+  ) {}
+
+  has(key: string, now = Date.now()): boolean {
+    const at = this.seen.get(key);
+    if (at === undefined) return false;
+    if (now - at <= this.ttlMs) return true;
+    this.seen.delete(key);
+    return false;
+  }
+
+  add(key: string, now = Date.now()): void {
+    this.seen.delete(key);
+    this.seen.set(key, now);
+    // Map keeps insertion order: the first entry is the oldest.
+    while (this.seen.size > this.max) this.seen.delete(this.seen.keys().next().value!);
+  }
+}
+
+export interface NotificationRouteDeps extends PublishDeps {
+  /** NOTIFY_API_KEY, accepted as `X-Api-Key` or `Authorization: Bearer`. */
+  apiKey: string | undefined;
+  bodyLimitBytes: number;
+  source: string;
+  /** (default=10000) Idempotency keys remembered by this replica. 1..1000000. */
+  idempotencyCacheSize?: number;
+  /** (default=86400000, one day) How long a key is remembered, in milliseconds. */
+  idempotencyTtlMs?: number;
+}
+
+/** `POST /notifications`: `{topic, list, subject, text, html?}` → `NotificationRequested`, 202 `{id}` after confirm. */
+export function notificationsRouter(deps: NotificationRouteDeps): Router {
+  const size = deps.idempotencyCacheSize ?? 10_000;
+  if (!Number.isInteger(size) || size < 1 || size > 1_000_000)
+    throw new RangeError('idempotencyCacheSize must be 1..1000000');
+  const recent = new RecentKeys(size, deps.idempotencyTtlMs ?? 86_400_000);
+  const router = Router();
+  router.post(
+    '/notifications',
+    requireCredentials({ apiKey: deps.apiKey, apiKeyHeader: 'x-api-key', acceptBearer: true }),
+    ...jsonBody(deps.bodyLimitBytes),
+    async (req, res) => {
+      const key = req.get('idempotency-key');
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw new HttpError(
+          400,
+          'invalid_idempotency_key',
+          'Idempotency-Key must be 1 to 255 printable ASCII characters',
+        );
+      }
+      const body: unknown = req.body;
+      if (!validateRequest(body)) {
+        const details = formatErrors(validateRequest.errors);
+        throw new HttpError(
+          422,
+          'invalid_notification',
+          `invalid notification request: ${details.join('; ')}`,
+          {
+            error: {
+              status: 422,
+              code: 'invalid_notification',
+              message: 'invalid notification request',
+              details,
+            },
+          },
+        );
+      }
+      const id = key === undefined ? undefined : uuidV5(key);
+      if (id !== undefined && recent.has(id)) {
+        res.status(202).json({ id });
+        return;
+      }
+      const event = newCloudEvent({
+        type: MessageType.NotificationRequested,
+        source: deps.source,
+        id,
+        subject: body.list,
+        data: body,
+      });
+      await publishEvent(deps, event, {
+        exchange: messageRoutes.NotificationRequested.exchange,
+        routingKey: messageRoutes.NotificationRequested.routingKey(body),
+      });
+      if (id !== undefined) recent.add(id);
+      res.status(202).json({ id: event.id });
+    },
+  );
+  return router;
+}
