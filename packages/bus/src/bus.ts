@@ -78,7 +78,13 @@ class AmqpBus implements Bus {
     nonEmptyString('name', opts.name);
     this.heartbeatSeconds = intInRange('heartbeatSeconds', opts.heartbeatSeconds, 30, 0, 600);
     this.publishTimeoutMs = intInRange('publishTimeoutMs', opts.publishTimeoutMs, 5_000, 1, 600_000);
-    this.reconnectMaxDelayMs = intInRange('reconnectMaxDelayMs', opts.reconnectMaxDelayMs, 5_000, 100, 300_000);
+    this.reconnectMaxDelayMs = intInRange(
+      'reconnectMaxDelayMs',
+      opts.reconnectMaxDelayMs,
+      5_000,
+      100,
+      300_000,
+    );
     this.connectTimeoutMs = intInRange('connectTimeoutMs', opts.connectTimeoutMs, 10_000, 100, 300_000);
     this.metrics = createBusMetrics(opts.registry);
     this.publisher = new ConfirmedPublisher(this.metrics);
@@ -108,9 +114,15 @@ class AmqpBus implements Bus {
 
   private watch(recovering: RecoveringChannelModel, where: string): void {
     const log = this.opts.logger;
-    recovering.on('connect', () => log.info({ broker: where, name: this.opts.name }, 'connected to the broker'));
-    recovering.on('disconnect', (err: Error) => log.warn({ err, broker: where }, 'lost the broker connection'));
-    recovering.on('connect-failed', (err: Error) => log.warn({ err, broker: where }, 'could not connect to the broker'));
+    recovering.on('connect', () =>
+      log.info({ broker: where, name: this.opts.name }, 'connected to the broker'),
+    );
+    recovering.on('disconnect', (err: Error) =>
+      log.warn({ err, broker: where }, 'lost the broker connection'),
+    );
+    recovering.on('connect-failed', (err: Error) =>
+      log.warn({ err, broker: where }, 'could not connect to the broker'),
+    );
     recovering.on('error', (err: Error) => log.warn({ err, broker: where }, 'broker connection error'));
     recovering.on('blocked', (reason: string) => {
       log.warn({ reason }, 'broker blocked publishing');

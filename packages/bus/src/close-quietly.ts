@@ -11,7 +11,11 @@ export const CLOSE_TIMEOUT_MS = 5_000;
  * dies while it waits (broker gone, network cut) the promise never settles, though the object does
  * emit 'close'. Without this, shutdown could hang forever.
  */
-export function untilClosed(target: EventEmitter, closing: Promise<unknown>, timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
+export function untilClosed(
+  target: EventEmitter,
+  closing: Promise<unknown>,
+  timeoutMs = CLOSE_TIMEOUT_MS,
+): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -25,7 +29,10 @@ export function untilClosed(target: EventEmitter, closing: Promise<unknown>, tim
 }
 
 /** Closes an amqplib channel or connection; see `untilClosed`. */
-export function closeQuietly(closable: EventEmitter & { close(): Promise<void> }, timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
+export function closeQuietly(
+  closable: EventEmitter & { close(): Promise<void> },
+  timeoutMs = CLOSE_TIMEOUT_MS,
+): Promise<void> {
   let closing: Promise<void>;
   try {
     closing = closable.close();

@@ -31,7 +31,8 @@ const DEFAULT_GRACE_MS = 10_000;
 /** Wait before re-opening a channel the broker closed while the connection stayed up. */
 const REATTACH_DELAY_MS = 1_000;
 
-export type CheckedConsumerOptions = Required<Omit<ConsumerOptions, 'validate'>> & Pick<ConsumerOptions, 'validate'>;
+export type CheckedConsumerOptions = Required<Omit<ConsumerOptions, 'validate'>> &
+  Pick<ConsumerOptions, 'validate'>;
 
 export function checkConsumerOptions(opts: ConsumerOptions): CheckedConsumerOptions {
   nonEmptyString('queue', opts.queue);
@@ -84,7 +85,9 @@ export class QueueConsumer implements Consumer {
     });
     this.channel = channel;
     await channel.prefetch(this.options.prefetch);
-    const reply = await channel.consume(this.options.queue, (msg) => this.onDelivery(channel, msg), { noAck: false });
+    const reply = await channel.consume(this.options.queue, (msg) => this.onDelivery(channel, msg), {
+      noAck: false,
+    });
     this.consumerTag = reply.consumerTag;
     this.deps.logger.info({ queue: this.options.queue, prefetch: this.options.prefetch }, 'consuming');
   }
@@ -139,7 +142,12 @@ export class QueueConsumer implements Consumer {
     const settlement = settle(outcome, message.attempt, this.options.retryDelaysMs);
     await this.apply(delivery, message, settlement);
     const type = problem ? 'invalid' : message.type;
-    this.deps.metrics.consumed(this.options.queue, type, settlement.kind, (performance.now() - started) / 1000);
+    this.deps.metrics.consumed(
+      this.options.queue,
+      type,
+      settlement.kind,
+      (performance.now() - started) / 1000,
+    );
   }
 
   private async run(message: IncomingMessage): Promise<Outcome> {
@@ -152,14 +160,30 @@ export class QueueConsumer implements Consumer {
   }
 
   private async apply(delivery: Delivery, message: IncomingMessage, settlement: Settlement): Promise<void> {
-    const log = { queue: this.options.queue, messageId: message.messageId, type: message.type, attempt: message.attempt };
+    const log = {
+      queue: this.options.queue,
+      messageId: message.messageId,
+      type: message.type,
+      attempt: message.attempt,
+    };
     if (settlement.kind === 'ack') return this.ackDelivery(delivery);
     const original = { exchange: message.exchange, routingKey: message.routingKey };
-    const base = { delivery: delivery.msg, queue: this.options.queue, error: settlement.error, original, now: new Date() };
+    const base = {
+      delivery: delivery.msg,
+      queue: this.options.queue,
+      error: settlement.error,
+      original,
+      now: new Date(),
+    };
     const copy =
       settlement.kind === 'retry'
         ? retryCopy({ ...base, delayMs: settlement.delayMs, nextAttempt: settlement.nextAttempt })
-        : deadCopy({ ...base, attempts: settlement.attempts, service: this.options.service, host: this.host });
+        : deadCopy({
+            ...base,
+            attempts: settlement.attempts,
+            service: this.options.service,
+            host: this.host,
+          });
     try {
       await this.deps.publish(copy);
     } catch (err) {
@@ -167,7 +191,10 @@ export class QueueConsumer implements Consumer {
       return this.nackDelivery(delivery);
     }
     const level = settlement.kind === 'dead' ? 'error' : 'warn';
-    this.deps.logger[level]({ ...log, err: settlement.error, to: copy.routingKey }, `message ${settlement.kind === 'dead' ? 'dead-lettered' : 'scheduled for retry'}`);
+    this.deps.logger[level](
+      { ...log, err: settlement.error, to: copy.routingKey },
+      `message ${settlement.kind === 'dead' ? 'dead-lettered' : 'scheduled for retry'}`,
+    );
     this.ackDelivery(delivery);
   }
 
@@ -194,7 +221,10 @@ export class QueueConsumer implements Consumer {
       delivery.abandoned = true;
       this.nackDelivery(delivery);
     }
-    this.deps.logger.warn({ queue: this.options.queue, count: this.inFlight.size }, 'grace elapsed; requeued running deliveries');
+    this.deps.logger.warn(
+      { queue: this.options.queue, count: this.inFlight.size },
+      'grace elapsed; requeued running deliveries',
+    );
   }
 
   private whenIdle(): Promise<void> {

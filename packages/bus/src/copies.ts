@@ -11,7 +11,17 @@ import { deadQueueName, retryQueueName } from './topology.js';
 function copiedProperties(delivery: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
   const p = delivery.properties;
   const properties: Options.Publish = { persistent: true, mandatory: true, headers };
-  const keep = ['contentType', 'contentEncoding', 'correlationId', 'replyTo', 'messageId', 'timestamp', 'type', 'appId', 'priority'] as const;
+  const keep = [
+    'contentType',
+    'contentEncoding',
+    'correlationId',
+    'replyTo',
+    'messageId',
+    'timestamp',
+    'type',
+    'appId',
+    'priority',
+  ] as const;
   for (const key of keep) {
     const value = p[key] as unknown;
     if (value !== undefined && value !== null) (properties as Record<string, unknown>)[key] = value;

@@ -38,7 +38,10 @@ export class PermanentError extends RelayError {
 export class InvalidMessageError extends PermanentError {
   readonly details: readonly string[];
 
-  constructor(message: string, options: { code?: string; cause?: unknown; details?: readonly string[] } = {}) {
+  constructor(
+    message: string,
+    options: { code?: string; cause?: unknown; details?: readonly string[] } = {},
+  ) {
     super(message, { code: options.code ?? 'INVALID_MESSAGE', cause: options.cause });
     this.details = options.details ?? [];
   }

@@ -31,7 +31,9 @@ describe('attemptOf', () => {
 describe('originalRoute', () => {
   it('restores the route from headers after a retry hop', () => {
     const hop = { exchange: '', routingKey: 'identity-sync' };
-    expect(originalRoute({ 'x-original-exchange': 'identity.events', 'x-original-routing-key': 'a.b' }, hop)).toEqual({
+    expect(
+      originalRoute({ 'x-original-exchange': 'identity.events', 'x-original-routing-key': 'a.b' }, hop),
+    ).toEqual({
       exchange: 'identity.events',
       routingKey: 'a.b',
     });
@@ -89,7 +91,12 @@ describe('retryHeaders', () => {
 describe('deadHeaders', () => {
   it('records the failure, who gave up and the original route, keeping producer headers', () => {
     const headers = deadHeaders({
-      headers: { traceparent: '00-abc', 'x-attempt': 3, 'x-last-error': 'old', 'x-first-failed-at': '2029-12-31T00:00:00.000Z' },
+      headers: {
+        traceparent: '00-abc',
+        'x-attempt': 3,
+        'x-last-error': 'old',
+        'x-first-failed-at': '2029-12-31T00:00:00.000Z',
+      },
       error: new PermanentError('refused', { code: 'POLICY' }),
       attempts: 3,
       original,

@@ -102,7 +102,10 @@ function findProblem(
 ): InvalidMessageError | undefined {
   if (!parsed.ok) {
     const reason = parsed.error instanceof Error ? parsed.error.message : String(parsed.error);
-    return new InvalidMessageError(`body is not JSON: ${reason}`, { code: 'UNPARSEABLE', cause: parsed.error });
+    return new InvalidMessageError(`body is not JSON: ${reason}`, {
+      code: 'UNPARSEABLE',
+      cause: parsed.error,
+    });
   }
   if (message.type === '') return new InvalidMessageError('message has no type', { code: 'NO_TYPE' });
   if (!Object.hasOwn(options.handlers, message.type)) {

@@ -14,13 +14,23 @@ const NOOP: BusMetrics = {
 };
 
 /** Reuses metrics already in the registry, so two buses in one process (tests, CLIs) can share one. */
-function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
+function counter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[],
+): Counter<L> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<L>;
   return new Counter({ name, help, labelNames, registers: [registry] });
 }
 
-function histogram<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Histogram<L> {
+function histogram<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[],
+): Histogram<L> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Histogram<L>;
   return new Histogram({
@@ -35,16 +45,21 @@ function histogram<L extends string>(registry: Registry, name: string, help: str
 
 export function createBusMetrics(registry: Registry | undefined): BusMetrics {
   if (!registry) return NOOP;
-  const published = counter(registry, 'identity_relay_messages_published_total', 'Messages confirmed by the broker', [
-    'exchange',
-    'type',
+  const published = counter(
+    registry,
+    'identity_relay_messages_published_total',
+    'Messages confirmed by the broker',
+    ['exchange', 'type'],
+  );
+  const failures = counter(registry, 'identity_relay_publish_failures_total', 'Publishes not confirmed', [
+    'reason',
   ]);
-  const failures = counter(registry, 'identity_relay_publish_failures_total', 'Publishes not confirmed', ['reason']);
-  const consumed = counter(registry, 'identity_relay_messages_consumed_total', 'Deliveries settled, by outcome', [
-    'queue',
-    'type',
-    'outcome',
-  ]);
+  const consumed = counter(
+    registry,
+    'identity_relay_messages_consumed_total',
+    'Deliveries settled, by outcome',
+    ['queue', 'type', 'outcome'],
+  );
   const processing = histogram(
     registry,
     'identity_relay_message_processing_seconds',

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidMessageError, PermanentError, RelayError, TransientError, isPermanent, toError } from './errors.js';
+import {
+  InvalidMessageError,
+  PermanentError,
+  RelayError,
+  TransientError,
+  isPermanent,
+  toError,
+} from './errors.js';
 import { ack, deadLetter, outcomeOfError, retry, retryDelayFor, settle } from './outcome.js';
 
 const delays = [100, 200] as const;

@@ -103,10 +103,15 @@ export class ConfirmedPublisher {
     const state = this.state;
     if (!state) return Promise.reject(new BrokerUnavailableError('not connected to the broker'));
     if (this.blockedReason !== undefined) {
-      return Promise.reject(new BrokerUnavailableError(`broker is blocking publishers: ${this.blockedReason}`));
+      return Promise.reject(
+        new BrokerUnavailableError(`broker is blocking publishers: ${this.blockedReason}`),
+      );
     }
     return new Promise<void>((resolve, reject) => {
-      const entry: InFlight = { key: returnKey(raw.exchange, raw.routingKey, raw.properties.messageId), returned: undefined };
+      const entry: InFlight = {
+        key: returnKey(raw.exchange, raw.routingKey, raw.properties.messageId),
+        returned: undefined,
+      };
       let settled = false;
       const finish = (err: PublishError | undefined): void => {
         if (settled) return;
@@ -157,13 +162,22 @@ function markReturned(state: ChannelState, msg: Message): void {
   }
 }
 
-function confirmError(state: ChannelState, entry: InFlight, err: unknown, raw: RawPublish): PublishError | undefined {
+function confirmError(
+  state: ChannelState,
+  entry: InFlight,
+  err: unknown,
+  raw: RawPublish,
+): PublishError | undefined {
   if (err === null || err === undefined) return entry.returned;
   if (err instanceof Error && err.message === AMQPLIB_NACK_MESSAGE) {
-    return new PublishNackedError(`broker refused message ${String(raw.properties.messageId)}`, { cause: err });
+    return new PublishNackedError(`broker refused message ${String(raw.properties.messageId)}`, {
+      cause: err,
+    });
   }
   if (state.error) {
-    return new PublishChannelError(`broker closed the channel: ${state.error.message}`, { cause: state.error });
+    return new PublishChannelError(`broker closed the channel: ${state.error.message}`, {
+      cause: state.error,
+    });
   }
   return new BrokerUnavailableError('connection lost before the broker confirmed', { cause: err });
 }
@@ -172,5 +186,7 @@ function sendError(err: unknown): PublishError {
   if (err instanceof Error && err.name === 'IllegalOperationError') {
     return new BrokerUnavailableError('channel closed', { cause: err });
   }
-  return new PublishError(`publish failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new PublishError(`publish failed: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  });
 }

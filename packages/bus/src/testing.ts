@@ -55,7 +55,10 @@ export async function createTestVhost(): Promise<TestVhost> {
 }
 
 /** Closes every client connection to `vhost`, as a broker restart or network cut would. */
-export async function closeVhostConnections(vhost: string, reason = 'test: simulated connection loss'): Promise<void> {
+export async function closeVhostConnections(
+  vhost: string,
+  reason = 'test: simulated connection loss',
+): Promise<void> {
   await rabbitmqctl('close_all_connections', '--vhost', vhost, '--limit', '1000', reason);
 }
 

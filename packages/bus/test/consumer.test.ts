@@ -29,9 +29,19 @@ afterAll(async () => {
 
 async function setup(registry?: Registry) {
   const t = uniqueTopology(delays);
-  const bus = await connectBus({ url: vhost.url, name: 'bus-consumer-test', logger: testLogger(), topology: t.topology, registry });
+  const bus = await connectBus({
+    url: vhost.url,
+    name: 'bus-consumer-test',
+    logger: testLogger(),
+    topology: t.topology,
+    registry,
+  });
   buses.push(bus);
-  const publish = (type: string, body: object | Buffer = event(type), routingKey = 'kratos.identity.updated') =>
+  const publish = (
+    type: string,
+    body: object | Buffer = event(type),
+    routingKey = 'kratos.identity.updated',
+  ) =>
     bus.publish({
       exchange: t.exchange,
       routingKey,
@@ -40,8 +50,10 @@ async function setup(registry?: Registry) {
       body,
       headers: { traceparent: '00-trace' },
     });
-  const consume = (handlers: Record<string, MessageHandler>, validate?: (type: string, body: unknown) => string[] | null) =>
-    bus.consume({ queue: t.queue, service: 'bus-test', retryDelaysMs: delays, handlers, validate });
+  const consume = (
+    handlers: Record<string, MessageHandler>,
+    validate?: (type: string, body: unknown) => string[] | null,
+  ) => bus.consume({ queue: t.queue, service: 'bus-test', retryDelaysMs: delays, handlers, validate });
   return { ...t, bus, publish, consume };
 }
 
@@ -53,7 +65,14 @@ describe('consumer runtime', () => {
     const body = event('Hello', { n: 1 });
     await publish('Hello', body);
     await waitFor(() => seen.length === 1);
-    expect(seen[0]).toMatchObject({ body, messageId: body.id, type: 'Hello', attempt: 1, redelivered: false, routingKey: 'kratos.identity.updated' });
+    expect(seen[0]).toMatchObject({
+      body,
+      messageId: body.id,
+      type: 'Hello',
+      attempt: 1,
+      redelivered: false,
+      routingKey: 'kratos.identity.updated',
+    });
     expect(seen[0]!.headers.traceparent).toBe('00-trace');
     await sleep(100);
     expect(await queueDepth(vhost.url, queue)).toBe(0);
@@ -74,7 +93,9 @@ describe('consumer runtime', () => {
     await waitFor(() => attempts.length === 3);
     expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
     // The handler sees the original route, not the retry hop through the default exchange.
-    expect(attempts.map((a) => [a.exchange, a.routingKey])).toEqual(Array(3).fill([exchange, 'kratos.identity.updated']));
+    expect(attempts.map((a) => [a.exchange, a.routingKey])).toEqual(
+      Array(3).fill([exchange, 'kratos.identity.updated']),
+    );
     expect(attempts[2]!.headers['x-last-error']).toBe('db down 2');
     expect(attempts[2]!.headers['x-first-failed-at']).toBe(attempts[1]!.headers['x-first-failed-at']);
     expect(attempts[0]!.raw.equals(attempts[2]!.raw)).toBe(true);
@@ -82,9 +103,15 @@ describe('consumer runtime', () => {
     expect(attempts).toHaveLength(3);
     expect(await queueDepth(vhost.url, `${queue}.dead`)).toBe(0);
     const metrics = await registry.metrics();
-    expect(metrics).toContain(`identity_relay_messages_consumed_total{queue="${queue}",type="Flaky",outcome="retry"} 2`);
-    expect(metrics).toContain(`identity_relay_messages_consumed_total{queue="${queue}",type="Flaky",outcome="ack"} 1`);
-    expect(metrics).toContain(`identity_relay_message_processing_seconds_count{queue="${queue}",type="Flaky"} 3`);
+    expect(metrics).toContain(
+      `identity_relay_messages_consumed_total{queue="${queue}",type="Flaky",outcome="retry"} 2`,
+    );
+    expect(metrics).toContain(
+      `identity_relay_messages_consumed_total{queue="${queue}",type="Flaky",outcome="ack"} 1`,
+    );
+    expect(metrics).toContain(
+      `identity_relay_message_processing_seconds_count{queue="${queue}",type="Flaky"} 3`,
+    );
   });
 
   it('dead-letters a message that always fails, with every failure header and the original bytes', async () => {
@@ -102,7 +129,12 @@ describe('consumer runtime', () => {
     expect(calls).toBe(3);
     expect(dead).toBeDefined();
     expect(dead!.content.equals(Buffer.from(JSON.stringify(body)))).toBe(true);
-    expect(dead!.properties).toMatchObject({ messageId: body.id, type: 'Broken', contentType: 'application/cloudevents+json', deliveryMode: 2 });
+    expect(dead!.properties).toMatchObject({
+      messageId: body.id,
+      type: 'Broken',
+      contentType: 'application/cloudevents+json',
+      deliveryMode: 2,
+    });
     const h = dead!.headers;
     expect(h).toMatchObject({
       traceparent: '00-trace',
@@ -115,7 +147,9 @@ describe('consumer runtime', () => {
       'x-service': 'bus-test',
       'x-host': hostname(),
     });
-    expect(Date.parse(String(h['x-first-failed-at']))).toBeLessThanOrEqual(Date.parse(String(h['x-dead-lettered-at'])));
+    expect(Date.parse(String(h['x-first-failed-at']))).toBeLessThanOrEqual(
+      Date.parse(String(h['x-dead-lettered-at'])),
+    );
     expect(h['x-death']).toBeUndefined();
     expect(h['x-attempt']).toBeUndefined();
     expect(await queueDepth(vhost.url, queue)).toBe(0);
@@ -149,7 +183,8 @@ describe('consumer runtime', () => {
     const handled: string[] = [];
     await consume(
       { Known: async (m) => void handled.push((m.body as { data: { n: number } }).data.n.toString()) },
-      (_type, body) => ((body as { data?: { n?: unknown } }).data?.n === undefined ? ['/data/n is required'] : null),
+      (_type, body) =>
+        (body as { data?: { n?: unknown } }).data?.n === undefined ? ['/data/n is required'] : null,
     );
     await publish('Known', Buffer.from('{not json'));
     await publish('Unknown');
@@ -224,6 +259,8 @@ describe('consumer runtime', () => {
 
   it('refuses retry delays the topology has no queue for', async () => {
     const { bus, queue } = await setup();
-    await expect(bus.consume({ queue, service: 's', retryDelaysMs: [999], handlers: {} })).rejects.toThrow(/retry\.999/);
+    await expect(bus.consume({ queue, service: 's', retryDelaysMs: [999], handlers: {} })).rejects.toThrow(
+      /retry\.999/,
+    );
   });
 });

@@ -15,7 +15,11 @@ export function testLogger(): LoggerLike & { lines: Array<{ level: string; obj: 
 }
 
 /** A topology of one exchange and one work queue (with retry and dead queues), unique per test. */
-export function uniqueTopology(retryDelaysMs: readonly number[]): { topology: Topology; exchange: string; queue: string } {
+export function uniqueTopology(retryDelaysMs: readonly number[]): {
+  topology: Topology;
+  exchange: string;
+  queue: string;
+} {
   const id = randomUUID().slice(0, 8);
   const exchange = `t-${id}.events`;
   const queue = `t-${id}`;

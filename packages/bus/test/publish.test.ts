@@ -21,7 +21,13 @@ beforeAll(async () => {
   vhost = await createTestVhost();
   // An exchange with no queue bound to it, for the unroutable case.
   topology.exchanges.push({ name: `${exchange}.nobody`, type: 'topic', durable: true });
-  bus = await connectBus({ url: vhost.url, name: 'bus-publish-test', logger: testLogger(), topology, registry });
+  bus = await connectBus({
+    url: vhost.url,
+    name: 'bus-publish-test',
+    logger: testLogger(),
+    topology,
+    registry,
+  });
 });
 afterAll(async () => {
   await bus?.close();
@@ -58,7 +64,14 @@ describe('confirmed publish', () => {
 
   it('sends Buffer bodies byte for byte', async () => {
     const raw = Buffer.from([0x7b, 0x7d, 0x0a, 0xff]);
-    await bus.publish({ exchange, routingKey: 'x', messageId: 'm-raw', type: 'Raw', body: raw, contentType: 'application/octet-stream' });
+    await bus.publish({
+      exchange,
+      routingKey: 'x',
+      messageId: 'm-raw',
+      type: 'Raw',
+      body: raw,
+      contentType: 'application/octet-stream',
+    });
     const [msg] = await readQueue(vhost.url, queue, { count: 1 });
     expect(msg!.content.equals(raw)).toBe(true);
     expect(msg!.properties.contentType).toBe('application/octet-stream');
@@ -80,7 +93,13 @@ describe('confirmed publish', () => {
   });
 
   it('rejects with UnroutableError when no queue is bound', async () => {
-    const publishing = bus.publish({ exchange: `${exchange}.nobody`, routingKey: 'a.b', messageId: 'm-1', type: 'T', body: {} });
+    const publishing = bus.publish({
+      exchange: `${exchange}.nobody`,
+      routingKey: 'a.b',
+      messageId: 'm-1',
+      type: 'T',
+      body: {},
+    });
     await expect(publishing).rejects.toBeInstanceOf(UnroutableError);
     await expect(publishing).rejects.toMatchObject({ code: 'UNROUTABLE', replyCode: 312 });
     await expect(publishing).rejects.toBeInstanceOf(PublishError);
@@ -89,7 +108,13 @@ describe('confirmed publish', () => {
   it('tells the unroutable one apart from routable ones in flight with it', async () => {
     const results = await Promise.allSettled([
       bus.publish({ exchange, routingKey: 'ok', messageId: 'same-id', type: 'T', body: { n: 1 } }),
-      bus.publish({ exchange: `${exchange}.nobody`, routingKey: 'ok', messageId: 'same-id', type: 'T', body: { n: 2 } }),
+      bus.publish({
+        exchange: `${exchange}.nobody`,
+        routingKey: 'ok',
+        messageId: 'same-id',
+        type: 'T',
+        body: { n: 2 },
+      }),
       bus.publish({ exchange, routingKey: 'ok', messageId: 'same-id', type: 'T', body: { n: 3 } }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
@@ -116,7 +141,11 @@ describe('confirmed publish', () => {
 
   it('counts confirmed and failed publishes', async () => {
     const text = await registry.metrics();
-    expect(text).toMatch(new RegExp(`identity_relay_messages_published_total\\{exchange="${exchange.replace('.', '\\.')}",type="Bulk"\\} 500`));
+    expect(text).toMatch(
+      new RegExp(
+        `identity_relay_messages_published_total\\{exchange="${exchange.replace('.', '\\.')}",type="Bulk"\\} 500`,
+      ),
+    );
     expect(text).toMatch(/identity_relay_publish_failures_total\{reason="UNROUTABLE"\} 2/);
     expect(text).toMatch(/identity_relay_publish_failures_total\{reason="CHANNEL_CLOSED"\} 1/);
   });
@@ -125,7 +154,12 @@ describe('confirmed publish', () => {
 describe('broker unreachable', () => {
   it('rejects at once with BrokerUnavailableError instead of buffering', async () => {
     const logger = testLogger();
-    const down = await connectBus({ url: 'amqp://guest:guest@127.0.0.1:1/', name: 'down', logger, reconnectMaxDelayMs: 1000 });
+    const down = await connectBus({
+      url: 'amqp://guest:guest@127.0.0.1:1/',
+      name: 'down',
+      logger,
+      reconnectMaxDelayMs: 1000,
+    });
     try {
       expect(down.isConnected()).toBe(false);
       const started = Date.now();

@@ -6,7 +6,14 @@ import {
   connectBus,
   type Bus,
 } from '../src/index.js';
-import { closeVhostConnections, createTestVhost, listVhostConnections, queueDepth, readQueue, type TestVhost } from '../src/testing.js';
+import {
+  closeVhostConnections,
+  createTestVhost,
+  listVhostConnections,
+  queueDepth,
+  readQueue,
+  type TestVhost,
+} from '../src/testing.js';
 import { sleep, testLogger, uniqueTopology, waitFor } from './helpers.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
@@ -31,7 +38,12 @@ async function open(name: string, topology: ReturnType<typeof uniqueTopology>['t
 }
 
 /** Publishes until confirmed, as a caller that owns the message would (the IdP retrying the webhook). */
-async function publishUntilConfirmed(bus: Bus, exchange: string, id: string, failures: PublishError[]): Promise<void> {
+async function publishUntilConfirmed(
+  bus: Bus,
+  exchange: string,
+  id: string,
+  failures: PublishError[],
+): Promise<void> {
   for (;;) {
     try {
       await bus.publish({ exchange, routingKey: 'k', messageId: id, type: 'Counted', body: { id } });
@@ -62,7 +74,10 @@ describe('connection loss', () => {
         },
       },
     });
-    expect((await listVhostConnections(vhost.vhost)).sort()).toEqual(['reconnect-consumer', 'reconnect-publisher']);
+    expect((await listVhostConnections(vhost.vhost)).sort()).toEqual([
+      'reconnect-consumer',
+      'reconnect-publisher',
+    ]);
 
     // Publishing runs from before the drop until 100 confirms after it, so both sides see the drop.
     const failures: PublishError[] = [];
@@ -116,7 +131,10 @@ describe('connection loss', () => {
       const { bus } = await open('proxy-timeout', t.topology, proxiedUrl(proxy));
       proxy.holdReplies();
       const started = Date.now();
-      const publishing = bus.publish({ exchange: t.exchange, routingKey: 'k', messageId: 'm', type: 'T', body: {} }, { timeoutMs: 200 });
+      const publishing = bus.publish(
+        { exchange: t.exchange, routingKey: 'k', messageId: 'm', type: 'T', body: {} },
+        { timeoutMs: 200 },
+      );
       await expect(publishing).rejects.toBeInstanceOf(PublishTimeoutError);
       expect(Date.now() - started).toBeGreaterThanOrEqual(190);
       proxy.releaseReplies();
@@ -132,7 +150,10 @@ describe('connection loss', () => {
       const { bus } = await open('proxy-cut', t.topology, proxiedUrl(proxy));
       proxy.holdReplies();
       const inFlight = Array.from({ length: 20 }, (_, i) =>
-        bus.publish({ exchange: t.exchange, routingKey: 'k', messageId: `m-${i}`, type: 'T', body: {} }, { timeoutMs: 10_000 }),
+        bus.publish(
+          { exchange: t.exchange, routingKey: 'k', messageId: `m-${i}`, type: 'T', body: {} },
+          { timeoutMs: 10_000 },
+        ),
       );
       await sleep(100);
       const started = Date.now();
