@@ -4,26 +4,21 @@ import { Counter, type Registry } from 'prom-client';
 import { createHealthHandlers } from '@identity-relay/runtime';
 import type { Config } from '@identity-relay/runtime';
 import { errorHandler, HttpError, sendError } from './http/errors.js';
+import { requestContext } from './http/request-id.js';
+import { idpRoutes, type IdpRoutesConfig } from './idp-routes.js';
+import { ALLOW_ALL, staticPolicyStore, type PolicyStore } from './policy/store.js';
 import type { ConfirmedPublisher } from './publish.js';
-import { kratosRouter } from './routes/kratos.js';
 import { notificationsRouter } from './routes/notifications.js';
 
 export interface IngressDeps {
-  config: Pick<
-    Config,
-    | 'kratosApiKey'
-    | 'kratosApiKeyHeader'
-    | 'kratosBasicUser'
-    | 'kratosBasicPassword'
-    | 'publishTimeoutMs'
-    | 'bodyLimitBytes'
-    | 'notifyApiKey'
-  >;
+  config: IdpRoutesConfig & Pick<Config, 'publishTimeoutMs' | 'bodyLimitBytes' | 'notifyApiKey'>;
   logger: Logger;
   registry: Registry;
   publisher: ConfirmedPublisher;
   /** Readiness: the broker connection is up. */
   isBrokerConnected: () => boolean;
+  /** (default=allow all) The signup/login policy, reloadable on SIGHUP. */
+  policy?: PolicyStore;
 }
 
 /** Builds the ingress Express app. Thin: authenticate, validate, publish with confirm, answer. */
@@ -39,6 +34,7 @@ export function createIngress(deps: IngressDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(requestContext(logger));
   app.use((req, res, next) => {
     res.on('finish', () =>
       requests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }),
@@ -51,21 +47,7 @@ export function createIngress(deps: IngressDeps): Express {
   app.get('/readyz', health.readyz);
   app.get('/metrics', health.metrics);
 
-  const basic =
-    config.kratosBasicUser && config.kratosBasicPassword
-      ? { user: config.kratosBasicUser, password: config.kratosBasicPassword }
-      : undefined;
-  app.use(
-    kratosRouter({
-      publisher: deps.publisher,
-      publishTimeoutMs: config.publishTimeoutMs,
-      logger,
-      bodyLimitBytes: config.bodyLimitBytes,
-      source: 'identity-relay/ingress',
-      credentials: { apiKey: config.kratosApiKey, apiKeyHeader: config.kratosApiKeyHeader, basic },
-    }),
-  );
-
+  app.use(idpRoutes({ ...deps, policy: deps.policy ?? staticPolicyStore(ALLOW_ALL) }));
   app.use(
     notificationsRouter({
       publisher: deps.publisher,

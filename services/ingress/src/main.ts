@@ -1,10 +1,19 @@
 import { connectBus, buildTopology } from '@identity-relay/bus';
 import { createLogger, createMetrics, installShutdown, loadConfigOrExit } from '@identity-relay/runtime';
 import { createIngress } from './app.js';
+import { createPolicyStore } from './policy/store.js';
 
 const config = loadConfigOrExit(process.env, { service: 'ingress' }, console.error);
 const logger = createLogger({ service: 'ingress', level: config.logLevel });
 const { registry } = createMetrics('ingress');
+
+// A broken policy file stops the start: better than silently allowing every signup.
+const policy = await createPolicyStore({ file: config.policyFile, logger }).catch((err: unknown) => {
+  logger.fatal({ err }, 'cannot load POLICY_FILE');
+  process.exit(1);
+});
+// SIGHUP reloads the policy; an invalid new file is logged and the last good policy stays in force.
+process.on('SIGHUP', () => void policy.reload());
 
 const bus = await connectBus({
   url: config.amqpUrl,
@@ -18,6 +27,7 @@ const app = createIngress({
   logger,
   registry,
   publisher: bus,
+  policy,
   isBrokerConnected: () => bus.isConnected(),
 });
 const server = app.listen(config.ingressPort, config.host, () => {

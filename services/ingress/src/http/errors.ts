@@ -15,11 +15,16 @@ export class HttpError extends Error {
   }
 }
 
-export function sendError(res: Response, err: HttpError): void {
+/** Renders an error as one route family's callers expect it (Kratos `messages`, seed 004's `{code, message}`). */
+export type ErrorFormat = (err: HttpError) => unknown;
+
+export const defaultErrorFormat: ErrorFormat = (err) => ({
+  error: { status: err.status, code: err.code, message: err.message },
+});
+
+export function sendError(res: Response, err: HttpError, format: ErrorFormat = defaultErrorFormat): void {
   if (err.headers) res.set(err.headers);
-  res
-    .status(err.status)
-    .json(err.body ?? { error: { status: err.status, code: err.code, message: err.message } });
+  res.status(err.status).json(err.body ?? format(err));
 }
 
 /** Maps body-parser failures to the 4xx they are, so bad input never becomes a 5xx. */
@@ -49,12 +54,21 @@ function fromBodyParser(err: {
   }
 }
 
-export function errorHandler(onUnexpected: (err: unknown) => void): ErrorRequestHandler {
+/** The HttpError an error stands for, or null when it is unexpected (a bug: 500). */
+export function asHttpError(err: unknown): HttpError | null {
+  if (err instanceof HttpError) return err;
+  return typeof err === 'object' && err !== null ? fromBodyParser(err) : null;
+}
+
+export function errorHandler(
+  onUnexpected: (err: unknown) => void,
+  format?: ErrorFormat,
+): ErrorRequestHandler {
   return (err, _req, res, next) => {
     if (res.headersSent) return next(err);
-    const known = err instanceof HttpError ? err : fromBodyParser(err ?? {});
-    if (known) return sendError(res, known);
+    const known = asHttpError(err);
+    if (known) return sendError(res, known, format);
     onUnexpected(err);
-    sendError(res, new HttpError(500, 'internal_error', 'internal error'));
+    sendError(res, new HttpError(500, 'internal_error', 'internal error'), format);
   };
 }

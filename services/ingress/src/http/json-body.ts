@@ -1,5 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import { HttpError } from './errors.js';
+import './locals.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -23,8 +24,16 @@ export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
   return false;
 }
 
-/** Parses a JSON request body into `req.body`, keeping the exact bytes in `res.locals.rawBody`. */
-export function jsonBody(limitBytes: number): RequestHandler[] {
+export interface JsonBodyOptions {
+  /** Handlers that run on the raw bytes (`res.locals.rawBody`) before parsing, e.g. signature checks. */
+  beforeParse?: RequestHandler[];
+}
+
+/**
+ * Parses a JSON request body into `req.body`, keeping the exact bytes in `res.locals.rawBody`. The content
+ * type is checked before anything is read; the size limit applies to the decoded (inflated) body.
+ */
+export function jsonBody(limitBytes: number, opts: JsonBodyOptions = {}): RequestHandler[] {
   const raw = express.raw({ type: () => true, limit: limitBytes });
   const requireJson: RequestHandler = (req, _res, next) => {
     const type = req.headers['content-type'];
@@ -39,9 +48,12 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     }
     next();
   };
+  const keepRaw: RequestHandler = (req, res, next) => {
+    res.locals.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    next();
+  };
   const parse: RequestHandler = (req, res, next) => {
-    const bytes: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    res.locals.rawBody = bytes;
+    const bytes = res.locals.rawBody ?? Buffer.alloc(0);
     const text = bytes.toString('utf8');
     if (text.trim() === '')
       return next(new HttpError(400, 'empty_body', 'request body is empty; expected a JSON object'));
@@ -55,5 +67,5 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     }
     next();
   };
-  return [requireJson, raw, parse];
+  return [requireJson, raw, keepRaw, ...(opts.beforeParse ?? []), parse];
 }

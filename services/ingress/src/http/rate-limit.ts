@@ -29,10 +29,12 @@ export class TokenBucketLimiter {
   private readonly now: () => number;
 
   constructor(opts: TokenBucketOptions) {
-    if (!(opts.ratePerSecond > 0)) throw new RangeError(`ratePerSecond must be > 0, got ${opts.ratePerSecond}`);
+    if (!(opts.ratePerSecond > 0))
+      throw new RangeError(`ratePerSecond must be > 0, got ${opts.ratePerSecond}`);
     if (!(opts.burst >= 1)) throw new RangeError(`burst must be >= 1, got ${opts.burst}`);
     const maxSources = opts.maxSources ?? 10_000;
-    if (!Number.isInteger(maxSources) || maxSources < 1) throw new RangeError(`maxSources must be an integer >= 1, got ${maxSources}`);
+    if (!Number.isInteger(maxSources) || maxSources < 1)
+      throw new RangeError(`maxSources must be an integer >= 1, got ${maxSources}`);
     this.rate = opts.ratePerSecond;
     this.burst = opts.burst;
     this.maxSources = maxSources;
@@ -66,6 +68,10 @@ export function rateLimit(limiter: TokenBucketLimiter, group: string): RequestHa
   return (req, _res, next) => {
     const wait = limiter.take(`${group}|${req.socket.remoteAddress ?? 'unknown'}`);
     if (wait === 0) return next();
-    next(new HttpError(429, 'rate_limited', `too many requests; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) }));
+    next(
+      new HttpError(429, 'rate_limited', `too many requests; retry in ${wait} s`, undefined, {
+        'Retry-After': String(wait),
+      }),
+    );
   };
 }

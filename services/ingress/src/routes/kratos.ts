@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import {
   compile,
+  kratosMessage,
   kratosSyncIdentityBodySchema,
   messageRoutes,
   MessageType,
@@ -8,27 +9,48 @@ import {
   toKratosErrorBody,
   type KratosSyncIdentityBody,
 } from '@identity-relay/contracts';
-import { requireCredentials, type CredentialOptions } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
+import { rateLimit, type TokenBucketLimiter } from '../http/rate-limit.js';
+import type { RouteAuth } from '../http/route-auth.js';
+import { stableEventId } from '../ids.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
 
 const validateSyncBody = compile<KratosSyncIdentityBody>(kratosSyncIdentityBodySchema);
 
+/** Kratos' `uuid.Nil`: the id of an identity that is not saved yet (pre-persist `response.parse: true` hooks). */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** `Ory-Webhook-Trigger-ID` values used as idempotency keys: a UUID today; anything short and plain is kept. */
+const TRIGGER_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 export interface KratosRouteDeps extends PublishDeps {
-  credentials: CredentialOptions;
+  auth: RouteAuth;
+  limiter: TokenBucketLimiter;
   bodyLimitBytes: number;
   source: string;
   onAccepted?: (route: string) => void;
 }
 
-/** `POST /kratos/sync-identity`: Kratos `web_hook` with body `function(ctx) { identity: ctx.identity }`. */
+/** The CloudEvent id of one sync call: stable across Kratos' retries of one trigger, else random. */
+export function syncEventId(triggerId: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(triggerId) ? triggerId[0] : triggerId;
+  return value !== undefined && TRIGGER_ID.test(value)
+    ? stableEventId('kratos:sync-identity', value)
+    : undefined;
+}
+
+/**
+ * `POST /kratos/sync-identity`: Kratos `web_hook` (post-persist, `response.parse: false`) with body
+ * `function(ctx) { identity: ctx.identity }`. Publishes `KratosIdentityUpdated` and answers once confirmed.
+ */
 export function kratosRouter(deps: KratosRouteDeps): Router {
   const router = Router();
   router.post(
     '/kratos/sync-identity',
-    requireCredentials(deps.credentials),
-    ...jsonBody(deps.bodyLimitBytes),
+    rateLimit(deps.limiter, 'kratos'),
+    deps.auth.gate,
+    ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
     async (req, res) => {
       const body: unknown = req.body;
       if (!validateSyncBody(body)) {
@@ -39,13 +61,22 @@ export function kratosRouter(deps: KratosRouteDeps): Router {
           toKratosErrorBody(validateSyncBody.errors),
         );
       }
+      if (body.identity.id === NIL_UUID) {
+        const text =
+          'identity.id is the nil UUID: this hook runs before the identity is saved (response.parse: true). ' +
+          'Point a hook without response.parse at /kratos/sync-identity, and use /kratos/validate-registration for checks.';
+        throw new HttpError(422, 'identity_not_persisted', text, {
+          messages: [kratosMessage('#/', 4000001, text)],
+        });
+      }
       const event = newCloudEvent({
         type: MessageType.KratosIdentityUpdated,
+        id: syncEventId(req.headers['ory-webhook-trigger-id']),
         source: deps.source,
         subject: body.identity.id,
         data: { identity: body.identity },
       });
-      await publishEvent(deps, event, {
+      await publishEvent({ ...deps, logger: res.locals.log ?? deps.logger }, event, {
         exchange: messageRoutes.KratosIdentityUpdated.exchange,
         routingKey: messageRoutes.KratosIdentityUpdated.routingKey(event.data),
       });

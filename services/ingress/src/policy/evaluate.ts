@@ -1,0 +1,139 @@
+import type { Policy } from './schema.js';
+
+/** The stable refusal codes (seed 004's `code`), also mapped to Kratos message ids. */
+export type RefusalCode =
+  'invalid-email' | 'domain-not-allowed' | 'domain-blocked' | 'invalid-username' | 'missing-trait';
+
+export interface Refusal {
+  code: RefusalCode;
+  /** A human message, safe to show to the person signing up. */
+  message: string;
+  /** The trait the refusal is about (`email`, `username`, or the missing trait's name). */
+  field: string;
+}
+
+/** What the policy is applied to: the email, username and traits of a signup or login. */
+export interface PolicySubject {
+  email?: unknown;
+  username?: unknown;
+  traits: Record<string, unknown>;
+}
+
+export type PolicyDecision = { ok: true; roles: string[] } | ({ ok: false } & Refusal);
+
+/** Compiled form of a policy: the username pattern as a RegExp. */
+export interface CompiledPolicy {
+  policy: Policy;
+  usernamePattern?: RegExp;
+}
+
+const EMAIL = /^[^\s@"<>()[\]\\,;:]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)$/;
+const MAX_EMAIL = 254;
+const MAX_USERNAME = 256;
+
+export function compilePolicy(policy: Policy): CompiledPolicy {
+  const pattern = policy.username?.pattern;
+  return { policy, usernamePattern: pattern === undefined ? undefined : new RegExp(pattern, 'u') };
+}
+
+/** The lower-cased domain of a valid address, or null when the address is not one. */
+export function emailDomainOf(email: string): string | null {
+  if (email.length > MAX_EMAIL) return null;
+  const match = EMAIL.exec(email);
+  return match?.[1] ? match[1].toLowerCase() : null;
+}
+
+/** `school.edu` matches itself only; `*.example.org` matches every subdomain but not `example.org`. */
+export function domainMatches(domain: string, rule: string): boolean {
+  const r = rule.toLowerCase().replace(/\.$/, '');
+  if (r.startsWith('*.')) return domain.endsWith(r.slice(1));
+  return domain === r;
+}
+
+const anyMatch = (domain: string, rules: readonly string[] | undefined) =>
+  (rules ?? []).some((r) => domainMatches(domain, r));
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+function checkEmail(policy: Policy, email: unknown): Refusal | string | null {
+  if (isEmpty(email)) return null;
+  const domain = typeof email === 'string' ? emailDomainOf(email.trim()) : null;
+  // Without an `email` section the policy says nothing about addresses (the IdP validates them).
+  if (!policy.email) return domain;
+  if (!domain) return { code: 'invalid-email', field: 'email', message: 'The email address is not valid.' };
+  if (anyMatch(domain, policy.email?.blockDomains)) {
+    return {
+      code: 'domain-blocked',
+      field: 'email',
+      message: `Email addresses at ${domain} are not accepted.`,
+    };
+  }
+  const allow = policy.email?.allowDomains ?? [];
+  if (allow.length > 0 && !anyMatch(domain, allow)) {
+    return {
+      code: 'domain-not-allowed',
+      field: 'email',
+      message: `Only email addresses at ${allow.join(', ')} may sign up.`,
+    };
+  }
+  return domain;
+}
+
+function checkUsername(compiled: CompiledPolicy, username: unknown): Refusal | null {
+  if (isEmpty(username) || !compiled.usernamePattern) return null;
+  const ok =
+    typeof username === 'string' &&
+    username.length <= MAX_USERNAME &&
+    compiled.usernamePattern.test(username);
+  return ok
+    ? null
+    : {
+        code: 'invalid-username',
+        field: 'username',
+        message: 'The username does not match the required format.',
+      };
+}
+
+function traitMatches(actual: unknown, expected: string | number | boolean): boolean {
+  return Array.isArray(actual) ? actual.includes(expected) : actual === expected;
+}
+
+function grantedRoles(policy: Policy, domain: string | null, traits: Record<string, unknown>): string[] {
+  const roles = new Set<string>();
+  for (const rule of policy.roles ?? []) {
+    const when = rule.when ?? {};
+    if (when.emailDomain !== undefined) {
+      const rules = Array.isArray(when.emailDomain) ? when.emailDomain : [when.emailDomain];
+      if (!domain || !anyMatch(domain, rules)) continue;
+    }
+    if (when.trait && !Object.entries(when.trait).every(([k, v]) => traitMatches(traits[k], v))) continue;
+    for (const role of rule.grant) roles.add(role);
+  }
+  return [...roles];
+}
+
+/**
+ * Applies the policy: required traits first (unless `requireTraits: false`), then the email (validity, blocked, allowed), then the username.
+ * The first refusal wins; with none, the roles whose conditions all hold are granted.
+ */
+export function evaluatePolicy(
+  compiled: CompiledPolicy,
+  subject: PolicySubject,
+  opts: { requireTraits?: boolean } = {},
+): PolicyDecision {
+  const { policy } = compiled;
+  // A login carries credentials, not the profile: required traits apply to signups only.
+  const required = opts.requireTraits === false ? [] : (policy.traits?.required ?? []);
+  for (const trait of required) {
+    if (isEmpty(subject.traits[trait])) {
+      return { ok: false, code: 'missing-trait', field: trait, message: `${trait} is required.` };
+    }
+  }
+  const email = checkEmail(policy, subject.email);
+  if (email !== null && typeof email === 'object') return { ok: false, ...email };
+  const username = checkUsername(compiled, subject.username);
+  if (username) return { ok: false, ...username };
+  return { ok: true, roles: grantedRoles(policy, email, subject.traits) };
+}

@@ -1,0 +1,87 @@
+import { Router } from 'express';
+import { compile, formatErrors } from '@identity-relay/contracts';
+import type { Logger } from 'pino';
+import { errorHandler, HttpError, type ErrorFormat } from '../http/errors.js';
+import { jsonBody } from '../http/json-body.js';
+import { rateLimit, type TokenBucketLimiter } from '../http/rate-limit.js';
+import type { RouteAuth } from '../http/route-auth.js';
+import { evaluatePolicy } from '../policy/evaluate.js';
+import type { PolicyStore } from '../policy/store.js';
+
+/** Seed 004's hook request: the client's signup/login request, forwarded as is. */
+export interface HookRequest {
+  provider: string;
+  data: Record<string, unknown>;
+}
+
+const hookRequestSchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['provider', 'data'],
+  properties: {
+    provider: { type: 'string', minLength: 1, maxLength: 128 },
+    data: { type: 'object', additionalProperties: true },
+  },
+} as const;
+const validateHookRequest = compile<HookRequest>(hookRequestSchema);
+
+/** Seed 004's failure body; transport codes become kebab-case like the policy codes (`rate_limited` → `rate-limited`). */
+const hookFormat: ErrorFormat = (err) => ({ code: err.code.replace(/_/g, '-'), message: err.message });
+
+export interface HooksDeps {
+  auth: RouteAuth;
+  limiter: TokenBucketLimiter;
+  bodyLimitBytes: number;
+  policy: PolicyStore;
+  logger: Logger;
+}
+
+/**
+ * `POST /hooks/pre-signup` and `POST /hooks/pre-login` (seed 004): the policy decides; 200 (`{"roles": [...]}`
+ * on signup, `{}` otherwise) lets the flow continue, a 4xx `{code, message, detail?}` is shown to the client
+ * as is, malformed requests included. Never publishes.
+ */
+export function hooksRouter(deps: HooksDeps): Router {
+  const router = Router();
+  for (const kind of ['signup', 'login'] as const) {
+    router.post(
+      `/hooks/pre-${kind}`,
+      rateLimit(deps.limiter, 'hooks'),
+      deps.auth.gate,
+      ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
+      (req, res) => {
+        const body: unknown = req.body;
+        if (!validateHookRequest(body)) {
+          const detail = formatErrors(validateHookRequest.errors);
+          throw new HttpError(422, 'invalid-request', 'expected {"provider": string, "data": object}', {
+            code: 'invalid-request',
+            message: 'expected {"provider": string, "data": object}',
+            detail,
+          });
+        }
+        const { data } = body;
+        const decision = evaluatePolicy(
+          deps.policy.current(),
+          { email: data.email, username: data.username, traits: data },
+          { requireTraits: kind === 'signup' },
+        );
+        if (!decision.ok) {
+          res.locals.log.info(
+            { code: decision.code, field: decision.field, hook: kind },
+            'refused by policy',
+          );
+          res
+            .status(403)
+            .json({ code: decision.code, message: decision.message, detail: { field: decision.field } });
+          return;
+        }
+        res.status(200).json(kind === 'signup' && decision.roles.length > 0 ? { roles: decision.roles } : {});
+      },
+    );
+  }
+  router.use(
+    ['/hooks/pre-signup', '/hooks/pre-login'],
+    errorHandler((err) => deps.logger.error({ err }, 'unexpected error in policy hook'), hookFormat),
+  );
+  return router;
+}
