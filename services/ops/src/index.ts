@@ -1,1 +1,26 @@
-export {};
+export {
+  createDeadLetterArchive,
+  DEAD_QUEUES,
+  type DeadLetterArchive,
+  type DeadLetterArchiveDeps,
+} from './archive/archive.js';
+export { parseDeadLetter, workQueueOf, type DeadLetterRecord } from './archive/parse.js';
+export { fingerprintOf, normalizeErrorMessage } from './archive/fingerprint.js';
+export {
+  DeadLetterActions,
+  type Action,
+  type BulkRequest,
+  type BulkResult,
+  type Publisher,
+} from './store/actions.js';
+export {
+  DeadLetterRepository,
+  type AuditEntry,
+  type DeadLetterCounts,
+  type Page,
+} from './store/repository.js';
+export { parseFilter, STATUSES, type DeadLetterFilter, type Status } from './store/filter.js';
+export { replayMessage, REPLAY_HEADERS } from './store/replay-message.js';
+export type { DeadLetterDetail, DeadLetterGroup, DeadLetterItem } from './store/views.js';
+export { startRetention, type RetentionOptions } from './retention.js';
+export { BadRequestError, ConflictError, NotFoundError, OpsError } from './errors.js';
