@@ -10,7 +10,8 @@ const DEFAULT_PORTS = { ingress: 8080, ops: 8081, 'identity-sync': 8082, subscri
 
 function defaultUrl(env) {
   const service = env.SERVICE ?? 'ingress';
-  const override = service === 'ingress' ? env.INGRESS_PORT : service === 'ops' ? env.OPS_PORT : env.HEALTH_PORT;
+  const override =
+    service === 'ingress' ? env.INGRESS_PORT : service === 'ops' ? env.OPS_PORT : env.HEALTH_PORT;
   const port = override || DEFAULT_PORTS[service] || 8080;
   return `http://127.0.0.1:${port}/healthz`;
 }
