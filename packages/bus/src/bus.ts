@@ -192,10 +192,19 @@ class AmqpBus implements Bus {
       logger: this.opts.logger,
       metrics: this.metrics,
       onStopped: (c) => this.consumers.delete(c),
+      isCurrent: (model) => this.model === model,
     });
     this.consumers.add(consumer);
     // When disconnected, the next setup attaches it.
-    if (this.model) await consumer.attach(this.model);
+    if (this.model) {
+      try {
+        await consumer.attach(this.model);
+      } catch (err) {
+        // Not kept for re-attaching: a queue that cannot be consumed would fail every reconnect.
+        this.consumers.delete(consumer);
+        throw err;
+      }
+    }
     return consumer;
   }
 

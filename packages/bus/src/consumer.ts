@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { closeQuietly } from './close-quietly.js';
+import { closeQuietly, untilClosed } from './close-quietly.js';
 import { deadCopy, retryCopy } from './copies.js';
 import type { LoggerLike } from './logger.js';
+import { InFlight } from './in-flight.js';
 import { decodeDelivery, type Consumer, type ConsumerOptions, type IncomingMessage } from './message.js';
 import type { BusMetrics } from './metrics.js';
 import { intInRange, nonEmptyString } from './options.js';
@@ -17,6 +18,8 @@ export interface ConsumerDeps {
   metrics: BusMetrics;
   /** Called once the consumer has stopped, so the bus stops re-attaching it. */
   onStopped(consumer: QueueConsumer): void;
+  /** False once `model` is no longer the bus's live connection. */
+  isCurrent?(model: ChannelModel): boolean;
 }
 
 /** One delivery from receipt to settlement. `abandoned` is set when stop() requeued it after the grace. */
@@ -30,6 +33,7 @@ const DEFAULT_PREFETCH = 50;
 const DEFAULT_GRACE_MS = 10_000;
 /** Wait before re-opening a channel the broker closed while the connection stayed up. */
 const REATTACH_DELAY_MS = 1_000;
+const MAX_REATTACH_DELAY_MS = 30_000;
 
 export type CheckedConsumerOptions = Required<Omit<ConsumerOptions, 'validate'>> &
   Pick<ConsumerOptions, 'validate'>;
@@ -58,8 +62,7 @@ export class QueueConsumer implements Consumer {
   private consumerTag: string | undefined;
   private stopping = false;
   private stopped: Promise<void> | undefined;
-  private readonly inFlight = new Set<Delivery>();
-  private idleWaiters: Array<() => void> = [];
+  private readonly inFlight = new InFlight<Delivery>();
   private readonly host = hostname();
 
   constructor(
@@ -71,17 +74,23 @@ export class QueueConsumer implements Consumer {
   async attach(model: ChannelModel): Promise<void> {
     if (this.stopping) return;
     const channel = await model.createChannel();
-    let brokerError: Error | undefined;
+    // Re-open only a channel that was consuming and that the broker closed or cancelled while the
+    // connection stayed up; a lost connection is followed by a reconnect that attaches anyway, and
+    // a failed attach is reported to its caller.
+    let consuming = false;
+    let reopen = false;
     channel.on('error', (err: Error) => {
-      brokerError = err;
+      reopen = true;
       this.deps.logger.error({ err, queue: this.options.queue }, 'consumer channel closed by the broker');
+    });
+    channel.on('cancel', () => {
+      reopen = true;
     });
     channel.on('close', () => {
       if (this.channel !== channel) return;
       this.channel = undefined;
       this.consumerTag = undefined;
-      // A channel-level error (not a lost connection) will not be followed by a reconnect: re-open it here.
-      if (brokerError) this.reattachLater(model);
+      if (consuming && reopen) this.reattachLater(model);
     });
     this.channel = channel;
     await channel.prefetch(this.options.prefetch);
@@ -89,6 +98,12 @@ export class QueueConsumer implements Consumer {
       noAck: false,
     });
     this.consumerTag = reply.consumerTag;
+    consuming = true;
+    // stop() may have run while this attach was waiting on the broker.
+    if (this.stopping) {
+      await closeQuietly(channel);
+      return;
+    }
     this.deps.logger.info({ queue: this.options.queue, prefetch: this.options.prefetch }, 'consuming');
   }
 
@@ -101,8 +116,13 @@ export class QueueConsumer implements Consumer {
   private async shutdown(graceMs: number): Promise<void> {
     this.stopping = true;
     const { channel, consumerTag } = this;
-    if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
-    const finished = await this.waitIdle(graceMs);
+    // Bounded: on a half-dead connection the broker's cancel-ok may never come.
+    if (channel && consumerTag)
+      await untilClosed(
+        channel,
+        safely(() => channel.cancel(consumerTag)),
+      );
+    const finished = await this.inFlight.whenEmpty(graceMs);
     if (!finished) this.requeueInFlight();
     this.channel = undefined;
     if (channel) await closeQuietly(channel);
@@ -110,18 +130,30 @@ export class QueueConsumer implements Consumer {
     this.deps.logger.info({ queue: this.options.queue, finished }, 'consumer stopped');
   }
 
-  private reattachLater(model: ChannelModel): void {
+  /** Re-opens after a broker-side close, backing off (1 s doubling to 30 s) while it keeps failing. */
+  private reattachLater(model: ChannelModel, delayMs = REATTACH_DELAY_MS): void {
     setTimeout(() => {
       if (this.stopping || this.channel) return;
-      this.attach(model).catch((err: unknown) =>
-        this.deps.logger.warn({ err, queue: this.options.queue }, 'could not re-open consumer channel'),
-      );
-    }, REATTACH_DELAY_MS).unref();
+      this.attach(model).catch((err: unknown) => {
+        this.deps.logger.warn(
+          { err, queue: this.options.queue, retryInMs: delayMs * 2 },
+          'could not re-open consumer channel',
+        );
+        // A closed connection ends the loop: the reconnect attaches a fresh channel.
+        if (!this.connectionClosed(model))
+          this.reattachLater(model, Math.min(delayMs * 2, MAX_REATTACH_DELAY_MS));
+      });
+    }, delayMs).unref();
+  }
+
+  private connectionClosed(model: ChannelModel): boolean {
+    return this.deps.isCurrent ? !this.deps.isCurrent(model) : false;
   }
 
   private onDelivery(channel: Channel, msg: ConsumeMessage | null): void {
     if (msg === null) {
-      // The broker cancelled us (queue deleted or failover). Closing the channel makes attach run again.
+      // The broker cancelled us (queue deleted, or a quorum leader moved). Closing the channel
+      // re-attaches after a delay; if the queue is gone that fails and is logged.
       this.deps.logger.warn({ queue: this.options.queue }, 'consumer cancelled by the broker');
       if (!this.stopping) void closeQuietly(channel);
       return;
@@ -130,7 +162,6 @@ export class QueueConsumer implements Consumer {
     this.inFlight.add(delivery);
     void this.process(delivery).finally(() => {
       this.inFlight.delete(delivery);
-      if (this.inFlight.size === 0) this.wakeIdle();
     });
   }
 
@@ -226,25 +257,13 @@ export class QueueConsumer implements Consumer {
       'grace elapsed; requeued running deliveries',
     );
   }
+}
 
-  private whenIdle(): Promise<void> {
-    if (this.inFlight.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private waitIdle(graceMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), graceMs);
-      void this.whenIdle().then(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-
-  private wakeIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const wake of waiters) wake();
+/** Runs an amqplib call that may throw synchronously (closed channel) as a promise that never rejects. */
+function safely(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return call().catch(() => undefined);
+  } catch {
+    return Promise.resolve();
   }
 }

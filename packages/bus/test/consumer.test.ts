@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
+import { connect } from 'amqplib';
 import {
   InvalidMessageError,
+  declareTopology,
   PermanentError,
   TransientError,
   connectBus,
@@ -255,6 +257,37 @@ describe('consumer runtime', () => {
     expect(back).toHaveLength(1);
     expect(back[0]!.headers['x-attempt']).toBeUndefined();
     expect(await queueDepth(vhost.url, `${queue}.retry.100`)).toBe(0);
+  });
+
+  it('consume() of a queue that does not exist rejects, and the bus stays usable', async () => {
+    const logger = testLogger();
+    const bare = await connectBus({ url: vhost.url, name: 'bus-no-topology', logger });
+    buses.push(bare);
+    await expect(
+      bare.consume({ queue: 'no-such-queue', service: 's', retryDelaysMs: [], handlers: {} }),
+    ).rejects.toThrow(/NOT_FOUND/);
+    await sleep(1500);
+    expect(bare.isConnected()).toBe(true);
+    expect(logger.lines.filter((l) => l.msg === 'could not re-open consumer channel')).toEqual([]);
+  });
+
+  it('re-attaches after the broker cancels it (queue deleted and declared again)', async () => {
+    const { bus, publish, consume, queue, topology } = await setup();
+    const seen: string[] = [];
+    await consume({ Hello: async (m) => void seen.push(m.messageId ?? '') });
+    const model = await connect(vhost.url);
+    try {
+      const channel = await model.createChannel();
+      await channel.deleteQueue(queue);
+      await sleep(200);
+      await declareTopology(channel, topology);
+    } finally {
+      await model.close();
+    }
+    const body = event('Hello');
+    await publish('Hello', body);
+    await waitFor(() => seen.includes(body.id), 10_000, 'delivery after re-attach');
+    expect(bus.isConnected()).toBe(true);
   });
 
   it('refuses retry delays the topology has no queue for', async () => {
