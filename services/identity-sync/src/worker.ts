@@ -9,6 +9,8 @@ import {
 import { inboxClaim, type PrismaClient } from '@identity-relay/db';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { createAuthentikClient, type AuthentikClient } from './authentik-client.js';
+import { authentikUserChangedHandler } from './authentik-handler.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { applyIdentityChange, type ApplyInput, type ApplyResult } from './repository.js';
 
@@ -19,7 +21,17 @@ export interface IdentitySyncDeps {
   bus: Bus;
   logger: Logger;
   registry: Registry;
-  config: { retryDelaysMs: readonly number[]; prefetch: number; publishTimeoutMs: number };
+  config: {
+    retryDelaysMs: readonly number[];
+    prefetch: number;
+    publishTimeoutMs: number;
+    /** AUTHENTIK_URL / AUTHENTIK_TOKEN / AUTHENTIK_TIMEOUT_MS: user enrichment of AuthentikUserChanged. */
+    authentikUrl?: string;
+    authentikToken?: string;
+    authentikTimeoutMs?: number;
+  };
+  /** (default=built from config, or none when unconfigured) The Authentik API client. */
+  authentik?: AuthentikClient | null;
   /** (default=1000) Outbox poll interval in milliseconds. */
   outboxPollMs?: number;
 }
@@ -47,6 +59,17 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
     publishTimeoutMs: deps.config.publishTimeoutMs,
   });
   let consumer: Consumer | null = null;
+  const { authentikUrl, authentikToken, authentikTimeoutMs } = deps.config;
+  const authentik =
+    deps.authentik !== undefined
+      ? deps.authentik
+      : authentikUrl && authentikToken
+        ? createAuthentikClient({
+            baseUrl: authentikUrl,
+            token: authentikToken,
+            timeoutMs: authentikTimeoutMs,
+          })
+        : null;
 
   async function apply(input: ApplyInput): Promise<ApplyResult | 'duplicate'> {
     const result = await prisma.$transaction(async (tx) => {
@@ -84,7 +107,14 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
         prefetch: deps.config.prefetch,
         retryDelaysMs: deps.config.retryDelaysMs,
         validate: validateMessage,
-        handlers: { [MessageType.KratosIdentityUpdated]: onKratosIdentityUpdated },
+        handlers: {
+          [MessageType.KratosIdentityUpdated]: onKratosIdentityUpdated,
+          [MessageType.AuthentikUserChanged]: authentikUserChangedHandler({
+            client: authentik,
+            apply,
+            logger,
+          }),
+        },
       });
     },
     async stop(graceMs) {

@@ -1,0 +1,97 @@
+import { PermanentError, TransientError } from '@identity-relay/bus';
+import { isAuthentikUser, type AuthentikUser } from '@identity-relay/contracts';
+
+export interface AuthentikClientOptions {
+  /** Authentik's base URL (AUTHENTIK_URL), e.g. `https://auth.example.com`. */
+  baseUrl: string;
+  /** API token (AUTHENTIK_TOKEN), sent as `Authorization: Bearer`. */
+  token: string;
+  /** (default=5000, milliseconds, 1..120000) Timeout of one call; a timeout is transient. */
+  timeoutMs?: number;
+  /** (default=globalThis.fetch) Replaced only to count calls in tests. */
+  fetch?: typeof fetch;
+}
+
+/** The user, or `gone` when Authentik answers 404 (deleted since the event). */
+export type UserLookup =
+  { status: 'found'; user: AuthentikUser & Record<string, unknown> } | { status: 'gone' };
+
+export interface AuthentikClient {
+  /**
+   * `GET /api/v3/core/users/{pk}/`. Throws TransientError (code AUTHENTIK_UNAVAILABLE) for timeouts, network
+   * errors, 429 and 5xx, so the bus retries; PermanentError for 401/403 (AUTHENTIK_UNAUTHORIZED: the token is
+   * wrong or lacks permission, retrying cannot help) and other unexpected answers (AUTHENTIK_BAD_RESPONSE).
+   */
+  getUser(pk: number): Promise<UserLookup>;
+}
+
+export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikClient {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) {
+    throw new RangeError(`timeoutMs must be an integer from 1 to 120000, got ${timeoutMs}`);
+  }
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  const doFetch = opts.fetch ?? globalThis.fetch;
+
+  return {
+    async getUser(pk) {
+      if (!Number.isSafeInteger(pk))
+        throw new PermanentError(`invalid Authentik user pk ${pk}`, { code: 'AUTHENTIK_BAD_PK' });
+      const url = `${base}/api/v3/core/users/${pk}/`;
+      let res: Response;
+      try {
+        res = await doFetch(url, {
+          headers: { authorization: `Bearer ${opts.token}`, accept: 'application/json' },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (err) {
+        const what = (err as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'failed';
+        throw new TransientError(`GET ${url} ${what}`, { code: 'AUTHENTIK_UNAVAILABLE', cause: err });
+      }
+      const status = res.status;
+      if (status === 404) {
+        await res.body?.cancel();
+        return { status: 'gone' };
+      }
+      if (status === 401 || status === 403) {
+        await res.body?.cancel();
+        throw new PermanentError(
+          `Authentik refused AUTHENTIK_TOKEN (HTTP ${status}) for GET ${url}; check the token and its permissions`,
+          {
+            code: 'AUTHENTIK_UNAUTHORIZED',
+          },
+        );
+      }
+      if (status === 429 || status >= 500) {
+        await res.body?.cancel();
+        throw new TransientError(`GET ${url} answered HTTP ${status}`, { code: 'AUTHENTIK_UNAVAILABLE' });
+      }
+      if (status !== 200) {
+        await res.body?.cancel();
+        throw new PermanentError(`GET ${url} answered HTTP ${status}`, { code: 'AUTHENTIK_BAD_RESPONSE' });
+      }
+      let body: unknown;
+      try {
+        body = await res.json();
+      } catch (err) {
+        // A body cut off by the timeout is transient; anything else that is not JSON will not improve.
+        if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
+          throw new TransientError(`GET ${url} timed out reading the body`, {
+            code: 'AUTHENTIK_UNAVAILABLE',
+            cause: err,
+          });
+        }
+        throw new PermanentError(`GET ${url} answered with invalid JSON`, {
+          code: 'AUTHENTIK_BAD_RESPONSE',
+          cause: err,
+        });
+      }
+      if (!isAuthentikUser(body) || body.pk !== pk) {
+        throw new PermanentError(`GET ${url} did not answer with user ${pk}`, {
+          code: 'AUTHENTIK_BAD_RESPONSE',
+        });
+      }
+      return { status: 'found', user: body as AuthentikUser & Record<string, unknown> };
+    },
+  };
+}
