@@ -1,1 +1,16 @@
-export {};
+export {
+  createNotifierWorker,
+  CONSUMER_NAME,
+  type NotifierConfig,
+  type NotifierDeps,
+  type NotifierWorker,
+} from './worker.js';
+export { createMailTransport, type MailConfig } from './mail/create.js';
+export { createSmtpTransport, type SmtpTransportOptions } from './mail/smtp-transport.js';
+export { createMailDirTransport } from './mail/maildir-transport.js';
+export { classifySmtpError, type SmtpFailure } from './mail/classify.js';
+export { messageIdFor, fileNameFor } from './mail/message-id.js';
+export type { MailTransport, OutgoingMail, MailReceipt } from './mail/types.js';
+export { recordNotification, deliveryCounts } from './repository.js';
+export { sendPending, type NotificationToSend, type RoundResult } from './sender.js';
+export { RateLimiter, Semaphore } from './pacing.js';

@@ -1,0 +1,42 @@
+import { createTransport } from 'nodemailer';
+import { receiptOf } from './classify.js';
+import type { MailTransport, OutgoingMail } from './types.js';
+
+export interface SmtpTransportOptions {
+  /** smtp://user:pass@host:port (STARTTLS when offered) or smtps://... (TLS from the start). */
+  url: string;
+  /** (default=5, 1..100) Pooled connections; at most this many messages are in flight. */
+  maxConnections?: number;
+  /** (default=30000, 1000..600000) Connect, greeting and socket-idle timeout, in milliseconds. */
+  timeoutMs?: number;
+}
+
+/** One pooled nodemailer transport for the whole process; `close()` ends its connections. */
+export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
+  const maxConnections = opts.maxConnections ?? 5;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 100)
+    throw new RangeError('maxConnections must be 1..100');
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > 600_000)
+    throw new RangeError('timeoutMs must be 1000..600000');
+  const transport = createTransport({
+    url: opts.url,
+    pool: true,
+    maxConnections,
+    // Recycle connections now and then; some servers cap messages per session.
+    maxMessages: 100,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
+  return {
+    kind: 'smtp',
+    async send(mail: OutgoingMail) {
+      const info = await transport.sendMail({ ...mail, html: mail.html ?? undefined });
+      return { smtpMessageId: receiptOf(info.response, info.messageId) };
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/** One email, fully decided: the transport only encodes and delivers it. */
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html?: string | null;
+  /** Deterministic `<...@identity-relay>` so receivers can drop the duplicate a crash can cause. */
+  messageId: string;
+  headers: Record<string, string>;
+}
+
+export interface MailReceipt {
+  /** What the server (or the .eml writer) reported: its queue id when it names one, else its reply. */
+  smtpMessageId: string;
+}
+
+/** Where mail goes: one pooled SMTP transport, or a folder of .eml files. */
+export interface MailTransport {
+  readonly kind: 'smtp' | 'maildir';
+  /** Resolves once the server accepted the message; rejects with nodemailer's error otherwise. */
+  send(mail: OutgoingMail): Promise<MailReceipt>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,50 @@
+/** Spaces events at least `1000 / perSecond` ms apart, process-wide: the sending rate limit. */
+export class RateLimiter {
+  private nextAt = 0;
+  private readonly intervalMs: number;
+
+  /** @param perSecond (1..100000) Most events per second. */
+  constructor(
+    perSecond: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    if (!Number.isInteger(perSecond) || perSecond < 1 || perSecond > 100_000)
+      throw new RangeError('perSecond must be 1..100000');
+    this.intervalMs = 1000 / perSecond;
+  }
+
+  /** Milliseconds the caller must wait for its slot (0 = go now); reserves the slot. */
+  reserve(): number {
+    const now = this.now();
+    const at = Math.max(now, this.nextAt);
+    this.nextAt = at + this.intervalMs;
+    return at - now;
+  }
+
+  async take(): Promise<void> {
+    const wait = this.reserve();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+/** At most `limit` holders at once; the rest wait in arrival order. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { QUEUES, TransientError, type Bus, type Consumer, type IncomingMessage } from '@identity-relay/bus';
+import {
+  MessageType,
+  validateMessage,
+  type CloudEvent,
+  type NotificationRequestedData,
+} from '@identity-relay/contracts';
+import type { PrismaClient } from '@identity-relay/db';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { MailTransport } from './mail/types.js';
+import { RateLimiter, Semaphore } from './pacing.js';
+import { deliveryCounts, recordNotification } from './repository.js';
+import { sendPending, type SenderDeps } from './sender.js';
+
+export const CONSUMER_NAME = 'notifier';
+
+export interface NotifierConfig {
+  retryDelaysMs: readonly number[];
+  prefetch: number;
+  /** MAIL_FROM: the From header of every email. */
+  mailFrom: string;
+  /** MAIL_RATE_PER_SECOND: most emails per second for this process. */
+  mailRatePerSecond: number;
+  /** SMTP_MAX_CONNECTIONS: emails in flight at once (pooled connections). */
+  smtpMaxConnections: number;
+  /** SMTP_TIMEOUT_MS: bounds one send; a send's transaction may stay open twice as long. */
+  smtpTimeoutMs: number;
+}
+
+export interface NotifierDeps {
+  prisma: PrismaClient;
+  bus: Bus;
+  logger: Logger;
+  registry: Registry;
+  /** The process's one mail transport (see `createMailTransport`); closed by the caller after `stop()`. */
+  transport: MailTransport;
+  config: NotifierConfig;
+}
+
+export interface NotifierWorker {
+  start(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Consumes NotificationRequested: records it with one pending delivery per subscriber, then sends what is
+ * pending. Throws a TransientError while deliveries stay pending, so the bus retries with delay and, once
+ * the delays are used up, dead-letters the message into `notifier.dead` with the reason.
+ */
+export function createNotifierWorker(deps: NotifierDeps): NotifierWorker {
+  const { prisma, bus, logger, config } = deps;
+  const emails = new Counter({
+    name: 'identity_relay_emails_total',
+    help: 'Email send attempts by result (sent, recipient-permanent, recipient-transient, server)',
+    labelNames: ['result', 'transport'],
+    registers: [deps.registry],
+  });
+  const sender: SenderDeps = {
+    prisma,
+    transport: deps.transport,
+    logger,
+    from: config.mailFrom,
+    slots: new Semaphore(config.smtpMaxConnections),
+    rate: new RateLimiter(config.mailRatePerSecond),
+    concurrency: config.smtpMaxConnections,
+    transactionTimeoutMs: config.smtpTimeoutMs * 2 + 5_000,
+    onResult: (result) => emails.inc({ result, transport: deps.transport.kind }),
+  };
+  let consumer: Consumer | null = null;
+
+  async function onNotificationRequested(msg: IncomingMessage): Promise<void> {
+    const event = msg.body as CloudEvent<NotificationRequestedData>;
+    const recorded = await recordNotification(prisma, event.id, event.time, event.data);
+    if (recorded.created)
+      logger.info(
+        { notificationId: event.id, list: event.data.list, recipients: recorded.recipients },
+        'notification recorded',
+      );
+    const round = await sendPending({ id: event.id, ...event.data }, sender);
+    if (round.deferred === 0) {
+      logger.info(
+        { notificationId: event.id, sent: round.sent, failed: round.failed },
+        'notification delivered',
+      );
+      return;
+    }
+    const { pending } = await deliveryCounts(prisma, event.id);
+    const reason = round.serverError ?? round.lastError;
+    throw new TransientError(
+      `${pending} of ${recorded.recipients} deliveries still pending after attempt ${msg.attempt}: ${reason?.message ?? 'unknown error'}`,
+      { code: round.serverError ? 'SMTP_UNAVAILABLE' : 'RECIPIENTS_DEFERRED', cause: reason },
+    );
+  }
+
+  return {
+    async start() {
+      consumer = await bus.consume({
+        queue: QUEUES.notifier,
+        service: CONSUMER_NAME,
+        prefetch: config.prefetch,
+        retryDelaysMs: config.retryDelaysMs,
+        validate: validateMessage,
+        handlers: { [MessageType.NotificationRequested]: onNotificationRequested },
+      });
+    },
+    async stop(graceMs) {
+      await consumer?.stop(graceMs);
+    },
+  };
+}
