@@ -24,3 +24,15 @@ export { replayMessage, REPLAY_HEADERS } from './store/replay-message.js';
 export type { DeadLetterDetail, DeadLetterGroup, DeadLetterItem } from './store/views.js';
 export { startRetention, type RetentionOptions } from './retention.js';
 export { BadRequestError, ConflictError, NotFoundError, OpsError } from './errors.js';
+export { createOpsApp, type OpsAppDeps } from './http/app.js';
+export {
+  createAuthenticator,
+  AuthError,
+  type Authenticator,
+  type AuthOptions,
+  type OidcOptions,
+  type Principal,
+} from './auth/authenticator.js';
+export { OpsService, type QueueStats, type Stats } from './ops-service.js';
+export { authOptionsFrom, createOps } from './wiring.js';
+export { openApiDocument } from './http/openapi.js';

@@ -1,0 +1,211 @@
+import express, {
+  Router,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import { AuthError, type Authenticator, type Principal } from '../auth/authenticator.js';
+import { httpFailureOf } from '../http/errors.js';
+import type { OpsService } from '../ops-service.js';
+import { FILTER_KEYS, parseFilter } from '../store/filter.js';
+import { listOutbox, readOutboxMessage } from './outbox.js';
+import type { PageContext } from './layout.js';
+import * as pages from './pages.js';
+import { clearSession, CsrfTokens, readCookie, SESSION_COOKIE, setSession } from './session.js';
+import { CONSOLE_CSS } from './style.js';
+
+export interface ConsoleDeps {
+  ops: OpsService;
+  authenticate: Authenticator;
+  /** Folder of the notifier's .eml files; the outbox view lists it. */
+  mailDir?: string;
+  onUnexpected: (err: unknown) => void;
+}
+
+interface Locals {
+  principal: Principal;
+  ctx: PageContext;
+  session: string;
+}
+
+const locals = (res: Response): Locals => res.locals as unknown as Locals;
+
+function page(res: Response, status: number, body: string): void {
+  res.status(status).type('html').set('Cache-Control', 'no-store').send(body);
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function filterFrom(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    FILTER_KEYS.map((k) => [k, input[k]]).filter(([, v]) => v !== undefined && v !== ''),
+  );
+}
+
+/** The web console at `/`: server-rendered pages over the same OpsService as the API. */
+export function consoleRouter(deps: ConsoleDeps): Router {
+  const { ops, authenticate } = deps;
+  const csrf = new CsrfTokens();
+  const router = Router();
+  router.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  // Pages and answers of the console must not be framed or sniffed.
+  router.use((_req, res, next) => {
+    res.set({
+      'X-Frame-Options': 'DENY',
+      'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'",
+      'X-Content-Type-Options': 'nosniff',
+    });
+    next();
+  });
+
+  router.get(
+    '/console.css',
+    (_req, res) => void res.type('css').set('Cache-Control', 'max-age=300').send(CONSOLE_CSS),
+  );
+  router.get('/login', (_req, res) => page(res, 200, pages.loginPage()));
+  router.post('/login', async (req, res) => {
+    const token = str((req.body as Record<string, unknown>).token).trim();
+    try {
+      await authenticate(token);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      return page(
+        res,
+        401,
+        pages.loginPage(err.status === 403 ? 'This token has no ops role.' : 'That token was not accepted.'),
+      );
+    }
+    setSession(req, res, token);
+    res.redirect(303, '/');
+  });
+
+  const signedIn: RequestHandler = async (req, res, next) => {
+    const session = readCookie(req, SESSION_COOKIE);
+    let principal: Principal;
+    try {
+      principal = await authenticate(session);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      if (session) clearSession(res);
+      return res.redirect(303, '/login');
+    }
+    res.locals.principal = principal;
+    res.locals.session = session!;
+    res.locals.ctx = { principal, csrf: csrf.issue(session!) } satisfies PageContext;
+    next();
+  };
+  const checked: RequestHandler = (req, res, next) => {
+    if (!csrf.check(locals(res).session, (req.body as Record<string, unknown>)._csrf)) {
+      return page(
+        res,
+        403,
+        pages.errorPage(
+          locals(res).ctx,
+          403,
+          'The form expired or did not come from this console. Go back, reload and try again.',
+        ),
+      );
+    }
+    next();
+  };
+  const operator: RequestHandler = (_req, res, next) => {
+    if (locals(res).principal.role !== 'operator')
+      return page(
+        res,
+        403,
+        pages.errorPage(locals(res).ctx, 403, 'Replay and discard need the operator role.'),
+      );
+    next();
+  };
+
+  router.post('/logout', signedIn, checked, (_req, res) => {
+    clearSession(res);
+    res.redirect(303, '/login');
+  });
+  router.get('/', signedIn, async (_req, res) => {
+    const [stats, groups] = await Promise.all([ops.stats(), ops.groups({})]);
+    page(res, 200, pages.overviewPage(locals(res).ctx, stats, groups.items));
+  });
+  router.get('/dead-letters', signedIn, async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    const result = await ops.list(query);
+    page(res, 200, pages.listPage(locals(res).ctx, parseFilter(filterFrom(query)), result));
+  });
+  router.get('/dead-letters/bulk', signedIn, operator, async (req, res) => {
+    const action = req.query.action === 'discard' ? 'discard' : 'replay';
+    const dry = await ops.bulk(
+      action,
+      { filter: filterFrom(req.query as Record<string, unknown>), dryRun: true },
+      locals(res).principal.actor,
+    );
+    page(res, 200, pages.bulkConfirmPage(locals(res).ctx, action, dry));
+  });
+  router.post('/dead-letters/bulk', signedIn, checked, operator, async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const action = body.action === 'discard' ? 'discard' : 'replay';
+    const result = await ops.bulk(
+      action,
+      { filter: filterFrom(body), dryRun: false },
+      locals(res).principal.actor,
+    );
+    page(res, 200, pages.bulkDonePage(locals(res).ctx, result));
+  });
+  router.get('/dead-letters/:id', signedIn, async (req, res) => {
+    const done = str(req.query.done);
+    const notice =
+      done === 'replayed'
+        ? 'Replayed: the message was republished and the broker confirmed it.'
+        : done === 'discarded'
+          ? 'Discarded.'
+          : undefined;
+    page(res, 200, pages.detailPage(locals(res).ctx, await ops.get(String(req.params.id)), notice));
+  });
+  router.get('/dead-letters/:id/confirm', signedIn, operator, async (req, res) => {
+    const action = req.query.action === 'discard' ? 'discard' : 'replay';
+    page(res, 200, pages.confirmPage(locals(res).ctx, await ops.get(String(req.params.id)), action));
+  });
+  router.post('/dead-letters/:id/replay', signedIn, checked, operator, async (req, res) => {
+    const id = String(req.params.id);
+    await ops.replay(id, locals(res).principal.actor, {
+      force: (req.body as Record<string, unknown>).force === 'true',
+    });
+    res.redirect(303, `/dead-letters/${id}?done=replayed`);
+  });
+  router.post('/dead-letters/:id/discard', signedIn, checked, operator, async (req, res) => {
+    const id = String(req.params.id);
+    await ops.discard(id, locals(res).principal.actor);
+    res.redirect(303, `/dead-letters/${id}?done=discarded`);
+  });
+  router.get('/outbox', signedIn, async (_req, res) => {
+    const dir = deps.mailDir ?? '';
+    page(
+      res,
+      200,
+      pages.outboxPage(locals(res).ctx, dir || '(MAIL_DIR unset)', dir ? await listOutbox(dir) : []),
+    );
+  });
+  router.get('/outbox/:name', signedIn, async (req, res) => {
+    const source = deps.mailDir ? await readOutboxMessage(deps.mailDir, String(req.params.name)) : undefined;
+    if (source === undefined)
+      return page(res, 404, pages.errorPage(locals(res).ctx, 404, 'No such message in the outbox.'));
+    page(res, 200, pages.outboxMessagePage(locals(res).ctx, String(req.params.name), source));
+  });
+
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const failure = httpFailureOf(err);
+    if (!failure) deps.onUnexpected(err);
+    const ctx = (res.locals as unknown as Partial<Locals>).ctx ?? {};
+    page(
+      res,
+      failure?.status ?? 500,
+      pages.errorPage(
+        ctx,
+        failure?.status ?? 500,
+        failure?.message ?? 'Something went wrong; the error was logged.',
+      ),
+    );
+  });
+  return router;
+}

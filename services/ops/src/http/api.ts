@@ -1,0 +1,83 @@
+import express, {
+  Router,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import type { Authenticator, Principal } from '../auth/authenticator.js';
+import { AuthError } from '../auth/authenticator.js';
+import { allows, type Role } from '../auth/roles.js';
+import type { OpsService } from '../ops-service.js';
+import { openApiDocument } from './openapi.js';
+
+function bearer(req: Request): string | undefined {
+  const header = req.get('authorization');
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+/** Authenticates the bearer token and requires `need`; sets `res.locals.principal`. */
+export function requireRole(authenticate: Authenticator, need: Role): RequestHandler {
+  return async (req, res, next) => {
+    const principal = await authenticate(bearer(req));
+    if (!allows(principal.role, need))
+      throw new AuthError(403, `${need} rights required`, { code: 'FORBIDDEN' });
+    res.locals.principal = principal;
+    next();
+  };
+}
+
+const actor = (res: Response): string => (res.locals.principal as Principal).actor;
+const query = (req: Request): Record<string, unknown> => ({ ...(req.query as Record<string, unknown>) });
+
+/** `/api/*`: the dead-letter API. Every route needs a token; POSTs need operator rights. */
+export function apiRouter(deps: { ops: OpsService; authenticate: Authenticator }): Router {
+  const { ops, authenticate } = deps;
+  const read = requireRole(authenticate, 'read');
+  const operate = requireRole(authenticate, 'operator');
+  const router = Router();
+  router.use(express.json({ limit: '64kb' }));
+  router.get('/api/openapi.json', (_req, res) => void res.json(openApiDocument));
+  router.get('/api/dead-letters', read, async (req, res) => void res.json(await ops.list(query(req))));
+  router.get(
+    '/api/dead-letters/groups',
+    read,
+    async (req, res) => void res.json(await ops.groups(query(req))),
+  );
+  router.get(
+    '/api/dead-letters/:id',
+    read,
+    async (req, res) => void res.json(await ops.get(String(req.params.id))),
+  );
+  router.post(
+    '/api/dead-letters/replay',
+    operate,
+    async (req, res) => void res.json(await ops.bulk('replay', req.body, actor(res))),
+  );
+  router.post(
+    '/api/dead-letters/discard',
+    operate,
+    async (req, res) => void res.json(await ops.bulk('discard', req.body, actor(res))),
+  );
+  router.post('/api/dead-letters/:id/replay', operate, async (req, res) => {
+    const force = (req.body as { force?: unknown } | undefined)?.force === true || req.query.force === 'true';
+    res.json(await ops.replay(String(req.params.id), actor(res), { force }));
+  });
+  router.post(
+    '/api/dead-letters/:id/discard',
+    operate,
+    async (req, res) => void res.json(await ops.discard(String(req.params.id), actor(res))),
+  );
+  router.get('/api/stats', read, async (_req, res) => void res.json(await ops.stats()));
+  router.use('/api', (req: Request, _res: Response, next: NextFunction) => next(new NotFound(req)));
+  return router;
+}
+
+class NotFound extends Error {
+  readonly status = 404;
+  readonly type = 'NOT_FOUND';
+  constructor(req: Request) {
+    super(`no route for ${req.method} ${req.originalUrl.split('?')[0]}`);
+  }
+}

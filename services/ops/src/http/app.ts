@@ -1,0 +1,37 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createHealthHandlers, type ReadinessCheck } from '@identity-relay/runtime';
+import type { Authenticator } from '../auth/authenticator.js';
+import { consoleRouter } from '../console/router.js';
+import type { OpsService } from '../ops-service.js';
+import { apiRouter } from './api.js';
+import { apiErrorHandler } from './errors.js';
+
+export interface OpsAppDeps {
+  ops: OpsService;
+  authenticate: Authenticator;
+  logger: Logger;
+  registry: Registry;
+  checks: Record<string, ReadinessCheck>;
+  /** Folder of the notifier's .eml files, shown in the console's outbox. */
+  mailDir?: string;
+}
+
+/** The ops HTTP app: health endpoints, `/api/*` (bearer tokens) and the console at `/` (session cookie). */
+export function createOpsApp(deps: OpsAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  const health = createHealthHandlers({ registry: deps.registry, checks: deps.checks });
+  app.get('/healthz', health.healthz);
+  app.get('/readyz', health.readyz);
+  app.get('/metrics', health.metrics);
+  const onUnexpected = (err: unknown): void => deps.logger.error({ err }, 'unexpected error in ops request');
+  app.use(apiRouter({ ops: deps.ops, authenticate: deps.authenticate }));
+  app.use('/api', apiErrorHandler(onUnexpected));
+  app.use(
+    consoleRouter({ ops: deps.ops, authenticate: deps.authenticate, mailDir: deps.mailDir, onUnexpected }),
+  );
+  return app;
+}

@@ -1,0 +1,68 @@
+import { buildTopology, connectBrokerAdmin, connectBus } from '@identity-relay/bus';
+import { createPrismaClient, migrate } from '@identity-relay/db';
+import { createLogger, createMetrics, installShutdown, loadConfigOrExit } from '@identity-relay/runtime';
+import { createDeadLetterArchive } from './archive/archive.js';
+import { createAuthenticator } from './auth/authenticator.js';
+import { createOpsApp } from './http/app.js';
+import { startRetention } from './retention.js';
+import { authOptionsFrom, createOps } from './wiring.js';
+
+const config = loadConfigOrExit(process.env, { service: 'ops' }, console.error);
+const logger = createLogger({ service: 'ops', level: config.logLevel });
+const { registry } = createMetrics('ops');
+
+await migrate({ databaseUrl: config.databaseUrl, log: (m) => logger.info(m) });
+const prisma = createPrismaClient({
+  databaseUrl: config.databaseUrl,
+  poolMax: config.dbPoolMax,
+  applicationName: 'ops',
+});
+const topology = buildTopology({ retryDelaysMs: config.retryDelaysMs });
+const bus = await connectBus({
+  url: config.amqpUrl,
+  name: 'ops',
+  logger,
+  registry,
+  topology,
+  publishTimeoutMs: config.publishTimeoutMs,
+});
+const admin = await connectBrokerAdmin({ url: config.amqpUrl, name: 'ops-archive', logger });
+const { actions, ops } = createOps({ prisma, bus, admin, retryDelaysMs: config.retryDelaysMs });
+const archive = createDeadLetterArchive({ admin, prisma, logger, registry, prefetch: config.prefetch });
+await archive.start();
+const retention = startRetention({ actions, logger, retentionDays: config.deadLetterRetentionDays });
+
+const app = createOpsApp({
+  ops,
+  authenticate: createAuthenticator(authOptionsFrom(config)),
+  logger,
+  registry,
+  mailDir: config.smtpUrl ? undefined : config.mailDir,
+  checks: {
+    broker: () => bus.isConnected() && admin.isConnected(),
+    database: async () => (await prisma.$queryRaw<{ ok: number }[]>`SELECT 1 AS ok`).length === 1,
+  },
+});
+const server = app.listen(config.opsPort, config.host, () => {
+  const port = (server.address() as { port: number }).port;
+  logger.info({ port }, 'ops listening');
+  process.stdout.write(`ops console: http://localhost:${port}/  (API: /api, OpenAPI: /api/openapi.json)\n`);
+  for (const [name, value] of Object.entries(config.generatedSecrets)) {
+    // Printed once to the terminal in development so the operator can sign in; never logged.
+    process.stdout.write(`generated ${name}=${value}\n`);
+  }
+});
+server.keepAliveTimeout = 65_000;
+
+installShutdown({
+  logger,
+  graceMs: config.shutdownGraceMs,
+  steps: [
+    { name: 'http', run: () => new Promise<void>((resolve) => server.close(() => resolve())) },
+    { name: 'retention', run: async () => retention.stop() },
+    { name: 'archive', run: () => archive.stop(config.shutdownGraceMs) },
+    { name: 'broker admin', run: () => admin.close() },
+    { name: 'bus', run: () => bus.close() },
+    { name: 'database', run: () => prisma.$disconnect() },
+  ],
+});

@@ -1,0 +1,53 @@
+import type { BrokerAdmin, Bus } from '@identity-relay/bus';
+import type { PrismaClient } from '@identity-relay/db';
+import type { Config } from '@identity-relay/runtime';
+import type { AuthOptions } from './auth/authenticator.js';
+import { OpsService } from './ops-service.js';
+import { DeadLetterActions } from './store/actions.js';
+import { DeadLetterRepository } from './store/repository.js';
+
+type AuthConfig = Pick<
+  Config,
+  | 'opsToken'
+  | 'oidcIssuer'
+  | 'oidcAudience'
+  | 'oidcJwksUrl'
+  | 'oidcRoleClaim'
+  | 'oidcReadRole'
+  | 'oidcOperatorRole'
+>;
+
+/** Auth options from the configuration: the static token and, when an issuer is set, OIDC. */
+export function authOptionsFrom(config: AuthConfig): AuthOptions {
+  return {
+    opsToken: config.opsToken,
+    oidc:
+      config.oidcIssuer && config.oidcAudience
+        ? {
+            issuer: config.oidcIssuer,
+            audience: config.oidcAudience,
+            jwksUrl: config.oidcJwksUrl,
+            roleClaim: config.oidcRoleClaim,
+            readRole: config.oidcReadRole,
+            operatorRole: config.oidcOperatorRole,
+          }
+        : undefined,
+  };
+}
+
+/** The repository, actions and service over one Prisma client, bus (for replays) and broker admin. */
+export function createOps(deps: {
+  prisma: PrismaClient;
+  bus: Pick<Bus, 'publish'>;
+  admin: BrokerAdmin;
+  retryDelaysMs: readonly number[];
+}): {
+  repo: DeadLetterRepository;
+  actions: DeadLetterActions;
+  ops: OpsService;
+} {
+  const repo = new DeadLetterRepository(deps.prisma);
+  const actions = new DeadLetterActions(deps.prisma, repo, deps.bus);
+  const ops = new OpsService({ repo, actions, admin: deps.admin, retryDelaysMs: deps.retryDelaysMs });
+  return { repo, actions, ops };
+}

@@ -1,0 +1,336 @@
+// The ops HTTP API over a real broker and database, with OIDC tokens checked against a JWKS this test serves.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUES, type RawDelivery } from '@identity-relay/bus';
+import { queueDepth } from '@identity-relay/bus/testing';
+import { createLogger } from '@identity-relay/runtime';
+import { Registry } from 'prom-client';
+import { createAuthenticator, createOpsApp, OpsService, type DeadLetterItem } from '../src/index.js';
+import { startOpsHarness, type OpsHarness } from './harness.js';
+import { listen, startTestIssuer, type TestIssuer } from './http-server.js';
+
+const OPS_TOKEN = 'test-ops-token-0123456789';
+const AUDIENCE = 'identity-relay-ops';
+let h: OpsHarness;
+let issuer: TestIssuer;
+let base: string;
+let close: () => Promise<void>;
+let operatorJwt: string;
+let readerJwt: string;
+
+/** A dead letter as the consumer runtime writes it, dead-lettered `minutesAgo` minutes ago. */
+function deadLetter(
+  queue: string,
+  type: string,
+  minutesAgo: number,
+  error = `timeout after ${minutesAgo}00 ms`,
+): RawDelivery {
+  const id = randomUUID();
+  return {
+    queue: `${queue}.dead`,
+    content: Buffer.from(JSON.stringify({ id, type, data: { n: minutesAgo } })),
+    properties: { messageId: id, type, contentType: 'application/cloudevents+json', headers: {} } as never,
+    headers: {
+      'x-error': error,
+      'x-error-class': 'TransientError',
+      'x-attempts': 4,
+      'x-dead-lettered-at': new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+      'x-original-exchange': queue === QUEUES.identitySync ? 'identity.events' : 'notifications',
+      'x-original-routing-key':
+        queue === QUEUES.identitySync ? 'kratos.identity.updated' : 'notification.news',
+      'x-service': queue,
+      'x-host': 'w1',
+    },
+    exchange: '',
+    routingKey: `${queue}.dead`,
+    redelivered: false,
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
+async function call(
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+beforeAll(async () => {
+  h = await startOpsHarness();
+  await h.archive.stop(); // rows are stored directly below; the drain is covered by archive.test.ts
+  issuer = await startTestIssuer(AUDIENCE);
+  const ops = new OpsService({ repo: h.repo, actions: h.actions, admin: h.admin, retryDelaysMs: [50] });
+  const authenticate = createAuthenticator({
+    opsToken: OPS_TOKEN,
+    oidc: {
+      issuer: issuer.issuer,
+      audience: AUDIENCE,
+      roleClaim: 'realm_access.roles',
+      readRole: 'ops-read',
+      operatorRole: 'ops-admin',
+    },
+  });
+  const app = createOpsApp({
+    ops,
+    authenticate,
+    logger: createLogger({ service: 'ops-test', level: 'silent' }),
+    registry: new Registry(),
+    checks: {},
+  });
+  const server = await listen(app);
+  base = server.url;
+  close = server.close;
+  operatorJwt = await issuer.sign({
+    sub: 'ada',
+    preferred_username: 'ada',
+    realm_access: { roles: ['ops-admin'] },
+  });
+  readerJwt = await issuer.sign({ sub: 'bob', realm_access: { roles: ['ops-read'] } });
+  // 12 on identity-sync (one cause), 5 on notifier (another cause), at distinct times.
+  for (let i = 0; i < 12; i++)
+    await h.archive.store(deadLetter(QUEUES.identitySync, 'KratosIdentityUpdated', i + 1));
+  for (let i = 0; i < 5; i++)
+    await h.archive.store(
+      deadLetter(QUEUES.notifier, 'NotificationRequested', 100 + i, `SMTP 451 for user${i}@example.com`),
+    );
+});
+
+afterAll(async () => {
+  await close?.();
+  await issuer?.close();
+  await h?.dispose();
+});
+
+describe('auth', () => {
+  it('refuses requests without a valid token with 401', async () => {
+    const none = await call('GET', '/api/dead-letters');
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await call('GET', '/api/dead-letters', { token: 'wrong' })).status).toBe(401);
+    expect((await call('GET', '/api/stats', { token: 'a.b.c' })).status).toBe(401);
+  });
+
+  it('accepts OPS_TOKEN and operator JWTs for everything', async () => {
+    expect((await call('GET', '/api/dead-letters', { token: OPS_TOKEN })).status).toBe(200);
+    expect((await call('GET', '/api/dead-letters', { token: operatorJwt })).status).toBe(200);
+  });
+
+  it('gives a read role read access only (403 on actions)', async () => {
+    expect((await call('GET', '/api/dead-letters/groups', { token: readerJwt })).status).toBe(200);
+    const post = await call('POST', '/api/dead-letters/replay', {
+      token: readerJwt,
+      body: { filter: {}, dryRun: true },
+    });
+    expect(post.status).toBe(403);
+  });
+
+  it('refuses a JWT without a role (403), expired (401), for another audience or issuer, or signed by another key (401)', async () => {
+    const noRole = await issuer.sign({ realm_access: { roles: ['other'] } });
+    expect((await call('GET', '/api/stats', { token: noRole })).status).toBe(403);
+    const expired = await issuer.sign(
+      { realm_access: { roles: ['ops-admin'] } },
+      { expiresIn: Math.floor(Date.now() / 1000) - 120 },
+    );
+    const res = await call('GET', '/api/stats', { token: expired });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('TOKEN_EXPIRED');
+    for (const opts of [
+      { audience: 'someone-else' },
+      { issuer: 'https://evil.example' },
+      { key: 'foreign' as const },
+    ]) {
+      const token = await issuer.sign({ realm_access: { roles: ['ops-admin'] } }, opts);
+      expect((await call('GET', '/api/stats', { token })).status, JSON.stringify(opts)).toBe(401);
+    }
+  });
+});
+
+describe('queries', () => {
+  it('filters by queue, type, fingerprint, status and time range', async () => {
+    const q = (s: string) =>
+      call('GET', `/api/dead-letters?${s}&limit=500`, { token: OPS_TOKEN }).then(
+        (r) => r.body.items as DeadLetterItem[],
+      );
+    expect(await q('queue=identity-sync')).toHaveLength(12);
+    expect(await q('type=NotificationRequested')).toHaveLength(5);
+    const notifier = await q('queue=notifier');
+    expect(new Set(notifier.map((i) => i.fingerprint)).size).toBe(1); // emails normalized away
+    expect(await q(`fingerprint=${notifier[0]!.fingerprint}`)).toHaveLength(5);
+    expect(await q('status=open')).toHaveLength(17);
+    expect(await q('status=replayed')).toHaveLength(0);
+    const since = new Date(Date.now() - 6.5 * 60_000).toISOString();
+    const until = new Date(Date.now() - 2.5 * 60_000).toISOString();
+    expect((await q(`since=${since}&until=${until}`)).map((i) => i.queue)).toEqual(
+      Array(4).fill('identity-sync'),
+    );
+  });
+
+  it('pages with a cursor: every item once, newest first', async () => {
+    const seen: DeadLetterItem[] = [];
+    let cursor: string | null = '';
+    let pages = 0;
+    while (cursor !== null) {
+      const res = await call('GET', `/api/dead-letters?limit=5${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: OPS_TOKEN,
+      });
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items);
+      cursor = res.body.nextCursor;
+      pages++;
+    }
+    expect(pages).toBe(4);
+    expect(new Set(seen.map((i) => i.id)).size).toBe(17);
+    const times = seen.map((i) => i.deadLetteredAt);
+    expect(times).toEqual([...times].sort().reverse());
+    expect(Object.keys(seen[0]!)).toEqual(
+      expect.arrayContaining([
+        'id',
+        'queue',
+        'messageId',
+        'messageType',
+        'routingKey',
+        'error',
+        'fingerprint',
+        'attempts',
+        'status',
+        'deadLetteredAt',
+      ]),
+    );
+  });
+
+  it('answers 400 for bad filters, cursors and ids, 404 for unknown ids', async () => {
+    for (const path of [
+      '/api/dead-letters?queu=x',
+      '/api/dead-letters?status=done',
+      '/api/dead-letters?since=yesterday',
+      '/api/dead-letters?cursor=zzz',
+      '/api/dead-letters?limit=0',
+      '/api/dead-letters/not-a-uuid',
+    ]) {
+      expect((await call('GET', path, { token: OPS_TOKEN })).status, path).toBe(400);
+    }
+    expect((await call('GET', `/api/dead-letters/${randomUUID()}`, { token: OPS_TOKEN })).status).toBe(404);
+    expect(
+      (await call('POST', `/api/dead-letters/${randomUUID()}/replay`, { token: OPS_TOKEN })).status,
+    ).toBe(404);
+  });
+
+  it('shows one dead letter with headers and pretty body, groups, stats and the OpenAPI document', async () => {
+    const [first] = (await call('GET', '/api/dead-letters?queue=notifier&limit=1', { token: OPS_TOKEN })).body
+      .items;
+    const detail = (await call('GET', `/api/dead-letters/${first.id}`, { token: readerJwt })).body;
+    expect(detail.headers['x-service']).toBe('notifier');
+    expect(detail.body.json).toMatchObject({ type: 'NotificationRequested' });
+    expect(Buffer.from(detail.body.base64, 'base64').toString()).toBe(detail.body.text);
+    const groups = (await call('GET', '/api/dead-letters/groups', { token: OPS_TOKEN })).body.items;
+    expect(groups.map((g: { queue: string; count: number }) => [g.queue, g.count]).sort()).toEqual([
+      ['identity-sync', 12],
+      ['notifier', 5],
+    ]);
+    const stats = (await call('GET', '/api/stats', { token: OPS_TOKEN })).body;
+    expect(stats.deadLetters).toMatchObject({
+      total: 17,
+      byStatus: { open: 17 },
+      openByQueue: { 'identity-sync': 12, notifier: 5 },
+    });
+    expect(stats.queues).toEqual(
+      expect.arrayContaining([
+        {
+          queue: 'identity-sync',
+          work: { messages: 0, consumers: 0 },
+          retry: { messages: 0 },
+          dead: { messages: 0 },
+        },
+      ]),
+    );
+    const doc = (await call('GET', '/api/openapi.json')).body;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/api/dead-letters/{id}/replay');
+  });
+});
+
+describe('actions', () => {
+  it('replays one (confirmed to the original exchange), refuses it again unless forced, and discards', async () => {
+    const [item] = (await call('GET', '/api/dead-letters?queue=identity-sync&limit=1', { token: OPS_TOKEN }))
+      .body.items;
+    const replayed = await call('POST', `/api/dead-letters/${item.id}/replay`, { token: operatorJwt });
+    expect(replayed.body).toMatchObject({ id: item.id, status: 'replayed', replayCount: 1 });
+    expect(await queueDepth(h.vhost.url, QUEUES.identitySync)).toBe(1); // no worker runs here: it waits in the work queue
+    const again = await call('POST', `/api/dead-letters/${item.id}/replay`, { token: operatorJwt });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('ALREADY_REPLAYED');
+    expect(
+      (
+        await call('POST', `/api/dead-letters/${item.id}/replay`, {
+          token: operatorJwt,
+          body: { force: true },
+        })
+      ).body.replayCount,
+    ).toBe(2);
+    const audit = await h.prisma.auditLog.findMany({ where: { deadLetterIds: { has: item.id } } });
+    expect(audit.map((a) => a.actor)).toEqual(['oidc:ada (ada)', 'oidc:ada (ada)']);
+    expect((await call('POST', `/api/dead-letters/${item.id}/discard`, { token: OPS_TOKEN })).status).toBe(
+      409,
+    );
+  });
+
+  it('bulk: the dry-run count equals the real run, for discard and replay', async () => {
+    const filter = { queue: 'notifier' };
+    const dryDiscard = await call('POST', '/api/dead-letters/discard', {
+      token: OPS_TOKEN,
+      body: {
+        filter: { ...filter, until: new Date(Date.now() - 102.5 * 60_000).toISOString() },
+        dryRun: true,
+      },
+    });
+    expect(dryDiscard.body).toMatchObject({ dryRun: true, count: 2 });
+    expect(dryDiscard.body.sample).toHaveLength(2);
+    const discard = await call('POST', '/api/dead-letters/discard', {
+      token: OPS_TOKEN,
+      body: { filter: dryDiscard.body.filter, dryRun: false },
+    });
+    expect(discard.body).toMatchObject({ dryRun: false, count: dryDiscard.body.count, failed: [] });
+
+    const dry = await call('POST', '/api/dead-letters/replay', {
+      token: OPS_TOKEN,
+      body: { filter, dryRun: true },
+    });
+    expect(dry.body.count).toBe(5); // 3 open + 2 discarded: discarded ones may be replayed
+    const real = await call('POST', '/api/dead-letters/replay', {
+      token: OPS_TOKEN,
+      body: { filter, dryRun: false },
+    });
+    expect(real.body.count).toBe(dry.body.count);
+    expect(await queueDepth(h.vhost.url, QUEUES.notifier)).toBe(5);
+    expect(
+      (await call('POST', '/api/dead-letters/replay', { token: OPS_TOKEN, body: { filter, dryRun: true } }))
+        .body.count,
+    ).toBe(0);
+    const audit = await h.prisma.auditLog.findFirstOrThrow({ where: { action: 'replay', count: 5 } });
+    expect(audit).toMatchObject({ actor: 'ops-token', filter: { queue: 'notifier' } });
+  });
+
+  it('refuses a bulk request without an explicit dryRun or with an unknown filter key', async () => {
+    expect(
+      (await call('POST', '/api/dead-letters/replay', { token: OPS_TOKEN, body: { filter: {} } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST', '/api/dead-letters/discard', {
+          token: OPS_TOKEN,
+          body: { filter: { queue: 'x', typo: 1 }, dryRun: true },
+        })
+      ).status,
+    ).toBe(400);
+  });
+});
