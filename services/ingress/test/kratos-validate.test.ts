@@ -133,7 +133,11 @@ describe('POST /kratos/sync-identity idempotency and pre-persist identities', ()
   });
 
   test('an identity without credentials and metadata_admin is accepted (ctx.identity never has them)', async () => {
-    const { credentials: _c, metadata_admin: _m, ...bare } = whoamiIdentity as Record<string, unknown>;
+    const {
+      credentials: _c,
+      metadata_admin: _m,
+      ...bare
+    } = whoamiIdentity as unknown as Record<string, unknown>;
     expect((await post('/kratos/sync-identity', { identity: bare })).status).toBe(200);
   });
 
