@@ -86,6 +86,12 @@ describe('POST /hooks/pre-signup and /hooks/pre-login (seed 004)', () => {
     expect((await hook('signup', body)).status).toBe(403);
   });
 
+  test('infra/policy.example.yaml is a valid policy', async () => {
+    const example = new URL('../../../infra/policy.example.yaml', import.meta.url).pathname;
+    const store = await createPolicyStore({ file: example, logger: createLogger({ service: 'hooks-test', level: 'silent' }) });
+    expect(store.current().policy.email?.allowDomains).toContain('school.edu');
+  });
+
   test('policy hooks never publish', () => {
     expect(ing.published).toHaveLength(0);
   });
