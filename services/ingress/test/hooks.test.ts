@@ -88,7 +88,10 @@ describe('POST /hooks/pre-signup and /hooks/pre-login (seed 004)', () => {
 
   test('infra/policy.example.yaml is a valid policy', async () => {
     const example = new URL('../../../infra/policy.example.yaml', import.meta.url).pathname;
-    const store = await createPolicyStore({ file: example, logger: createLogger({ service: 'hooks-test', level: 'silent' }) });
+    const store = await createPolicyStore({
+      file: example,
+      logger: createLogger({ service: 'hooks-test', level: 'silent' }),
+    });
     expect(store.current().policy.email?.allowDomains).toContain('school.edu');
   });
 
