@@ -1,0 +1,77 @@
+import { userInfo } from 'node:os';
+import {
+  buildTopology,
+  connectBrokerAdmin,
+  connectBus,
+  type BrokerAdmin,
+  type Bus,
+  type Topology,
+} from '@identity-relay/bus';
+import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
+import { createLogger, type Config } from '@identity-relay/runtime';
+import type { OpsService } from '../ops-service.js';
+import { createOps } from '../wiring.js';
+
+/** What the CLI connects to, opened on first use and closed once at the end. */
+export class CliContext {
+  private prisma: PrismaClient | undefined;
+  private bus: Bus | undefined;
+  private admin: BrokerAdmin | undefined;
+  private service: OpsService | undefined;
+  private readonly logger = createLogger({ service: 'cli', level: 'silent' });
+  readonly actor = `cli:${safeUser()}`;
+
+  constructor(readonly config: Readonly<Config>) {}
+
+  get topology(): Topology {
+    return buildTopology({ retryDelaysMs: this.config.retryDelaysMs });
+  }
+
+  async brokerAdmin(): Promise<BrokerAdmin> {
+    this.admin ??= await connectBrokerAdmin({
+      url: this.config.amqpUrl,
+      name: 'identity-relay-cli',
+      logger: this.logger,
+      connectTimeoutMs: 5_000,
+    });
+    return this.admin;
+  }
+
+  /** The service; the broker connection is opened too, since replays and stats need it. */
+  async ops(): Promise<OpsService> {
+    if (!this.service) {
+      this.prisma = createPrismaClient({
+        databaseUrl: this.config.databaseUrl,
+        poolMax: 2,
+        applicationName: 'identity-relay-cli',
+      });
+      this.bus = await connectBus({
+        url: this.config.amqpUrl,
+        name: 'identity-relay-cli',
+        logger: this.logger,
+        publishTimeoutMs: this.config.publishTimeoutMs,
+      });
+      this.service = createOps({
+        prisma: this.prisma,
+        bus: this.bus,
+        admin: await this.brokerAdmin(),
+        retryDelaysMs: this.config.retryDelaysMs,
+      }).ops;
+    }
+    return this.service;
+  }
+
+  async close(): Promise<void> {
+    await this.bus?.close().catch(() => undefined);
+    await this.admin?.close().catch(() => undefined);
+    await this.prisma?.$disconnect().catch(() => undefined);
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,120 @@
+import type { BulkResult } from '../store/actions.js';
+import type { Page } from '../store/repository.js';
+import type { DeadLetterDetail, DeadLetterGroup, DeadLetterItem } from '../store/views.js';
+import type { Stats } from '../ops-service.js';
+import type { TopologyProblem } from '@identity-relay/bus';
+
+/** Plain-text table: columns padded to their widest cell, long cells cut with an ellipsis. */
+export function table(
+  headers: string[],
+  rows: Array<Array<string | number | null | undefined>>,
+  maxWidth = 60,
+): string {
+  const cells = rows.map((r) => r.map((c) => cut(c === null || c === undefined ? '-' : String(c), maxWidth)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [line(headers), ...cells.map(line)].join('\n');
+}
+
+function cut(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export function formatItems(items: DeadLetterItem[]): string {
+  if (items.length === 0) return 'no dead letters match';
+  return table(
+    ['ID', 'DEAD-LETTERED', 'QUEUE', 'TYPE', 'STATUS', 'ATTEMPTS', 'ERROR'],
+    items.map((i) => [
+      i.id,
+      i.deadLetteredAt,
+      i.queue,
+      i.messageType,
+      i.replayCount > 0 ? `${i.status}×${i.replayCount}` : i.status,
+      i.attempts,
+      `${i.errorClass ?? ''}: ${i.error ?? ''}`,
+    ]),
+  );
+}
+
+export function formatPage(page: Page): string {
+  return formatItems(page.items) + (page.nextCursor ? `\nmore: --cursor ${page.nextCursor}` : '');
+}
+
+export function formatDetail(d: DeadLetterDetail): string {
+  const facts: Array<[string, unknown]> = [
+    ['id', d.id],
+    ['status', `${d.status} (replayed ${d.replayCount} time(s))`],
+    ['queue', d.queue],
+    ['message id', d.messageId],
+    ['type', d.messageType],
+    ['route', `${d.exchange ?? '?'} / ${d.routingKey ?? '?'}`],
+    ['error', `${d.errorClass ?? 'Unknown'}${d.errorCode ? ` (${d.errorCode})` : ''}: ${d.error ?? ''}`],
+    ['attempts', d.attempts],
+    ['first failed', d.firstFailedAt],
+    ['dead-lettered', d.deadLetteredAt],
+    ['gave up', `${d.service ?? '?'} on ${d.host ?? '?'}`],
+    ['fingerprint', d.fingerprint],
+  ];
+  const body =
+    d.body.json !== undefined
+      ? JSON.stringify(d.body.json, null, 2)
+      : (d.body.text ?? `(binary, base64) ${d.body.base64}`);
+  return [
+    ...facts.map(([k, v]) => `${k.padEnd(14)}${v ?? '-'}`),
+    '',
+    'headers:',
+    JSON.stringify(d.headers, null, 2),
+    '',
+    `body (${d.body.size} bytes):`,
+    body,
+  ].join('\n');
+}
+
+export function formatGroups(groups: DeadLetterGroup[]): string {
+  if (groups.length === 0) return 'no dead letters match';
+  return table(
+    ['FINGERPRINT', 'QUEUE', 'TYPE', 'COUNT', 'LAST SEEN', 'ERROR'],
+    groups.map((g) => [
+      g.fingerprint,
+      g.queue,
+      g.messageType,
+      g.count,
+      g.lastSeen,
+      `${g.errorClass ?? ''}: ${g.error ?? ''}`,
+    ]),
+  );
+}
+
+export function formatBulk(r: BulkResult): string {
+  const verb = r.action === 'replay' ? 'replayed' : 'discarded';
+  if (r.dryRun) {
+    const sample =
+      r.sample && r.sample.length > 0 ? `\n\nfirst ${r.sample.length}:\n${formatItems(r.sample)}` : '';
+    return `dry run: ${r.count} dead letter(s) would be ${verb}${sample}`;
+  }
+  const failed = (r.failed ?? []).map((f) => `\n  failed ${f.id}: ${f.code} ${f.message}`).join('');
+  return `${verb} ${r.count} dead letter(s)${failed}`;
+}
+
+export function formatStats(s: Stats): string {
+  const counts = `dead letters: ${s.deadLetters.byStatus.open ?? 0} open, ${s.deadLetters.byStatus.replayed ?? 0} replayed, ${s.deadLetters.byStatus.discarded ?? 0} discarded`;
+  if (!s.queues) return `${counts}\nqueues: broker not reachable`;
+  const rows = s.queues.map((q) => [
+    q.queue,
+    q.work?.messages,
+    q.work?.consumers,
+    q.retry?.messages,
+    q.dead?.messages,
+    s.deadLetters.openByQueue[q.queue] ?? 0,
+  ]);
+  return `${counts}\n\n${table(['QUEUE', 'WORK', 'CONSUMERS', 'RETRY', 'DEAD', 'OPEN'], rows)}`;
+}
+
+export function formatProblems(problems: TopologyProblem[]): string {
+  if (problems.length === 0)
+    return 'topology ok: every exchange and queue exists with the declared arguments';
+  return problems
+    .map((p) => `${p.problem === 'missing' ? 'missing  ' : 'different'} ${p.kind} ${p.name}: ${p.detail}`)
+    .join('\n');
+}
