@@ -48,11 +48,13 @@ function deadLetter(
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
+type Body = any;
+
 async function call(
   method: string,
   path: string,
   opts: { token?: string; body?: unknown } = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
+): Promise<{ status: number; body: Body; headers: Headers }> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: {
