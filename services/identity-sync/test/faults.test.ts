@@ -110,22 +110,32 @@ describe('identity-sync under faults', () => {
 
   test('broker connections dropped while publishing and consuming: every confirmed message is applied', async () => {
     const confirmed: string[] = [];
+    let confirmedAfterLastDrop = 0;
+    let drops = 0;
     const sends: Promise<void>[] = [];
-    for (let i = 0; i < 120; i++) {
+    const deadline = Date.now() + 30_000;
+    // Keep publishing until two drops happened and 40 more messages were confirmed after the last one.
+    for (let i = 0; (drops < 2 || confirmedAfterLastDrop < 40) && Date.now() < deadline; i++) {
       const id = randomUUID();
+      const afterDrop = drops;
       sends.push(
         h.publishKratos(kratosIdentity(id)).then(
-          () => void confirmed.push(id),
+          () => {
+            confirmed.push(id);
+            if (afterDrop === 2) confirmedAfterLastDrop++;
+          },
           () => undefined, // refused while disconnected: the caller would have answered 503
         ),
       );
       if (i === 40 || i === 80) {
         expect(closeVhostConnections(h.vhost)).toBeGreaterThan(0);
+        drops++;
       }
       await new Promise((r) => setTimeout(r, 5));
     }
     await Promise.all(sends);
-    expect(confirmed.length).toBeGreaterThan(60);
+    expect(drops).toBe(2);
+    expect(confirmedAfterLastDrop).toBeGreaterThanOrEqual(40);
     expect(
       await waitFor(
         () => rowCount(confirmed),
