@@ -1,0 +1,32 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@identity-relay/runtime';
+import { Registry } from 'prom-client';
+import { createAuthenticator, createOpsApp, OpsService } from '../src/index.js';
+import type { OpsHarness } from './harness.js';
+import { listen } from './http-server.js';
+
+export const CONSOLE_TOKEN = 'console-test-token-0123456789';
+
+/** The ops app on a free port over the harness, with a mail folder holding one .eml. */
+export async function startConsole(
+  h: OpsHarness,
+): Promise<{ url: string; mailDir: string; close(): Promise<void> }> {
+  const mailDir = mkdtempSync(join(tmpdir(), 'ir-ops-mail-'));
+  writeFileSync(
+    join(mailDir, '2026-01-01T10-00-00Z-welcome.eml'),
+    'From: identity-relay <no-reply@localhost>\r\nTo: ada@school.example\r\nSubject: Welcome to the educators list\r\nContent-Type: text/plain\r\n\r\nHello Ada.\r\n',
+  );
+  const ops = new OpsService({ repo: h.repo, actions: h.actions, admin: h.admin, retryDelaysMs: [50] });
+  const app = createOpsApp({
+    ops,
+    authenticate: createAuthenticator({ opsToken: CONSOLE_TOKEN }),
+    logger: createLogger({ service: 'ops-test', level: 'silent' }),
+    registry: new Registry(),
+    checks: {},
+    mailDir,
+  });
+  const server = await listen(app);
+  return { url: server.url, mailDir, close: server.close };
+}
