@@ -34,7 +34,7 @@ export interface ChaosPlan {
   settleTimeoutMs: number;
 }
 
-/** CI size: a few hundred webhooks and the cheap faults; well under a minute. */
+/** CI size: a few hundred webhooks and the faults that never touch other people's broker; under a minute. */
 export function shortPlan(notifier: boolean): ChaosPlan {
   return {
     form: 'short',
@@ -46,7 +46,7 @@ export function shortPlan(notifier: boolean): ChaosPlan {
     replicas: { identitySync: 2, subscribers: 1, notifier: notifier ? 1 : 0 },
     retryDelaysMs: [200, 500, 1000, 2000, 4000],
     shutdownGraceMs: 3000,
-    faults: ['broker-connections', 'sync-sigkill', 'db-terminate'],
+    faults: ['broker-connections', 'sync-sigkill', 'db-terminate', 'sync-sigterm'],
     mailFaults: notifier ? ['smtp-down'] : [],
     poisonRounds: 4,
     duplicates: 20,
