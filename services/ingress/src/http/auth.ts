@@ -2,10 +2,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { HttpError } from './errors.js';
 
+/** Digests of the configured secrets (`b` below): a handful per process, hashed once instead of per request. */
+const secretDigests = new Map<string, Buffer>();
+
 /** Constant-time string comparison (hashing first removes the length leak of timingSafeEqual). */
 export function safeEqual(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
+  let hb = secretDigests.get(b);
+  if (!hb) {
+    hb = createHash('sha256').update(b).digest();
+    if (secretDigests.size < 64) secretDigests.set(b, hb);
+  }
   return timingSafeEqual(ha, hb);
 }
 

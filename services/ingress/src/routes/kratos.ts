@@ -76,7 +76,14 @@ export function kratosRouter(deps: KratosRouteDeps): Router {
         subject: body.identity.id,
         data: { identity: body.identity },
       });
-      await publishEvent({ ...deps, logger: res.locals.log ?? deps.logger }, event, {
+      // A getter: the request's child logger is built only when publishing fails and there is something to log.
+      const publishDeps = {
+        ...deps,
+        get logger() {
+          return res.locals.log ?? deps.logger;
+        },
+      };
+      await publishEvent(publishDeps, event, {
         exchange: messageRoutes.KratosIdentityUpdated.exchange,
         routingKey: messageRoutes.KratosIdentityUpdated.routingKey(event.data),
       });

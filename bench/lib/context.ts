@@ -1,0 +1,21 @@
+/** What every scenario gets from the command line. */
+export interface BenchContext {
+  /** Directory of this run's service logs (and profiles). */
+  runDir: string;
+  /** When set, service processes run with `node --cpu-prof` and write profiles here. */
+  cpuProfDir?: string;
+  /** Seconds of closed-loop HTTP load per server in the ingress scenario. */
+  httpSeconds: number;
+  /** Messages preloaded for the identity-sync drain. */
+  drainMessages: number;
+  /** Seconds of paced load in the end-to-end latency scenario. */
+  e2eSeconds: number;
+  /** Messages per replica count in the scale scenario. */
+  scaleMessages: number;
+  /** Subscribers of the notifier scenario. */
+  notifierSubscribers: number;
+  /** Seconds of sustained load in the memory scenario. */
+  memorySeconds: number;
+  /** Progress lines. */
+  log(line: string): void;
+}

@@ -1,0 +1,115 @@
+// `npm run bench [-- options]`: runs the benchmark scenarios against the real services, writes
+// bench/results/<timestamp>.json and regenerates docs/benchmarks.md. Not part of `npm test`.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import type { BenchContext } from './lib/context.js';
+import { writeReport } from './lib/report.js';
+import type { RunResult, ScenarioResult } from './lib/results.js';
+import { ROOT } from './lib/services.js';
+import { SCENARIOS } from './scenarios/index.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+const program = new Command('bench')
+  .description('identity-relay benchmarks with same-run baselines')
+  .option('--only <ids>', `comma-separated scenarios (${Object.keys(SCENARIOS).join(', ')})`)
+  .option('--quick', 'tiny sizes: checks the harness works, figures mean little', false)
+  .option('--http-seconds <n>', 'seconds of load per server in the ingress scenario', positiveInt, 10)
+  .option('--drain-messages <n>', 'messages preloaded for the identity-sync drain', positiveInt, 100_000)
+  .option('--e2e-seconds <n>', 'seconds of paced load in the end-to-end scenario', positiveInt, 20)
+  .option('--scale-messages <n>', 'messages per replica count in the scale scenario', positiveInt, 6000)
+  .option('--subscribers <n>', 'subscribers in the notifier scenario', positiveInt, 20_000)
+  .option('--memory-seconds <n>', 'seconds of sustained load in the memory scenario', positiveInt, 300)
+  .option('--cpu-prof', 'run the services with node --cpu-prof (profiles in the run directory)', false)
+  .option('--no-docs', 'do not regenerate docs/benchmarks.md')
+  .option('--report <file>', 'only regenerate docs/benchmarks.md from a results file');
+
+interface Options {
+  only?: string;
+  quick: boolean;
+  httpSeconds: number;
+  drainMessages: number;
+  e2eSeconds: number;
+  scaleMessages: number;
+  subscribers: number;
+  memorySeconds: number;
+  cpuProf: boolean;
+  docs: boolean;
+  report?: string;
+}
+
+async function main(): Promise<void> {
+  program.parse();
+  const opts = program.opts<Options>();
+  if (opts.report) {
+    const run = JSON.parse(readFileSync(opts.report, 'utf8')) as RunResult;
+    console.log(`wrote ${writeReport(run, opts.report)}`);
+    return;
+  }
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const runDir = join(ROOT, 'var', 'bench', stamp);
+  mkdirSync(runDir, { recursive: true });
+  const ctx: BenchContext = {
+    runDir,
+    cpuProfDir: opts.cpuProf ? join(runDir, 'profiles') : undefined,
+    httpSeconds: opts.quick ? 2 : opts.httpSeconds,
+    drainMessages: opts.quick ? 2000 : opts.drainMessages,
+    e2eSeconds: opts.quick ? 3 : opts.e2eSeconds,
+    scaleMessages: opts.quick ? 300 : opts.scaleMessages,
+    notifierSubscribers: opts.quick ? 200 : opts.subscribers,
+    memorySeconds: opts.quick ? 5 : opts.memorySeconds,
+    log: (line) => console.log(line),
+  };
+  const ids = opts.only ? opts.only.split(',').map((s) => s.trim()) : Object.keys(SCENARIOS);
+  const unknown = ids.filter((id) => !(id in SCENARIOS));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown scenario(s): ${unknown.join(', ')}`);
+
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverage: loadavg(),
+  };
+  const scenarios: ScenarioResult[] = [];
+  for (const id of ids) {
+    console.log(`== ${id}`);
+    const started = Date.now();
+    const result = await SCENARIOS[id]!(ctx);
+    scenarios.push(result);
+    for (const f of result.figures) {
+      const base = Object.entries(f.baselines ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      const verdict = f.met === undefined ? '' : f.met ? '  [met]' : '  [MISSED]';
+      console.log(`  ${f.metric}: ${f.value} ${f.unit}${base ? `  (baseline: ${base})` : ''}${verdict}`);
+    }
+    if (result.skipped) console.log(`  skipped: ${result.skipped}`);
+    console.log(`  (${Math.round((Date.now() - started) / 1000)} s)`);
+  }
+  const run: RunResult = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine,
+    scenarios,
+  };
+  const resultsDir = join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${stamp}.json`);
+  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+  if (opts.docs) console.log(`wrote ${writeReport(run, file)}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
