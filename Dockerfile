@@ -14,7 +14,7 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 
 # --- 1. prune: the lock file and sources of the selected workspaces only ----------------------
 FROM ${NODE_IMAGE} AS prune
-ARG TURBO_VERSION=2.11.11
+ARG TURBO_VERSION=2.11.9
 ARG PRUNE_SCOPE="@identity-relay/ingress @identity-relay/identity-sync @identity-relay/subscribers @identity-relay/notifier @identity-relay/ops"
 ENV TURBO_TELEMETRY_DISABLED=1
 WORKDIR /repo

@@ -60,7 +60,7 @@ export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestS
             from: addresses(mail.from)[0] ?? '',
             subject: mail.subject ?? '',
             text: mail.text ?? '',
-            html: mail.html,
+            html: mail.html ?? false,
             messageId: mail.messageId ?? '',
             headers: mail.headers,
           });
