@@ -1,7 +1,8 @@
 import { connect, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import type { Registry } from 'prom-client';
+import { BatchQueueConsumer, type BatchConsumerOptions } from './batch-consumer.js';
 import { closeQuietly, untilClosed } from './close-quietly.js';
-import { checkConsumerOptions, QueueConsumer } from './consumer.js';
+import { checkConsumerOptions, QueueConsumer, type ConsumerDeps } from './consumer.js';
 import { declareTopology } from './declare.js';
 import type { LoggerLike } from './logger.js';
 import type { Consumer, ConsumerOptions } from './message.js';
@@ -36,6 +37,8 @@ export interface Bus {
   /** Confirmed publish: resolves after the broker's ack, rejects with a PublishError otherwise. */
   publish(msg: OutgoingMessage, opts?: { timeoutMs?: number }): Promise<void>;
   consume(opts: ConsumerOptions): Promise<Consumer>;
+  /** Like consume(), but messages of the `batchHandlers` types are handled in batches (see BatchHandler). */
+  consumeBatch(opts: BatchConsumerOptions): Promise<Consumer>;
   isConnected(): boolean;
   /** Stops consumers (they finish or requeue), waits for pending confirms, closes the connection. */
   close(): Promise<void>;
@@ -184,16 +187,29 @@ class AmqpBus implements Bus {
   }
 
   async consume(opts: ConsumerOptions): Promise<Consumer> {
+    const deps = this.consumerDeps();
+    return this.addConsumer(new QueueConsumer(checkConsumerOptions(opts), deps));
+  }
+
+  async consumeBatch(opts: BatchConsumerOptions): Promise<Consumer> {
+    const deps = this.consumerDeps();
+    return this.addConsumer(new BatchQueueConsumer(opts, deps));
+  }
+
+  private consumerDeps(): ConsumerDeps {
     if (this.closing) throw new Error('bus is closed');
-    const options = checkConsumerOptions(opts);
-    if (this.opts.topology) checkTopologyHasQueues(this.opts.topology, options.queue, options.retryDelaysMs);
-    const consumer = new QueueConsumer(options, {
+    return {
       publish: (raw) => this.publishCopy(raw),
       logger: this.opts.logger,
       metrics: this.metrics,
       onStopped: (c) => this.consumers.delete(c),
       isCurrent: (model) => this.model === model,
-    });
+    };
+  }
+
+  private async addConsumer(consumer: QueueConsumer): Promise<Consumer> {
+    const options = consumer.options;
+    if (this.opts.topology) checkTopologyHasQueues(this.opts.topology, options.queue, options.retryDelaysMs);
     this.consumers.add(consumer);
     // When disconnected, the next setup attaches it.
     if (this.model) {

@@ -23,7 +23,7 @@ export interface ConsumerDeps {
 }
 
 /** One delivery from receipt to settlement. `abandoned` is set when stop() requeued it after the grace. */
-interface Delivery {
+export interface Delivery {
   channel: Channel;
   msg: ConsumeMessage;
   abandoned: boolean;
@@ -62,12 +62,12 @@ export class QueueConsumer implements Consumer {
   private consumerTag: string | undefined;
   private stopping = false;
   private stopped: Promise<void> | undefined;
-  private readonly inFlight = new InFlight<Delivery>();
+  protected readonly inFlight = new InFlight<Delivery>();
   private readonly host = hostname();
 
   constructor(
     readonly options: CheckedConsumerOptions,
-    private readonly deps: ConsumerDeps,
+    protected readonly deps: ConsumerDeps,
   ) {}
 
   /** Opens a channel on `model` and starts consuming; called at consume() and after every reconnect. */
@@ -165,14 +165,24 @@ export class QueueConsumer implements Consumer {
     });
   }
 
-  private async process(delivery: Delivery): Promise<void> {
+  protected async process(delivery: Delivery): Promise<void> {
     const started = performance.now();
     const { message, problem } = decodeDelivery(delivery.msg, this.options);
     const outcome = problem ? deadLetter(problem) : await this.run(message);
+    await this.finish(delivery, message, outcome, problem ? 'invalid' : message.type, started);
+  }
+
+  /** Settles one delivery whose outcome is known and records it; `started` is its performance.now() at receipt. */
+  protected async finish(
+    delivery: Delivery,
+    message: IncomingMessage,
+    outcome: Outcome,
+    type: string,
+    started: number,
+  ): Promise<void> {
     if (delivery.abandoned) return;
     const settlement = settle(outcome, message.attempt, this.options.retryDelaysMs);
     await this.apply(delivery, message, settlement);
-    const type = problem ? 'invalid' : message.type;
     this.deps.metrics.consumed(
       this.options.queue,
       type,
@@ -181,7 +191,8 @@ export class QueueConsumer implements Consumer {
     );
   }
 
-  private async run(message: IncomingMessage): Promise<Outcome> {
+  /** Runs the message's single-message handler; a throw becomes its outcome. */
+  protected async run(message: IncomingMessage): Promise<Outcome> {
     const handler = this.options.handlers[message.type];
     try {
       return (await handler!(message)) ?? ack();

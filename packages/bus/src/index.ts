@@ -13,6 +13,12 @@ export {
 } from './topology.js';
 export { declareTopology } from './declare.js';
 export { connectBus, type Bus, type BusOptions } from './bus.js';
+export {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_BATCH_WAIT_MS,
+  type BatchConsumerOptions,
+  type BatchHandler,
+} from './batch-consumer.js';
 export { DEFAULT_CONTENT_TYPE, type OutgoingMessage } from './outgoing.js';
 export type { Consumer, ConsumerOptions, IncomingMessage, MessageHandler } from './message.js';
 export { ack, deadLetter, retry, type Outcome } from './outcome.js';
