@@ -6,8 +6,10 @@ import type { Config } from '@identity-relay/runtime';
 import { errorHandler, HttpError, sendError } from './http/errors.js';
 import { requestContext } from './http/request-id.js';
 import { idpRoutes, type IdpRoutesConfig } from './idp-routes.js';
+import { buildOpenApiDocument } from './openapi/document.js';
 import { ALLOW_ALL, staticPolicyStore, type PolicyStore } from './policy/store.js';
 import type { ConfirmedPublisher } from './publish.js';
+import { ROUTES } from './route-table.js';
 import { notificationsRouter } from './routes/notifications.js';
 
 export interface IngressDeps {
@@ -43,9 +45,11 @@ export function createIngress(deps: IngressDeps): Express {
   });
 
   const health = createHealthHandlers({ registry, checks: { broker: deps.isBrokerConnected } });
-  app.get('/healthz', health.healthz);
-  app.get('/readyz', health.readyz);
-  app.get('/metrics', health.metrics);
+  app.get(ROUTES.healthz.path, health.healthz);
+  app.get(ROUTES.readyz.path, health.readyz);
+  app.get(ROUTES.metrics.path, health.metrics);
+  const openApi = buildOpenApiDocument({ kratosApiKeyHeader: config.kratosApiKeyHeader });
+  app.get(ROUTES.openapi.path, (_req, res) => void res.json(openApi));
 
   app.use(idpRoutes({ ...deps, policy: deps.policy ?? staticPolicyStore(ALLOW_ALL) }));
   app.use(

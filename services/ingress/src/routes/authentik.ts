@@ -11,6 +11,7 @@ import { rateLimit, type TokenBucketLimiter } from '../http/rate-limit.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { sha256Hex, stableEventId } from '../ids.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
+import { ROUTES } from '../route-table.js';
 import { classifyAuthentikBody } from './authentik-classify.js';
 
 export interface AuthentikRouteDeps extends PublishDeps {
@@ -43,7 +44,7 @@ export function authentikEventId(
 export function authentikRouter(deps: AuthentikRouteDeps): Router {
   const router = Router();
   router.post(
-    '/authentik/webhook',
+    ROUTES.authentik.path,
     rateLimit(deps.limiter, 'authentik'),
     deps.auth.gate,
     ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),

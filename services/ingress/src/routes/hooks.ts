@@ -7,22 +7,11 @@ import { rateLimit, type TokenBucketLimiter } from '../http/rate-limit.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { PolicyStore } from '../policy/store.js';
+import { ROUTES } from '../route-table.js';
+import { hookRequestSchema, type HookRequest } from './hook-schemas.js';
 
-/** Seed 004's hook request: the client's signup/login request, forwarded as is. */
-export interface HookRequest {
-  provider: string;
-  data: Record<string, unknown>;
-}
+export type { HookRequest } from './hook-schemas.js';
 
-const hookRequestSchema = {
-  type: 'object',
-  additionalProperties: true,
-  required: ['provider', 'data'],
-  properties: {
-    provider: { type: 'string', minLength: 1, maxLength: 128 },
-    data: { type: 'object', additionalProperties: true },
-  },
-} as const;
 const validateHookRequest = compile<HookRequest>(hookRequestSchema);
 
 /** Seed 004's failure body; transport codes become kebab-case like the policy codes (`rate_limited` → `rate-limited`). */
@@ -45,7 +34,7 @@ export function hooksRouter(deps: HooksDeps): Router {
   const router = Router();
   for (const kind of ['signup', 'login'] as const) {
     router.post(
-      `/hooks/pre-${kind}`,
+      ROUTES[kind === 'signup' ? 'preSignup' : 'preLogin'].path,
       rateLimit(deps.limiter, 'hooks'),
       deps.auth.gate,
       ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
@@ -80,7 +69,7 @@ export function hooksRouter(deps: HooksDeps): Router {
     );
   }
   router.use(
-    ['/hooks/pre-signup', '/hooks/pre-login'],
+    [ROUTES.preSignup.path, ROUTES.preLogin.path],
     errorHandler((err) => deps.logger.error({ err }, 'unexpected error in policy hook'), hookFormat),
   );
   return router;

@@ -14,6 +14,7 @@ import { rateLimit, type TokenBucketLimiter } from '../http/rate-limit.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { evaluatePolicy, type RefusalCode } from '../policy/evaluate.js';
 import type { PolicyStore } from '../policy/store.js';
+import { ROUTES } from '../route-table.js';
 
 const validateBody = compile<KratosSyncIdentityBody>(kratosSyncIdentityBodySchema);
 
@@ -59,7 +60,7 @@ export interface KratosValidateDeps {
 export function kratosValidateRouter(deps: KratosValidateDeps): Router {
   const router = Router();
   router.post(
-    '/kratos/validate-registration',
+    ROUTES.kratosValidate.path,
     rateLimit(deps.limiter, 'kratos'),
     deps.auth.gate,
     ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
@@ -98,7 +99,7 @@ export function kratosValidateRouter(deps: KratosValidateDeps): Router {
     },
   );
   router.use(
-    '/kratos/validate-registration',
+    ROUTES.kratosValidate.path,
     errorHandler(
       (err) => deps.logger.error({ err }, 'unexpected error in validate-registration'),
       kratosFormat,

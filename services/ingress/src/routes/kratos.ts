@@ -15,6 +15,7 @@ import { rateLimit, type TokenBucketLimiter } from '../http/rate-limit.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { stableEventId } from '../ids.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
+import { ROUTES } from '../route-table.js';
 
 const validateSyncBody = compile<KratosSyncIdentityBody>(kratosSyncIdentityBodySchema);
 
@@ -47,7 +48,7 @@ export function syncEventId(triggerId: string | string[] | undefined): string | 
 export function kratosRouter(deps: KratosRouteDeps): Router {
   const router = Router();
   router.post(
-    '/kratos/sync-identity',
+    ROUTES.kratosSync.path,
     rateLimit(deps.limiter, 'kratos'),
     deps.auth.gate,
     ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
@@ -87,7 +88,7 @@ export function kratosRouter(deps: KratosRouteDeps): Router {
         exchange: messageRoutes.KratosIdentityUpdated.exchange,
         routingKey: messageRoutes.KratosIdentityUpdated.routingKey(event.data),
       });
-      deps.onAccepted?.('/kratos/sync-identity');
+      deps.onAccepted?.(ROUTES.kratosSync.path);
       res.status(200).json({ id: event.id });
     },
   );

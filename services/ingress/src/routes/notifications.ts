@@ -13,6 +13,7 @@ import { requireCredentials } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
+import { ROUTES } from '../route-table.js';
 
 const validateRequest = compile<NotificationRequestedData>(notificationRequestedDataSchema);
 
@@ -78,7 +79,7 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
   const recent = new RecentKeys(size, deps.idempotencyTtlMs ?? 86_400_000);
   const router = Router();
   router.post(
-    '/notifications',
+    ROUTES.notifications.path,
     requireCredentials({ apiKey: deps.apiKey, apiKeyHeader: 'x-api-key', acceptBearer: true }),
     ...jsonBody(deps.bodyLimitBytes),
     async (req, res) => {
