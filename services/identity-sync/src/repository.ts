@@ -5,7 +5,7 @@ import { decide, tombstoneOf, type Decision, type IncomingChange, type StoredIde
 
 type Tx = Prisma.TransactionClient;
 
-interface IdentityRow {
+export interface IdentityRow {
   id: string;
   provider: CanonicalIdentity['provider'];
   external_id: string;
@@ -19,7 +19,7 @@ interface IdentityRow {
   deleted_at: Date | null;
 }
 
-function toStored(row: IdentityRow): StoredIdentity {
+export function toStored(row: IdentityRow): StoredIdentity {
   return {
     id: row.id,
     version: row.version,
@@ -82,13 +82,19 @@ interface EventRecord {
   occurredAt: string;
 }
 
-/** History and outbox in one row; `clock_timestamp()` orders one identity's versions by commit order. */
+/**
+ * History and outbox in one row; `created_at` orders one identity's versions for the outbox relay: the
+ * commit-order `clock_timestamp()`, but at least 1 ms after the previous version's (the column keeps
+ * milliseconds, and a batch may have written that one slightly ahead of the clock: see batch-apply.ts).
+ */
 async function insertEvent(tx: Tx, e: EventRecord): Promise<string> {
   const id = randomUUID();
   await tx.$executeRaw`
     INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
     VALUES (${id}::uuid, ${e.identityId}::uuid, ${e.version}, ${e.type}, ${JSON.stringify(e.payload)}::jsonb,
-            ${e.sourceMessageId}, ${new Date(e.occurredAt)}, clock_timestamp())`;
+            ${e.sourceMessageId}, ${new Date(e.occurredAt)},
+            greatest(clock_timestamp(), (SELECT p.created_at + interval '1 millisecond' FROM identity_events p
+                                         WHERE p.identity_id = ${e.identityId}::uuid AND p.version = ${e.version}::int - 1)))`;
   return id;
 }
 

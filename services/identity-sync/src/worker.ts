@@ -1,4 +1,11 @@
-import { QUEUES, type Bus, type Consumer, type IncomingMessage } from '@identity-relay/bus';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_BATCH_WAIT_MS,
+  QUEUES,
+  type Bus,
+  type Consumer,
+  type IncomingMessage,
+} from '@identity-relay/bus';
 import {
   kratosToCanonical,
   MessageType,
@@ -11,6 +18,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { createAuthentikClient, type AuthentikClient } from './authentik-client.js';
 import { authentikUserChangedHandler } from './authentik-handler.js';
+import { applyIdentityChanges } from './batch-apply.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { applyIdentityChange, type ApplyInput, type ApplyResult } from './repository.js';
 
@@ -25,6 +33,13 @@ export interface IdentitySyncDeps {
     retryDelaysMs: readonly number[];
     prefetch: number;
     publishTimeoutMs: number;
+    /**
+     * BATCH_SIZE (default=100) KratosIdentityUpdated messages applied per transaction. The consumer takes
+     * max(prefetch, 2 × batchSize) deliveries so one batch fills while the previous one commits.
+     */
+    batchSize?: number;
+    /** BATCH_WAIT_MS (default=10) Milliseconds a partial batch waits for more messages. */
+    batchWaitMs?: number;
     /** AUTHENTIK_URL / AUTHENTIK_TOKEN / AUTHENTIK_TIMEOUT_MS: user enrichment of AuthentikUserChanged. */
     authentikUrl?: string;
     authentikToken?: string;
@@ -87,24 +102,52 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
     return result;
   }
 
-  async function onKratosIdentityUpdated(msg: IncomingMessage): Promise<void> {
+  function kratosInput(msg: IncomingMessage): ApplyInput {
     const event = msg.body as CloudEvent<KratosIdentityUpdatedData>;
-    const result = await apply({
+    return {
       messageId: event.id,
       occurredAt: event.time,
       change: { kind: 'upsert', identity: kratosToCanonical(event.data.identity, event.time) },
+    };
+  }
+
+  async function onKratosIdentityUpdated(msg: IncomingMessage): Promise<void> {
+    const input = kratosInput(msg);
+    const result = await apply(input);
+    logger.debug({ messageId: input.messageId, result }, 'kratos identity applied');
+  }
+
+  /** Many messages, one transaction (batch-apply.ts); a failure makes the bus apply them one at a time. */
+  async function onKratosBatch(msgs: readonly IncomingMessage[]): Promise<void> {
+    const inputs = msgs.map(kratosInput);
+    const results = await prisma.$transaction((tx) => applyIdentityChanges(tx, CONSUMER_NAME, inputs), {
+      timeout: 30_000,
     });
-    logger.debug({ messageId: event.id, result }, 'kratos identity applied');
+    let changed = false;
+    for (const result of results) {
+      if (result === 'duplicate') {
+        applied.inc({ decision: 'duplicate' });
+        continue;
+      }
+      const d = result.decision;
+      applied.inc({ decision: d.action === 'ignore' ? d.reason : d.action });
+      changed ||= d.action !== 'ignore';
+    }
+    if (changed) relay.wake();
   }
 
   return {
     apply,
     async start() {
       relay.start();
-      consumer = await bus.consume({
+      const batchSize = deps.config.batchSize ?? DEFAULT_BATCH_SIZE;
+      consumer = await bus.consumeBatch({
         queue: QUEUES.identitySync,
         service: CONSUMER_NAME,
-        prefetch: deps.config.prefetch,
+        prefetch: Math.min(65_535, Math.max(deps.config.prefetch, 2 * batchSize)),
+        batchSize,
+        batchWaitMs: deps.config.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS,
+        batchHandlers: { [MessageType.KratosIdentityUpdated]: onKratosBatch },
         retryDelaysMs: deps.config.retryDelaysMs,
         validate: validateMessage,
         handlers: {

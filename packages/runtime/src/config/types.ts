@@ -101,6 +101,13 @@ export interface Config {
   readonly retryDelaysMs: readonly number[];
   /** PREFETCH (default=50, 1..10000) Unacknowledged messages per consumer. */
   readonly prefetch: number;
+  /**
+   * BATCH_SIZE (default=100, 1..5000) Messages identity-sync applies in one transaction; it then consumes
+   * with a prefetch of at least twice this, so one batch fills while the previous one commits.
+   */
+  readonly batchSize: number;
+  /** BATCH_WAIT_MS (default=10, 0..60000) Milliseconds a partial batch waits for more messages. */
+  readonly batchWaitMs: number;
   /** PUBLISH_TIMEOUT_MS (default=5000, 1..300000) How long to wait for a broker confirm. */
   readonly publishTimeoutMs: number;
   /** SHUTDOWN_GRACE_MS (default=10000, 0..3600000) Time allowed for a graceful shutdown. */

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { TransientError } from '@identity-relay/bus';
+import { inboxClaim, type Prisma } from '@identity-relay/db';
+import { keyOf, planBatch, type IdentityKey, type PlannedEvent, type PlannedRow } from './batch-plan.js';
+import type { StoredIdentity } from './decide.js';
+import { toStored, type ApplyInput, type ApplyResult, type IdentityRow } from './repository.js';
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Another transaction created one of this batch's identities between our lock and our insert. The batch
+ * rolls back and its messages are applied one at a time, where the single-message path resolves the race.
+ */
+export class InsertRaceError extends TransientError {
+  constructor(lost: number) {
+    super(`${lost} identities were created concurrently by another transaction`, { code: 'INSERT_RACE' });
+  }
+}
+
+/**
+ * Applies many changes in the caller's transaction with a fixed number of set-based statements (unnest),
+ * keeping every guarantee of `applyIdentityChange`: the inbox (ids already processed, or repeated in the
+ * batch, are duplicates), row locks serialising each identity across replicas, taken in one global order
+ * (the ORDER BY of the locking SELECT, then sorted inserts) so concurrent batches cannot deadlock, stale
+ * and tombstone rules, gap-free versions, and one history/outbox row per change.
+ */
+export async function applyIdentityChanges(
+  tx: Tx,
+  consumer: string,
+  inputs: readonly ApplyInput[],
+): Promise<Array<ApplyResult | 'duplicate'>> {
+  // Sorted, so two batches claiming the same ids wait on each other instead of deadlocking.
+  const claimed = await inboxClaim(tx, consumer, [...new Set(inputs.map((i) => i.messageId))].sort());
+  const fresh = inputs.filter((i) => claimed.has(i.messageId));
+  const stored = fresh.length > 0 ? await lockIdentities(tx, [...new Set(fresh.map(keyOf))]) : new Map();
+  const plan = planBatch(inputs, stored, claimed, randomUUID, new Date());
+  const rows = [...plan.rows.values()];
+  await insertRows(
+    tx,
+    rows.filter((r) => r.write === 'insert'),
+  );
+  await updateRows(
+    tx,
+    rows.filter((r) => r.write === 'update'),
+  );
+  await insertEvents(tx, plan.events, await previousEventTimes(tx, rows));
+  return plan.results;
+}
+
+/** Locks the rows that exist, in the database's (provider, external_id) order, and returns them. */
+async function lockIdentities(tx: Tx, keys: IdentityKey[]): Promise<Map<IdentityKey, StoredIdentity>> {
+  const providers = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
+  const externalIds = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
+  const found = await tx.$queryRaw<IdentityRow[]>`
+    SELECT i.id, i.provider, i.external_id, i.email, i.username, i.email_verified, i.state, i.traits,
+           i.source_updated_at, i.version, i.deleted_at
+    FROM identities i
+    JOIN unnest(${providers}::text[], ${externalIds}::text[]) AS k(provider, external_id)
+      ON i.provider = k.provider AND i.external_id = k.external_id
+    ORDER BY i.provider, i.external_id FOR UPDATE OF i`;
+  return new Map(found.map((row) => [`${row.provider}\u0000${row.external_id}`, toStored(row)]));
+}
+
+interface RowArrays {
+  ids: string[];
+  emails: Array<string | null>;
+  usernames: Array<string | null>;
+  verified: boolean[];
+  states: string[];
+  traits: string[];
+  updatedAt: string[];
+  versions: number[];
+  deletedAt: Array<string | null>;
+}
+
+function arraysOf(rows: readonly PlannedRow[], now: string): RowArrays {
+  return {
+    ids: rows.map((r) => r.id),
+    emails: rows.map((r) => r.identity.email),
+    usernames: rows.map((r) => r.identity.username),
+    verified: rows.map((r) => r.identity.emailVerified),
+    states: rows.map((r) => r.identity.state),
+    traits: rows.map((r) => JSON.stringify(r.identity.traits)),
+    updatedAt: rows.map((r) => new Date(r.identity.sourceUpdatedAt).toISOString()),
+    versions: rows.map((r) => r.version),
+    deletedAt: rows.map((r) => (r.deleted ? now : null)),
+  };
+}
+
+/** New identities, inserted in (provider, external_id) order; a conflict means we lost a race. */
+async function insertRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const sorted = [...rows].sort((a, b) => compareKeys(a.identity, b.identity));
+  const a = arraysOf(sorted, new Date().toISOString());
+  const inserted = await tx.$executeRaw`
+    INSERT INTO identities (id, provider, external_id, email, username, email_verified, state, traits,
+                            source_updated_at, version, created_at, updated_at, deleted_at)
+    SELECT u.id, u.provider, u.external_id, u.email, u.username, u.verified, u.state, u.traits::jsonb,
+           u.updated_at::timestamptz, u.version, now(), now(), u.deleted_at::timestamptz
+    FROM unnest(${a.ids}::uuid[], ${sorted.map((r) => r.identity.provider)}::text[],
+                ${sorted.map((r) => r.identity.externalId)}::text[], ${a.emails}::text[], ${a.usernames}::text[],
+                ${a.verified}::boolean[], ${a.states}::text[], ${a.traits}::text[], ${a.updatedAt}::text[],
+                ${a.versions}::int[], ${a.deletedAt}::text[])
+      WITH ORDINALITY AS u(id, provider, external_id, email, username, verified, state, traits, updated_at, version,
+                           deleted_at, ord)
+    ORDER BY u.ord
+    ON CONFLICT (provider, external_id) DO NOTHING`;
+  if (inserted !== rows.length) throw new InsertRaceError(rows.length - inserted);
+}
+
+async function updateRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const a = arraysOf(rows, new Date().toISOString());
+  await tx.$executeRaw`
+    UPDATE identities AS i SET email = u.email, username = u.username, email_verified = u.verified,
+      state = u.state, traits = u.traits::jsonb, source_updated_at = u.updated_at::timestamptz,
+      version = u.version, updated_at = now(), deleted_at = u.deleted_at::timestamptz
+    FROM unnest(${a.ids}::uuid[], ${a.emails}::text[], ${a.usernames}::text[], ${a.verified}::boolean[],
+                ${a.states}::text[], ${a.traits}::text[], ${a.updatedAt}::text[], ${a.versions}::int[],
+                ${a.deletedAt}::text[])
+      AS u(id, email, username, verified, state, traits, updated_at, version, deleted_at)
+    WHERE i.id = u.id`;
+}
+
+/** created_at of each changed identity's latest event before this batch: the floor for the new ones. */
+async function previousEventTimes(tx: Tx, rows: PlannedRow[]): Promise<Map<string, string>> {
+  const prior = rows.filter((r) => r.write === 'update' && r.versionBefore > 0);
+  if (prior.length === 0) return new Map();
+  const found = await tx.$queryRaw<{ identity_id: string; created_at: Date }[]>`
+    SELECT e.identity_id, e.created_at FROM identity_events e
+    JOIN unnest(${prior.map((r) => r.id)}::uuid[], ${prior.map((r) => r.versionBefore)}::int[]) AS p(id, version)
+      ON e.identity_id = p.id AND e.version = p.version`;
+  return new Map(found.map((r) => [r.identity_id, r.created_at.toISOString()]));
+}
+
+/**
+ * History and outbox rows. created_at orders one identity's versions for the relay, at millisecond
+ * precision: the k-th event of an identity in this batch gets now + (k-1) ms, and at least its previous
+ * version's time + k ms, so versions never tie or go backwards, also across transactions and replicas.
+ */
+async function insertEvents(tx: Tx, events: PlannedEvent[], floors: Map<string, string>): Promise<void> {
+  if (events.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
+    SELECT u.id, u.identity_id, u.version, u.type, u.payload::jsonb, u.source_message_id, u.occurred_at::timestamptz,
+           greatest(clock_timestamp() + (u.rank - 1) * interval '1 millisecond',
+                    u.floor::timestamptz + u.rank * interval '1 millisecond')
+    FROM unnest(${events.map(() => randomUUID())}::uuid[], ${events.map((e) => e.identityId)}::uuid[],
+                ${events.map((e) => e.version)}::int[], ${events.map((e) => e.type)}::text[],
+                ${events.map((e) => JSON.stringify(e.payload))}::text[], ${events.map((e) => e.sourceMessageId)}::text[],
+                ${events.map((e) => new Date(e.occurredAt).toISOString())}::text[], ${events.map((e) => e.rank)}::int[],
+                ${events.map((e) => floors.get(e.identityId) ?? null)}::text[])
+      WITH ORDINALITY AS u(id, identity_id, version, type, payload, source_message_id, occurred_at, rank, floor, ord)
+    ORDER BY u.ord`;
+}
+
+function compareKeys(
+  a: { provider: string; externalId: string },
+  b: { provider: string; externalId: string },
+) {
+  if (a.provider !== b.provider) return a.provider < b.provider ? -1 : 1;
+  return a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
+}
