@@ -5,7 +5,7 @@ export interface DbOptions {
   databaseUrl: string;
   /** (default=10) Max connections in this process's pool, 1..1000. */
   poolMax?: number;
-  /** (default=5000) Max wait to open a connection, in milliseconds, 1..600000. */
+  /** (default=5000) Max wait for a pooled connection (also to start an interactive transaction), in milliseconds, 1..600000. */
   connectionTimeoutMs?: number;
   /** (default=30000) Idle time before a pooled connection is closed, in milliseconds, 0..86400000 (0 = never). */
   idleTimeoutMs?: number;
