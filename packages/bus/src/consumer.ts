@@ -207,6 +207,7 @@ export class QueueConsumer implements Consumer {
       messageId: message.messageId,
       type: message.type,
       attempt: message.attempt,
+      traceparent: message.traceparent,
     };
     if (settlement.kind === 'ack') return this.ackDelivery(delivery);
     const original = { exchange: message.exchange, routingKey: message.routingKey };

@@ -43,6 +43,19 @@ describe('decodeDelivery', () => {
     });
   });
 
+  it('exposes a valid traceparent from the header, else from the CloudEvent attribute, else none', () => {
+    const header = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const attribute = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const body = JSON.stringify({ type: 'Known', traceparent: attribute });
+    const decode = (headers: Record<string, unknown>, content = body) =>
+      decodeDelivery(delivery(content, { type: 'Known', headers }), { handlers }).message.traceparent;
+    expect(decode({ traceparent: header })).toBe(header);
+    expect(decode({})).toBe(attribute);
+    expect(decode({ traceparent: 'garbage' })).toBe(attribute);
+    expect(decode({ traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01` }, '{}')).toBeUndefined();
+    expect(decode({}, '{"type":"Known","traceparent":42}')).toBeUndefined();
+  });
+
   it('restores the original route and attempt after a retry hop', () => {
     const { message } = decodeDelivery(
       delivery(

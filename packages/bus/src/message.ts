@@ -20,6 +20,8 @@ export interface IncomingMessage {
   attempt: number;
   /** The broker's redelivered flag: an earlier delivery of this copy was not acked (crash, lost connection). */
   redelivered: boolean;
+  /** W3C trace context: the `traceparent` header, else the CloudEvent attribute; undefined when neither is valid. */
+  traceparent?: string;
 }
 
 /** Returns an outcome, or nothing to ack. Throwing a PermanentError dead-letters; any other error retries. */
@@ -61,6 +63,18 @@ function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; err
   }
 }
 
+/** A version-00-shaped `traceparent` with non-zero ids; anything else is not propagated. */
+const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+function traceparentOf(headers: Record<string, unknown>, body: unknown): string | undefined {
+  const attribute =
+    typeof body === 'object' && body !== null ? (body as { traceparent?: unknown }).traceparent : undefined;
+  for (const value of [headers.traceparent, attribute]) {
+    if (typeof value === 'string' && TRACEPARENT.test(value)) return value;
+  }
+  return undefined;
+}
+
 function bodyType(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const type = (body as { type?: unknown }).type;
@@ -91,6 +105,7 @@ export function decodeDelivery(
     routingKey: route.routingKey,
     attempt: attemptOf(headers),
     redelivered: delivery.fields.redelivered,
+    traceparent: traceparentOf(headers, parsed.ok ? parsed.value : undefined),
   };
   return { message, problem: findProblem(message, parsed, options) };
 }
