@@ -7,7 +7,9 @@ declare global {
     interface Locals {
       /** The request's id: the caller's `X-Request-Id` when usable, else a new UUID. */
       requestId: string;
-      /** The service logger bound to this request's id. */
+      /** W3C `traceparent` of this request: the caller's trace id (or a new one) and this hop's span id. */
+      traceparent: string;
+      /** The service logger bound to this request's id and trace context. */
       log: Logger;
       /** The body bytes exactly as received (set by `jsonBody`), for signatures and idempotency keys. */
       rawBody?: Buffer;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import './locals.js';
+import { startRequestSpan } from './trace-context.js';
 
 /** A caller's request id is reused only when it is short and plain, so it cannot forge log lines or headers. */
 const USABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -12,8 +13,9 @@ export function requestIdOf(header: string | string[] | undefined): string {
 }
 
 /**
- * Gives every request an id (echoed as `X-Request-Id` on every response, errors included) and a child
- * logger carrying it, and logs one line per finished request: at debug when it succeeded, at info when
+ * Gives every request an id (echoed as `X-Request-Id` on every response, errors included), a W3C trace
+ * context (`res.locals.traceparent`, continuing the caller's `traceparent`), a child logger carrying both,
+ * and logs one line per finished request: at debug when it succeeded, at info when
  * it was refused or failed. Successful webhooks are the hot path; a log line each (with redaction) cost
  * about a tenth of the ingress' CPU under load (docs/benchmarks.md).
  */
@@ -21,16 +23,22 @@ export function requestContext(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.locals.requestId = requestId;
+    const { span, traceparent } = startRequestSpan(req.method, req.headers.traceparent);
+    res.locals.traceparent = traceparent;
     // The child logger is built on first use only: most successful requests never log.
     let child: Logger | undefined;
     Object.defineProperty(res.locals, 'log', {
       configurable: true,
       enumerable: true,
-      get: () => (child ??= logger.child({ requestId })),
+      get: () => (child ??= logger.child({ requestId, traceparent })),
     });
     res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      // Named after the route pattern, not the path: span names must have low cardinality.
+      span.updateName(`${req.method} ${req.route?.path ?? 'unmatched'}`);
+      span.setAttribute('http.response.status_code', res.statusCode);
+      span.end();
       const level = res.statusCode >= 400 ? 'info' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

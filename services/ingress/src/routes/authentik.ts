@@ -71,6 +71,7 @@ export function authentikRouter(deps: AuthentikRouteDeps): Router {
         subject: String(data.pk),
         time: data.occurredAt ?? undefined,
         data,
+        traceparent: res.locals.traceparent,
       });
       await publishEvent({ ...deps, logger: res.locals.log }, event, {
         exchange: messageRoutes.AuthentikUserChanged.exchange,

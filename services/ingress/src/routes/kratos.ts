@@ -76,6 +76,7 @@ export function kratosRouter(deps: KratosRouteDeps): Router {
         source: deps.source,
         subject: body.identity.id,
         data: { identity: body.identity },
+        traceparent: res.locals.traceparent,
       });
       // A getter: the request's child logger is built only when publishing fails and there is something to log.
       const publishDeps = {

@@ -119,6 +119,7 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
         id,
         subject: body.list,
         data: body,
+        traceparent: res.locals.traceparent,
       });
       await publishEvent(deps, event, {
         exchange: messageRoutes.NotificationRequested.exchange,
