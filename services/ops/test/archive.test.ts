@@ -89,8 +89,9 @@ describe('dead-letter archive', () => {
       'x-dead-letter-routing-key': 'notifier.dead',
     };
     await channel.assertQueue('limit-test', { durable: true, arguments: args });
-    await channel.bindQueue('limit-test', EXCHANGES.notifications, 'notification.limit');
-    channel.publish(EXCHANGES.notifications, 'notification.limit', Buffer.from('{"id":"broker-dead-1"}'), {
+    // A routing key outside `notification.#`, so the real notifier queue does not get (and dead-letter) a copy.
+    await channel.bindQueue('limit-test', EXCHANGES.notifications, 'limit.test');
+    channel.publish(EXCHANGES.notifications, 'limit.test', Buffer.from('{"id":"broker-dead-1"}'), {
       messageId: 'broker-dead-1',
       type: 'NotificationRequested',
       persistent: true,
@@ -106,7 +107,7 @@ describe('dead-letter archive', () => {
     expect(row).toMatchObject({
       queue: 'notifier',
       exchange: EXCHANGES.notifications,
-      routingKey: 'notification.limit',
+      routingKey: 'limit.test',
       errorClass: 'broker:delivery_limit',
       error: 'RabbitMQ dead-lettered the message: delivery limit reached (1 time)',
       service: null,
