@@ -29,6 +29,8 @@ export interface SenderDeps {
   /** Longest a send's transaction may stay open, in milliseconds (SMTP timeout plus a margin). */
   transactionTimeoutMs: number;
   onResult?: (result: 'sent' | SmtpFailure) => void;
+  /** (default=never) True once the worker is stopping: no new send starts, the rest stays pending. */
+  stopping?: () => boolean;
 }
 
 export interface RoundResult {
@@ -39,6 +41,8 @@ export interface RoundResult {
   /** Set when the round stopped early because the server could not be used. */
   serverError?: Error;
   lastError?: Error;
+  /** Set when the round ended early because the worker is stopping: deliveries may still be pending. */
+  interrupted?: boolean;
 }
 
 function mailFor(n: NotificationToSend, d: PendingDelivery, from: string): OutgoingMail {
@@ -67,20 +71,28 @@ export async function sendPending(n: NotificationToSend, deps: SenderDeps): Prom
   const result: RoundResult = { sent: 0, failed: 0, deferred: 0 };
   const tried = new Set<string>();
 
+  // Checked again after waiting for a slot: a stopping worker lets running sends finish and starts none.
+  const stopping = (): boolean => {
+    if (deps.stopping?.()) result.interrupted = true;
+    return result.interrupted === true;
+  };
+
   async function sendOne(): Promise<boolean> {
-    return deps.slots.run(() =>
-      deps.prisma.$transaction(
-        async (tx) => {
-          const delivery = await lockNextPending(tx, n.id, [...tried]);
-          if (!delivery) return false;
-          tried.add(delivery.email);
-          await deps.rate.take();
-          const update = await attempt(mailFor(n, delivery, deps.from));
-          await updateDelivery(tx, n.id, delivery.email, update);
-          return true;
-        },
-        { timeout: deps.transactionTimeoutMs, maxWait: deps.transactionTimeoutMs },
-      ),
+    return deps.slots.run(async () =>
+      stopping()
+        ? false
+        : deps.prisma.$transaction(
+            async (tx) => {
+              const delivery = await lockNextPending(tx, n.id, [...tried]);
+              if (!delivery) return false;
+              tried.add(delivery.email);
+              await deps.rate.take();
+              const update = await attempt(mailFor(n, delivery, deps.from));
+              await updateDelivery(tx, n.id, delivery.email, update);
+              return true;
+            },
+            { timeout: deps.transactionTimeoutMs, maxWait: deps.transactionTimeoutMs },
+          ),
     );
   }
 
@@ -107,7 +119,7 @@ export async function sendPending(n: NotificationToSend, deps: SenderDeps): Prom
   }
 
   async function lane(): Promise<void> {
-    while (!result.serverError && (await sendOne()));
+    while (!result.serverError && !stopping() && (await sendOne()));
   }
   await Promise.all(Array.from({ length: deps.concurrency }, lane));
   return result;

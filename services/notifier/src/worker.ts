@@ -66,8 +66,12 @@ export function createNotifierWorker(deps: NotifierDeps): NotifierWorker {
     concurrency: config.smtpMaxConnections,
     transactionTimeoutMs: config.smtpTimeoutMs * 2 + 5_000,
     onResult: (result) => emails.inc({ result, transport: deps.transport.kind }),
+    stopping: () => stopping,
   };
   let consumer: Consumer | null = null;
+  // Set by stop(): running rounds stop starting sends, so a handler returns within one send instead of
+  // mailing a whole list while the grace runs out (and the process exits mid-send, the duplicate window).
+  let stopping = false;
 
   async function onNotificationRequested(msg: IncomingMessage): Promise<void> {
     const event = msg.body as CloudEvent<NotificationRequestedData>;
@@ -78,7 +82,7 @@ export function createNotifierWorker(deps: NotifierDeps): NotifierWorker {
         'notification recorded',
       );
     const round = await sendPending({ id: event.id, ...event.data }, sender);
-    if (round.deferred === 0) {
+    if (round.deferred === 0 && !round.interrupted) {
       logger.info(
         { notificationId: event.id, sent: round.sent, failed: round.failed },
         'notification delivered',
@@ -87,6 +91,16 @@ export function createNotifierWorker(deps: NotifierDeps): NotifierWorker {
     }
     const { pending } = await deliveryCounts(prisma, event.id);
     const reason = round.serverError ?? round.lastError;
+    if (round.interrupted && round.deferred === 0) {
+      if (pending === 0) return;
+      // The rest is sent by whichever replica takes the retry copy.
+      throw new TransientError(
+        `worker stopping with ${pending} of ${recorded.recipients} deliveries pending`,
+        {
+          code: 'SHUTTING_DOWN',
+        },
+      );
+    }
     throw new TransientError(
       `${pending} of ${recorded.recipients} deliveries still pending after attempt ${msg.attempt}: ${reason?.message ?? 'unknown error'}`,
       { code: round.serverError ? 'SMTP_UNAVAILABLE' : 'RECIPIENTS_DEFERRED', cause: reason },
@@ -105,6 +119,7 @@ export function createNotifierWorker(deps: NotifierDeps): NotifierWorker {
       });
     },
     async stop(graceMs) {
+      stopping = true;
       await consumer?.stop(graceMs);
     },
   };
