@@ -146,7 +146,7 @@ async function duplicateChanges(
   count: number,
 ): Promise<void> {
   const { rows } = await db.query<{ id: string; payload: { change: string }; occurred_at: Date }>(
-    `SELECT id::text AS id, payload, occurred_at FROM identity_events
+    `SELECT id::text AS id, payload - 'traceparent' AS payload, occurred_at FROM identity_events
      WHERE version IS NOT NULL AND published_at IS NOT NULL ORDER BY random() LIMIT $1`,
     [count],
   );

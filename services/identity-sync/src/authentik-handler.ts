@@ -32,6 +32,7 @@ export function authentikUserChangedHandler(deps: AuthentikHandlerDeps): Message
         .apply({
           messageId: event.id,
           occurredAt: event.time,
+          traceparent: msg.traceparent,
           change: { kind: 'delete', provider: 'authentik', externalId: String(pk), occurredAt: event.time },
         })
         .then((result) =>
@@ -58,6 +59,7 @@ export function authentikUserChangedHandler(deps: AuthentikHandlerDeps): Message
     const result = await deps.apply({
       messageId: event.id,
       occurredAt: event.time,
+      traceparent: msg.traceparent,
       change: { kind: 'upsert', identity: authentikToCanonical(user, event.time) },
     });
     deps.logger.debug({ messageId: event.id, pk, result }, 'authentik user applied');

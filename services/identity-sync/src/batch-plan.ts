@@ -111,7 +111,7 @@ export function planBatch(
       identityId,
       version,
       type: `identity.${data.change}`,
-      payload: data,
+      payload: input.traceparent ? { ...data, traceparent: input.traceparent } : data,
       rank: rankOf(identityId),
     });
     const before = rows.get(key);

@@ -92,8 +92,9 @@ export class OutboxRelay {
           { locked: boolean }[]
         >`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked`;
         if (!lock?.locked) return 0;
+        // The source's trace context is kept in the payload (history) but is an envelope attribute, not data.
         const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, payload, occurred_at, payload->>'traceparent' AS traceparent FROM identity_events
+          SELECT id, payload - 'traceparent' AS payload, occurred_at, payload->>'traceparent' AS traceparent FROM identity_events
           WHERE published_at IS NULL AND version IS NOT NULL
           ORDER BY created_at LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED`;
         if (rows.length === 0) return 0;

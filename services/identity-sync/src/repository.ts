@@ -102,6 +102,8 @@ export interface ApplyInput {
   messageId: string;
   occurredAt: string;
   change: IncomingChange;
+  /** W3C trace context of the source message, stored in the outbox payload for the relay to carry on. */
+  traceparent?: string;
 }
 
 export interface ApplyResult {
@@ -167,7 +169,7 @@ export async function applyIdentityChange(tx: Tx, input: ApplyInput): Promise<Ap
       identityId,
       version,
       type: `identity.${data.change}`,
-      payload: data,
+      payload: input.traceparent ? { ...data, traceparent: input.traceparent } : data,
       sourceMessageId: input.messageId,
       occurredAt: input.occurredAt,
     });

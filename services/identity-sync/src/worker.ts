@@ -108,13 +108,17 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
       messageId: event.id,
       occurredAt: event.time,
       change: { kind: 'upsert', identity: kratosToCanonical(event.data.identity, event.time) },
+      traceparent: msg.traceparent,
     };
   }
 
   async function onKratosIdentityUpdated(msg: IncomingMessage): Promise<void> {
     const input = kratosInput(msg);
     const result = await apply(input);
-    logger.debug({ messageId: input.messageId, result }, 'kratos identity applied');
+    logger.debug(
+      { messageId: input.messageId, traceparent: input.traceparent, result },
+      'kratos identity applied',
+    );
   }
 
   /** Many messages, one transaction (batch-apply.ts); a failure makes the bus apply them one at a time. */
