@@ -1,0 +1,79 @@
+import { buildTopology, connectBus, type Bus } from '@identity-relay/bus';
+import { createPrismaClient, migrate, type PrismaClient } from '@identity-relay/db';
+import {
+  createMetrics,
+  installShutdown,
+  startHealthServer,
+  type Config,
+  type Logger,
+} from '@identity-relay/runtime';
+import type { Registry } from 'prom-client';
+
+/** The settings a hosted worker process needs; every worker's config has them. */
+export type WorkerHostConfig = Pick<
+  Config,
+  'databaseUrl' | 'dbPoolMax' | 'amqpUrl' | 'retryDelaysMs' | 'healthPort' | 'host' | 'shutdownGraceMs'
+>;
+
+export interface HostedWorker {
+  start(): Promise<void>;
+  /** Stops consuming; in-flight messages finish or go back to the queue within `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface WorkerHostOptions {
+  service: string;
+  config: WorkerHostConfig;
+  logger: Logger;
+  create(deps: { prisma: PrismaClient; bus: Bus; registry: Registry }): HostedWorker;
+  /** Resources the worker owns besides the bus and database (e.g. an SMTP pool), closed after the bus. */
+  close?: Array<{ name: string; run: () => Promise<void> }>;
+  /** Extra fields for the "consuming" log line. */
+  describe?: Record<string, unknown>;
+}
+
+/**
+ * Runs one worker process: migrate, open the pg pool and the broker connection once, start consuming, serve
+ * /healthz /readyz /metrics, and on SIGTERM/SIGINT stop consuming before closing resources in reverse order.
+ */
+export async function runWorker(opts: WorkerHostOptions): Promise<void> {
+  const { service, config, logger } = opts;
+  const { registry } = createMetrics(service);
+  await migrate({ databaseUrl: config.databaseUrl, log: (m) => logger.info(m) });
+  const prisma = createPrismaClient({
+    databaseUrl: config.databaseUrl,
+    poolMax: config.dbPoolMax,
+    applicationName: service,
+  });
+  const bus = await connectBus({
+    url: config.amqpUrl,
+    name: service,
+    logger,
+    registry,
+    topology: buildTopology({ retryDelaysMs: config.retryDelaysMs }),
+  });
+  const worker = opts.create({ prisma, bus, registry });
+  await worker.start();
+  const health = await startHealthServer({
+    port: config.healthPort,
+    host: config.host,
+    registry,
+    checks: {
+      broker: () => bus.isConnected(),
+      database: async () => (await prisma.$queryRaw<{ ok: number }[]>`SELECT 1 AS ok`).length === 1,
+    },
+  });
+  logger.info({ healthPort: health.port, ...opts.describe }, `${service} consuming`);
+
+  installShutdown({
+    logger,
+    graceMs: config.shutdownGraceMs,
+    steps: [
+      { name: 'consumer', run: () => worker.stop(config.shutdownGraceMs) },
+      { name: 'bus', run: () => bus.close() },
+      ...(opts.close ?? []),
+      { name: 'database', run: () => prisma.$disconnect() },
+      { name: 'health', run: () => health.close() },
+    ],
+  });
+}
