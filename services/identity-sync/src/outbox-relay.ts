@@ -4,26 +4,14 @@ import {
   newCloudEvent,
   type IdentityChangedData,
 } from '@identity-relay/contracts';
+import type { Bus } from '@identity-relay/bus';
 import type { PrismaClient } from '@identity-relay/db';
 import type { Logger } from 'pino';
 
 /** Arbitrary constant naming the relay's advisory lock: one relay publishes at a time, in commit order. */
 const RELAY_LOCK_KEY = 72_410_001;
 
-export interface OutboxPublisher {
-  publish(
-    msg: {
-      exchange: string;
-      routingKey: string;
-      messageId: string;
-      type: string;
-      body: object;
-      timestamp?: Date;
-      headers?: Record<string, unknown>;
-    },
-    opts?: { timeoutMs?: number },
-  ): Promise<void>;
-}
+export type OutboxPublisher = Pick<Bus, 'publish'>;
 
 export interface OutboxRelayOptions {
   prisma: PrismaClient;

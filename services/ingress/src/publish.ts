@@ -1,22 +1,10 @@
 import type { Logger } from 'pino';
+import type { Bus } from '@identity-relay/bus';
 import type { CloudEvent } from '@identity-relay/contracts';
 import { HttpError } from './http/errors.js';
 
 /** The one thing the ingress needs from the bus: a publish that resolves only once the broker confirmed. */
-export interface ConfirmedPublisher {
-  publish(
-    msg: {
-      exchange: string;
-      routingKey: string;
-      messageId: string;
-      type: string;
-      body: object;
-      timestamp?: Date;
-      headers?: Record<string, unknown>;
-    },
-    opts?: { timeoutMs?: number },
-  ): Promise<void>;
-}
+export type ConfirmedPublisher = Pick<Bus, 'publish'>;
 
 export interface PublishDeps {
   publisher: ConfirmedPublisher;
