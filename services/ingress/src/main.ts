@@ -1,6 +1,7 @@
 import { connectBus, buildTopology } from '@identity-relay/bus';
 import { createLogger, createMetrics, installShutdown, loadConfigOrExit } from '@identity-relay/runtime';
 import { createIngress } from './app.js';
+import { drainHttpServer } from './http/drain.js';
 import { createPolicyStore } from './policy/store.js';
 
 const config = loadConfigOrExit(process.env, { service: 'ingress' }, console.error);
@@ -43,7 +44,7 @@ installShutdown({
   logger,
   graceMs: config.shutdownGraceMs,
   steps: [
-    { name: 'http', run: () => new Promise<void>((resolve) => server.close(() => resolve())) },
+    { name: 'http', run: () => drainHttpServer(server) },
     { name: 'bus', run: () => bus.close() },
   ],
 });
