@@ -46,7 +46,7 @@ export function shortPlan(notifier: boolean): ChaosPlan {
     replicas: { identitySync: 2, subscribers: 1, notifier: notifier ? 1 : 0 },
     retryDelaysMs: [200, 500, 1000, 2000, 4000],
     shutdownGraceMs: 3000,
-    faults: ['broker-connections', 'sync-sigkill', 'db-terminate', 'sync-sigterm'],
+    faults: ['broker-connections', 'sync-sigkill', 'db-terminate', 'sync-sigterm', 'ingress-sigterm'],
     mailFaults: notifier ? ['smtp-down'] : [],
     poisonRounds: 4,
     duplicates: 20,
