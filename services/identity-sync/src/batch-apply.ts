@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TransientError } from '@identity-relay/bus';
-import { inboxClaim, type Prisma } from '@identity-relay/db';
+import { inboxClaim, Prisma } from '@identity-relay/db';
 import { keyOf, planBatch, type IdentityKey, type PlannedEvent, type PlannedRow } from './batch-plan.js';
 import type { StoredIdentity } from './decide.js';
 import { toStored, type ApplyInput, type ApplyResult, type IdentityRow } from './repository.js';
@@ -61,48 +61,42 @@ async function lockIdentities(tx: Tx, keys: IdentityKey[]): Promise<Map<Identity
   return new Map(found.map((row) => [`${row.provider}\u0000${row.external_id}`, toStored(row)]));
 }
 
-interface RowArrays {
-  ids: string[];
-  emails: Array<string | null>;
-  usernames: Array<string | null>;
-  verified: boolean[];
-  states: string[];
-  traits: string[];
-  updatedAt: string[];
-  versions: number[];
-  deletedAt: Array<string | null>;
-}
-
-function arraysOf(rows: readonly PlannedRow[], now: string): RowArrays {
+/** One identities row as the JSON the set-based statements read (jsonb_to_recordset); `ord` keeps the order. */
+function rowJson(r: PlannedRow, now: string, ord: number) {
+  const i = r.identity;
   return {
-    ids: rows.map((r) => r.id),
-    emails: rows.map((r) => r.identity.email),
-    usernames: rows.map((r) => r.identity.username),
-    verified: rows.map((r) => r.identity.emailVerified),
-    states: rows.map((r) => r.identity.state),
-    traits: rows.map((r) => JSON.stringify(r.identity.traits)),
-    updatedAt: rows.map((r) => new Date(r.identity.sourceUpdatedAt).toISOString()),
-    versions: rows.map((r) => r.version),
-    deletedAt: rows.map((r) => (r.deleted ? now : null)),
+    ord,
+    id: r.id,
+    provider: i.provider,
+    external_id: i.externalId,
+    email: i.email,
+    username: i.username,
+    email_verified: i.emailVerified,
+    state: i.state,
+    traits: i.traits,
+    source_updated_at: new Date(i.sourceUpdatedAt).toISOString(),
+    version: r.version,
+    deleted_at: r.deleted ? now : null,
   };
 }
+
+// Rows travel as one JSON document per statement: a single parameter that Postgres parses in C, rather
+// than one array parameter per column that the driver escapes element by element (the profile's top cost).
+const ROW_TYPE =
+  Prisma.raw(`id uuid, provider text, external_id text, email text, username text, email_verified boolean,
+  state text, traits jsonb, source_updated_at timestamptz, version int, deleted_at timestamptz, ord int`);
 
 /** New identities, inserted in (provider, external_id) order; a conflict means we lost a race. */
 async function insertRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
   if (rows.length === 0) return;
+  const now = new Date().toISOString();
   const sorted = [...rows].sort((a, b) => compareKeys(a.identity, b.identity));
-  const a = arraysOf(sorted, new Date().toISOString());
   const inserted = await tx.$executeRaw`
     INSERT INTO identities (id, provider, external_id, email, username, email_verified, state, traits,
                             source_updated_at, version, created_at, updated_at, deleted_at)
-    SELECT u.id, u.provider, u.external_id, u.email, u.username, u.verified, u.state, u.traits::jsonb,
-           u.updated_at::timestamptz, u.version, now(), now(), u.deleted_at::timestamptz
-    FROM unnest(${a.ids}::uuid[], ${sorted.map((r) => r.identity.provider)}::text[],
-                ${sorted.map((r) => r.identity.externalId)}::text[], ${a.emails}::text[], ${a.usernames}::text[],
-                ${a.verified}::boolean[], ${a.states}::text[], ${a.traits}::text[], ${a.updatedAt}::text[],
-                ${a.versions}::int[], ${a.deletedAt}::text[])
-      WITH ORDINALITY AS u(id, provider, external_id, email, username, verified, state, traits, updated_at, version,
-                           deleted_at, ord)
+    SELECT u.id, u.provider, u.external_id, u.email, u.username, u.email_verified, u.state, u.traits,
+           u.source_updated_at, u.version, now(), now(), u.deleted_at
+    FROM jsonb_to_recordset(${JSON.stringify(sorted.map((r, i) => rowJson(r, now, i)))}::jsonb) AS u(${ROW_TYPE})
     ORDER BY u.ord
     ON CONFLICT (provider, external_id) DO NOTHING`;
   if (inserted !== rows.length) throw new InsertRaceError(rows.length - inserted);
@@ -110,15 +104,12 @@ async function insertRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
 
 async function updateRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const a = arraysOf(rows, new Date().toISOString());
+  const now = new Date().toISOString();
   await tx.$executeRaw`
-    UPDATE identities AS i SET email = u.email, username = u.username, email_verified = u.verified,
-      state = u.state, traits = u.traits::jsonb, source_updated_at = u.updated_at::timestamptz,
-      version = u.version, updated_at = now(), deleted_at = u.deleted_at::timestamptz
-    FROM unnest(${a.ids}::uuid[], ${a.emails}::text[], ${a.usernames}::text[], ${a.verified}::boolean[],
-                ${a.states}::text[], ${a.traits}::text[], ${a.updatedAt}::text[], ${a.versions}::int[],
-                ${a.deletedAt}::text[])
-      AS u(id, email, username, verified, state, traits, updated_at, version, deleted_at)
+    UPDATE identities AS i SET email = u.email, username = u.username, email_verified = u.email_verified,
+      state = u.state, traits = u.traits, source_updated_at = u.source_updated_at, version = u.version,
+      updated_at = now(), deleted_at = u.deleted_at
+    FROM jsonb_to_recordset(${JSON.stringify(rows.map((r, i) => rowJson(r, now, i)))}::jsonb) AS u(${ROW_TYPE})
     WHERE i.id = u.id`;
 }
 
@@ -140,17 +131,28 @@ async function previousEventTimes(tx: Tx, rows: PlannedRow[]): Promise<Map<strin
  */
 async function insertEvents(tx: Tx, events: PlannedEvent[], floors: Map<string, string>): Promise<void> {
   if (events.length === 0) return;
+  const json = JSON.stringify(
+    events.map((e, ord) => ({
+      ord,
+      id: randomUUID(),
+      identity_id: e.identityId,
+      version: e.version,
+      type: e.type,
+      payload: e.payload,
+      source_message_id: e.sourceMessageId,
+      occurred_at: new Date(e.occurredAt).toISOString(),
+      rank: e.rank,
+      floor: floors.get(e.identityId) ?? null,
+    })),
+  );
   await tx.$executeRaw`
     INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
-    SELECT u.id, u.identity_id, u.version, u.type, u.payload::jsonb, u.source_message_id, u.occurred_at::timestamptz,
+    SELECT u.id, u.identity_id, u.version, u.type, u.payload, u.source_message_id, u.occurred_at,
            greatest(clock_timestamp() + (u.rank - 1) * interval '1 millisecond',
-                    u.floor::timestamptz + u.rank * interval '1 millisecond')
-    FROM unnest(${events.map(() => randomUUID())}::uuid[], ${events.map((e) => e.identityId)}::uuid[],
-                ${events.map((e) => e.version)}::int[], ${events.map((e) => e.type)}::text[],
-                ${events.map((e) => JSON.stringify(e.payload))}::text[], ${events.map((e) => e.sourceMessageId)}::text[],
-                ${events.map((e) => new Date(e.occurredAt).toISOString())}::text[], ${events.map((e) => e.rank)}::int[],
-                ${events.map((e) => floors.get(e.identityId) ?? null)}::text[])
-      WITH ORDINALITY AS u(id, identity_id, version, type, payload, source_message_id, occurred_at, rank, floor, ord)
+                    u.floor + u.rank * interval '1 millisecond')
+    FROM jsonb_to_recordset(${json}::jsonb)
+      AS u(ord int, id uuid, identity_id uuid, version int, type text, payload jsonb, source_message_id text,
+           occurred_at timestamptz, rank int, floor timestamptz)
     ORDER BY u.ord`;
 }
 

@@ -17,6 +17,7 @@ import { inboxClaim, type PrismaClient } from '@identity-relay/db';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { createAuthentikClient, type AuthentikClient } from './authentik-client.js';
+import { authentikBatchHandler } from './authentik-batch.js';
 import { authentikUserChangedHandler } from './authentik-handler.js';
 import { applyIdentityChanges } from './batch-apply.js';
 import { OutboxRelay } from './outbox-relay.js';
@@ -121,9 +122,8 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
     );
   }
 
-  /** Many messages, one transaction (batch-apply.ts); a failure makes the bus apply them one at a time. */
-  async function onKratosBatch(msgs: readonly IncomingMessage[]): Promise<void> {
-    const inputs = msgs.map(kratosInput);
+  /** Many changes, one transaction (batch-apply.ts); a failure makes the bus apply them one at a time. */
+  async function applyBatch(inputs: ApplyInput[]): Promise<void> {
     const results = await prisma.$transaction((tx) => applyIdentityChanges(tx, CONSUMER_NAME, inputs), {
       timeout: 30_000,
     });
@@ -140,6 +140,10 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
     if (changed) relay.wake();
   }
 
+  async function onKratosBatch(msgs: readonly IncomingMessage[]): Promise<void> {
+    await applyBatch(msgs.map(kratosInput));
+  }
+
   return {
     apply,
     async start() {
@@ -151,7 +155,10 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
         prefetch: Math.min(65_535, Math.max(deps.config.prefetch, 2 * batchSize)),
         batchSize,
         batchWaitMs: deps.config.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS,
-        batchHandlers: { [MessageType.KratosIdentityUpdated]: onKratosBatch },
+        batchHandlers: {
+          [MessageType.KratosIdentityUpdated]: onKratosBatch,
+          [MessageType.AuthentikUserChanged]: authentikBatchHandler({ client: authentik, applyBatch }),
+        },
         retryDelaysMs: deps.config.retryDelaysMs,
         validate: validateMessage,
         handlers: {
