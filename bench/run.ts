@@ -22,6 +22,8 @@ const program = new Command('bench')
   .option('--quick', 'tiny sizes: checks the harness works, figures mean little', false)
   .option('--http-seconds <n>', 'seconds of load per server in the ingress scenario', positiveInt, 10)
   .option('--drain-messages <n>', 'messages preloaded for the identity-sync drain', positiveInt, 100_000)
+  .option('--sweep <sizes>', 'drain: also sweep BATCH_SIZE over these comma-separated values', '')
+  .option('--drain-env <pairs>', 'drain: extra KEY=VALUE,... for the batched identity-sync', '')
   .option('--e2e-seconds <n>', 'seconds of paced load in the end-to-end scenario', positiveInt, 20)
   .option('--scale-messages <n>', 'messages per replica count in the scale scenario', positiveInt, 6000)
   .option('--subscribers <n>', 'subscribers in the notifier scenario', positiveInt, 20_000)
@@ -35,6 +37,8 @@ interface Options {
   quick: boolean;
   httpSeconds: number;
   drainMessages: number;
+  sweep: string;
+  drainEnv: string;
   e2eSeconds: number;
   scaleMessages: number;
   subscribers: number;
@@ -61,6 +65,13 @@ async function main(): Promise<void> {
     cpuProfDir: opts.cpuProf ? join(runDir, 'profiles') : undefined,
     httpSeconds: opts.quick ? 2 : opts.httpSeconds,
     drainMessages: opts.quick ? 2000 : opts.drainMessages,
+    drainEnv: Object.fromEntries(
+      opts.drainEnv
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => pair.split('=', 2) as [string, string]),
+    ),
+    sweepBatchSizes: opts.sweep ? opts.sweep.split(',').map((s) => positiveInt(s.trim())) : [],
     e2eSeconds: opts.quick ? 3 : opts.e2eSeconds,
     scaleMessages: opts.quick ? 300 : opts.scaleMessages,
     notifierSubscribers: opts.quick ? 200 : opts.subscribers,

@@ -8,6 +8,10 @@ export interface BenchContext {
   httpSeconds: number;
   /** Messages preloaded for the identity-sync drain. */
   drainMessages: number;
+  /** BATCH_SIZE values to sweep in the drain scenario (each with a fifth of the messages); empty = no sweep. */
+  sweepBatchSizes: number[];
+  /** Extra environment for the batched drain's identity-sync (experiments, e.g. PREFETCH=400). */
+  drainEnv: Record<string, string>;
   /** Seconds of paced load in the end-to-end latency scenario. */
   e2eSeconds: number;
   /** Messages per replica count in the scale scenario. */

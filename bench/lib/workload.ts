@@ -55,3 +55,21 @@ export function kratosUpdates(count: number, versions: number): PreparedMessage[
   }
   return out;
 }
+
+/** `count` AuthentikUserChanged (updated, no user: identity-sync fetches each from the API), one pk each. */
+export function authentikUpdates(count: number, firstPk = 1): PreparedMessage[] {
+  return Array.from({ length: count }, (_, i) => {
+    const data = { action: 'updated' as const, pk: firstPk + i };
+    const event = newCloudEvent({
+      type: MessageType.AuthentikUserChanged,
+      source: 'identity-relay/bench',
+      data,
+    });
+    return {
+      messageId: event.id,
+      type: event.type,
+      routingKey: messageRoutes.AuthentikUserChanged.routingKey(data),
+      body: Buffer.from(JSON.stringify(event)),
+    };
+  });
+}

@@ -1,6 +1,9 @@
 import type { BenchContext } from '../lib/context.js';
 import type { ScenarioResult } from '../lib/results.js';
 import { baselinesScenario } from './baselines.js';
+import { drainScenario } from './drain.js';
+import { e2eScenario } from './e2e.js';
+import { scaleScenario } from './scale.js';
 import { ingressScenario } from './ingress.js';
 
 export type Scenario = (ctx: BenchContext) => Promise<ScenarioResult>;
@@ -9,4 +12,7 @@ export type Scenario = (ctx: BenchContext) => Promise<ScenarioResult>;
 export const SCENARIOS: Record<string, Scenario> = {
   baselines: baselinesScenario,
   ingress: ingressScenario,
+  drain: drainScenario,
+  e2e: e2eScenario,
+  scale: scaleScenario,
 };
