@@ -71,14 +71,18 @@ function poisonMessages(): Poison[] {
   ];
 }
 
-/** Publishes with a few retries: the suite's own connection is cut by the same faults as the services'. */
+/** (default) How long a direct publish keeps retrying while the broker is away, in milliseconds. */
+const PUBLISH_PATIENCE_MS = 180_000;
+
+/** Publishes, retrying while the suite's own connection is down: the same faults cut it as the services'. */
 async function publishPatiently(bus: Bus, msg: OutgoingMessage): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+  const deadline = Date.now() + PUBLISH_PATIENCE_MS;
+  for (;;) {
     try {
       await bus.publish(msg);
       return;
     } catch (err) {
-      if (attempt >= 20) throw err;
+      if (Date.now() > deadline) throw err;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

@@ -18,6 +18,16 @@ export interface LoadPhaseDeps {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Like Promise.all, but waits for every task before rethrowing the first failure: a fault still under way
+ * (the broker stopped, the database refusing connections) must end before the run cleans up.
+ */
+export async function allSettled(tasks: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Fresh identities for canaries, numbered after the workload's. */
 function canaryIdentities(plan: ChaosPlan): () => ChaosIdentity {
   let next = plan.identities + 1_000_000;
@@ -67,7 +77,7 @@ export async function runLoadPhase(deps: LoadPhaseDeps): Promise<ChaosIdentity[]
     }
   };
 
-  await Promise.all([load, faultLoop(), trafficLoop()]);
+  await allSettled([load, faultLoop(), trafficLoop()]);
   await resendStale(deps, identities);
   return identities;
 }

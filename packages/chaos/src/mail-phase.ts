@@ -6,6 +6,7 @@ import { expectedNewest } from './expectations.js';
 import { inject, type FaultDeps, type FaultRecord } from './faults.js';
 import { postJson, type SenderOptions } from './http-client.js';
 import { notificationId } from './ids.js';
+import { allSettled } from './load-phase.js';
 import type { Ledger } from './ledger.js';
 import type { ChaosPlan } from './plan.js';
 import type { SmtpSink } from './smtp-sink.js';
@@ -85,5 +86,5 @@ export async function runMailPhase(deps: MailPhaseDeps, recipients: ReadonlySet<
       deps.onFault({ ...injected, recoveredMs });
     }
   })();
-  await Promise.all([...sends, faults]);
+  await allSettled([...sends, faults]);
 }
