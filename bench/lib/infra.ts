@@ -22,8 +22,21 @@ export interface Infra {
   dispose(): Promise<void>;
 }
 
+/** Other suites on this machine restart RabbitMQ now and then: wait for it (up to 2 minutes) rather than fail. */
+async function vhostWhenBrokerUp(): Promise<Awaited<ReturnType<typeof createTestVhost>>> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      return await createTestVhost();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
 export async function createInfra(): Promise<Infra> {
-  const vhost = await createTestVhost();
+  const vhost = await vhostWhenBrokerUp();
   const databaseUrl = uniqueTestDatabaseUrl('ir_bench');
   await migrate({ databaseUrl });
   const model = await connect(vhost.url);

@@ -4,8 +4,6 @@ import type { Figure, RunResult, ScenarioResult } from './results.js';
 import { ROOT } from './services.js';
 import { renderChart } from './svg.js';
 
-const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const CHART_DIR = join(ROOT, 'docs', 'benchmarks');
 /** Hand-written analysis (profiles, what changed) kept across regenerations. */
 const ANALYSIS = join(ROOT, 'bench', 'analysis.md');
 
@@ -47,8 +45,10 @@ function section(s: ScenarioResult): string[] {
   return out;
 }
 
-/** Writes docs/benchmarks.md and its SVG charts from one run's results. */
-export function writeReport(run: RunResult, resultsFile: string): string {
+/** Writes `<docsDir>/benchmarks.md` (default docs/) and its SVG charts from one run's results. */
+export function writeReport(run: RunResult, resultsFile: string, docsDir = join(ROOT, 'docs')): string {
+  const DOC = join(docsDir, 'benchmarks.md');
+  const CHART_DIR = join(docsDir, 'benchmarks');
   mkdirSync(CHART_DIR, { recursive: true });
   for (const s of run.scenarios) {
     for (const chart of s.charts) writeFileSync(join(CHART_DIR, `${chart.id}.svg`), renderChart(chart));

@@ -3,6 +3,8 @@ import type { ScenarioResult } from '../lib/results.js';
 import { baselinesScenario } from './baselines.js';
 import { drainScenario } from './drain.js';
 import { e2eScenario } from './e2e.js';
+import { memoryScenario } from './memory.js';
+import { notifierScenario } from './notifier.js';
 import { scaleScenario } from './scale.js';
 import { ingressScenario } from './ingress.js';
 
@@ -15,4 +17,6 @@ export const SCENARIOS: Record<string, Scenario> = {
   drain: drainScenario,
   e2e: e2eScenario,
   scale: scaleScenario,
+  notifier: notifierScenario,
+  memory: memoryScenario,
 };

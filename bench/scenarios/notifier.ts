@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EXCHANGES } from '@identity-relay/bus';
+import { messageRoutes, MessageType, newCloudEvent } from '@identity-relay/contracts';
+import { createTransport } from 'nodemailer';
+import { publishConfirmed } from '../lib/amqp.js';
+import type { BenchContext } from '../lib/context.js';
+import { cpuDuring, pidsOf } from '../lib/cpu.js';
+import { serviceEnv, withInfra, type Infra } from '../lib/infra.js';
+import { scenario, type ScenarioResult } from '../lib/results.js';
+import { freePort, startService, type ServiceProcess } from '../lib/services.js';
+import { round } from '../lib/stats.js';
+
+const LIST = 'educators';
+/** Pooled SMTP connections for both the notifier (SMTP_MAX_CONNECTIONS) and the raw nodemailer baseline. */
+const CONNECTIONS = 5;
+const SUBJECT = 'Timetable change for next week';
+const TEXT = 'Hello,\n\nthe timetable for next week has changed; see the staff portal.\n\n-- school office\n';
+
+interface Sink {
+  port: number;
+  count(): Promise<number>;
+  proc: ServiceProcess;
+}
+
+/**
+ * One NotificationRequested to a list of N subscribers, sent by the notifier (its own process, every email
+ * recorded in the per-recipient ledger) into a local SMTP sink (another process). Baseline: raw nodemailer,
+ * pooled with the same number of connections, sending N emails to the same sink.
+ */
+export async function notifierScenario(ctx: BenchContext): Promise<ScenarioResult> {
+  const n = ctx.notifierSubscribers;
+  const result = scenario('notifier', 'Notifier: one notification to a list', {
+    subscribers: n,
+    smtpConnections: CONNECTIONS,
+  });
+  return withInfra(async (infra) => {
+    const sink = await startSink(ctx);
+    try {
+      const baseline = await rawNodemailer(sink, n);
+      ctx.log(`  raw nodemailer: ${Math.round(baseline)} emails/s`);
+      await insertSubscribers(infra, n);
+      const { rate, cpu } = await notifierRun(ctx, infra, sink, n);
+      ctx.log(`  notifier: ${Math.round(rate)} emails/s`);
+      result.figures.push({
+        metric: 'emails sent',
+        value: round(rate),
+        unit: 'emails/s',
+        baselines: { 'raw nodemailer, pooled': round(baseline) },
+        target: '≥ 80% of the baseline',
+        met: rate >= 0.8 * baseline,
+      });
+      result.notes.push(
+        `notifier = ${Math.round((rate / baseline) * 100)}% of raw pooled nodemailer (${CONNECTIONS} connections each, MAIL_RATE_PER_SECOND unbounded).`,
+        `CPU per email: notifier ${Math.round(((cpu.notifier ?? NaN) / n) * 1e6)} µs, postgres ${Math.round(((cpu.postgres ?? NaN) / n) * 1e6)} µs.`,
+      );
+      result.charts.push({
+        id: 'notifier',
+        title: `One notification to ${n.toLocaleString('en-US')} subscribers`,
+        unit: 'emails/s',
+        kind: 'bars',
+        bars: [
+          { label: 'raw nodemailer', value: round(baseline), baseline: true },
+          { label: 'notifier', value: round(rate) },
+        ],
+      });
+      return result;
+    } finally {
+      await sink.proc.stop();
+    }
+  });
+}
+
+async function startSink(ctx: BenchContext): Promise<Sink> {
+  const port = await freePort();
+  const countPort = await freePort();
+  const proc = await startService({
+    name: 'notifier-smtp-sink',
+    script: 'bench/baselines/smtp-sink.ts',
+    env: { BENCH_PORT: String(port), BENCH_COUNT_PORT: String(countPort) },
+    ready: /listening/,
+    logDir: ctx.runDir,
+  });
+  return {
+    port,
+    proc,
+    count: async () => Number(await (await fetch(`http://127.0.0.1:${countPort}/`)).text()),
+  };
+}
+
+async function rawNodemailer(sink: Sink, n: number): Promise<number> {
+  const transport = createTransport({
+    host: '127.0.0.1',
+    port: sink.port,
+    secure: false,
+    pool: true,
+    maxConnections: CONNECTIONS,
+    maxMessages: 100,
+  });
+  const before = await sink.count();
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      await transport.sendMail({
+        from: 'identity-relay <no-reply@localhost>',
+        to: `baseline-${i}@school.example`,
+        subject: SUBJECT,
+        text: TEXT,
+        messageId: `<${randomUUID()}@identity-relay>`,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS * 2 }, worker));
+  const rate = n / ((performance.now() - started) / 1000);
+  transport.close();
+  if ((await sink.count()) - before !== n) throw new Error('the sink did not count every baseline email');
+  return rate;
+}
+
+async function insertSubscribers(infra: Infra, n: number): Promise<void> {
+  await infra.pool.query(
+    `INSERT INTO subscribers (id, list, email, identity_id, subscribed_at, updated_at)
+     SELECT gen_random_uuid(), $1, 'teacher-' || i || '@school.example', gen_random_uuid(), now(), now()
+     FROM generate_series(1, $2::int) AS i`,
+    [LIST, n],
+  );
+}
+
+async function notifierRun(ctx: BenchContext, infra: Infra, sink: Sink, n: number) {
+  const proc = await startService({
+    name: 'notifier',
+    script: 'services/notifier/src/main.ts',
+    env: serviceEnv(infra, {
+      SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+      SMTP_MAX_CONNECTIONS: String(CONNECTIONS),
+      MAIL_RATE_PER_SECOND: '100000',
+    }),
+    ready: /notifier consuming/,
+    logDir: ctx.runDir,
+    cpuProfDir: ctx.cpuProfDir,
+  });
+  try {
+    const before = await sink.count();
+    const data = { topic: 'timetable', list: LIST, subject: SUBJECT, text: TEXT };
+    const event = newCloudEvent({
+      type: MessageType.NotificationRequested,
+      source: 'identity-relay/bench',
+      data,
+    });
+    const message = {
+      messageId: event.id,
+      type: event.type,
+      routingKey: messageRoutes.NotificationRequested.routingKey(data),
+      body: Buffer.from(JSON.stringify(event)),
+    };
+    const { value: seconds, cpu } = await cpuDuring(
+      { notifier: () => [proc.pid], postgres: () => pidsOf('postgres') },
+      async () => {
+        const started = performance.now();
+        await publishConfirmed(infra.amqpUrl, EXCHANGES.notifications, [message]);
+        const deadline = Date.now() + 600_000;
+        while ((await sink.count()) - before < n) {
+          if (Date.now() > deadline) throw new Error('notifier did not send every email within 10 minutes');
+          await sleep(100);
+        }
+        return (performance.now() - started) / 1000;
+      },
+    );
+    return { rate: n / seconds, cpu };
+  } finally {
+    await proc.stop();
+  }
+}

@@ -1,0 +1,61 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BenchContext } from '../../bench/lib/context.js';
+import { writeReport } from '../../bench/lib/report.js';
+import type { RunResult } from '../../bench/lib/results.js';
+import { percentile, slope } from '../../bench/lib/stats.js';
+import { baselinesScenario } from '../../bench/scenarios/baselines.js';
+
+// Smoke test of the benchmark harness itself (`npm run bench` is not part of the suite): the raw-driver
+// scenario at tiny sizes against the real broker and database, and the report it renders.
+const dir = mkdtempSync(join(tmpdir(), 'ir-bench-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ctx: BenchContext = {
+  runDir: dir,
+  httpSeconds: 1,
+  drainMessages: 500,
+  sweepBatchSizes: [],
+  drainEnv: {},
+  e2eSeconds: 1,
+  scaleMessages: 10,
+  notifierSubscribers: 10,
+  memorySeconds: 1,
+  log: () => undefined,
+};
+
+describe('bench harness', () => {
+  it('measures the raw baselines and renders a report with SVG charts', async () => {
+    const result = await baselinesScenario(ctx);
+    expect(result.figures.map((f) => f.unit)).toEqual(['rows/s', 'rows/s', 'msg/s', 'msg/s']);
+    for (const f of result.figures) expect(f.value).toBeGreaterThan(0);
+    const run: RunResult = {
+      startedAt: new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+      command: 'npm run bench -- --only baselines',
+      machine: { cpus: 2, cpuModel: 'test', memoryGb: 1, node: process.version, loadAverage: [0, 0, 0] },
+      scenarios: [result],
+    };
+    const doc = writeReport(run, join(dir, 'results.json'), dir);
+    const text = readFileSync(doc, 'utf8');
+    expect(text).toContain('| Raw drivers — raw pg upsert, one row per commit |');
+    expect(text).toContain('![Raw drivers on this machine, this run](benchmarks/baselines.svg)');
+    const svg = readFileSync(join(dir, 'benchmarks', 'baselines.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(readdirSync(join(dir, 'benchmarks'))).toEqual(['baselines.svg']);
+  });
+
+  it('computes percentiles by nearest rank and slopes by least squares', () => {
+    expect(percentile([5, 1, 4, 2, 3], 50)).toBe(3);
+    expect(percentile([1, 2, 3, 4, 100], 99)).toBe(100);
+    expect(
+      slope([
+        [0, 1],
+        [1, 3],
+        [2, 5],
+      ]),
+    ).toBe(2);
+  });
+});
