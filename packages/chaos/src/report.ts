@@ -9,6 +9,7 @@ export interface ChaosReport {
   form: 'short' | 'long';
   replicas: { identitySync: number; subscribers: number; notifier: number };
   webhooksSent: number;
+  notificationsSent: number;
   http: { sent: number; ok: number; refused503: number; failed: number };
   identities: IdentityFindings;
   mail: MailFindings | undefined;
@@ -89,7 +90,13 @@ export function formatReport(r: ChaosReport): string {
       i.refused,
       `${i.refusedButApplied} refused yet applied whole`,
     ]),
-    row(['notifications', r.mail ? r.mail.accepted : '–', r.mail ? r.mail.accepted : '–', '', '']),
+    row([
+      'notifications',
+      r.notificationsSent,
+      r.mail?.accepted ?? '–',
+      r.notificationsSent - (r.mail?.accepted ?? 0),
+      '',
+    ]),
     '',
     row(['effect', 'expected', 'found', 'duplicates', 'losses']),
     row(['---', '---:', '---:', '---:', '---:']),

@@ -121,6 +121,7 @@ export async function runChaos(plan: ChaosPlan, opts: RunOptions): Promise<Chaos
       form: plan.form,
       replicas: plan.replicas,
       webhooksSent: ledger.webhooks.length,
+      notificationsSent: ledger.notifications.length,
       http: ledger.attemptCounts(),
       identities: await checkIdentities(env.db, ledger, plan.replicas.subscribers > 0),
       mail: plan.notifications > 0 ? await checkMail(env.db, ledger, recipients, sink.received) : undefined,
