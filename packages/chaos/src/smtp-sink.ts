@@ -46,6 +46,7 @@ export class SmtpSink {
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
+    // From here a message still being received is refused, never recorded without its 250 reaching the client.
     this.server = undefined;
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -53,6 +54,10 @@ export class SmtpSink {
   private accept(stream: SMTPServerDataStream, callback: (err?: Error | null, message?: string) => void) {
     simpleParser(stream)
       .then((mail) => {
+        if (!this.server) {
+          callback(Object.assign(new Error('4.3.2 shutting down'), { responseCode: 421 }));
+          return;
+        }
         const header = mail.headers.get('x-notification-id');
         const to = Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : [];
         for (const address of to.flatMap((a) => a.value)) {
