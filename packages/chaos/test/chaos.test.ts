@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { failures, formatReport, runChaos, shortPlan } from '../src/index.js';
@@ -16,6 +17,8 @@ test('short chaos run: nothing accepted is lost or applied twice', { timeout: 18
   const report = await runChaos(plan, { repoRoot });
   console.log(formatReport(report));
   expect(failures(report)).toEqual([]);
+  // The services' logs are kept only when something failed (the path is in the report).
+  await rm(report.logDir, { recursive: true, force: true });
   // The run really exercised what it claims to.
   expect(report.identities.accepted).toBeGreaterThan(200);
   expect(report.faults.map((f) => f.fault)).toEqual([...plan.faults, ...plan.mailFaults]);
