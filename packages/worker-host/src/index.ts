@@ -65,11 +65,13 @@ export async function runWorker(opts: WorkerHostOptions): Promise<void> {
   });
   logger.info({ healthPort: health.port, ...opts.describe }, `${service} consuming`);
 
+  // The consumer gets most of the grace; the rest is kept for closing the bus, pools and health server.
+  const consumerGraceMs = Math.floor(config.shutdownGraceMs * 0.8);
   installShutdown({
     logger,
     graceMs: config.shutdownGraceMs,
     steps: [
-      { name: 'consumer', run: () => worker.stop(config.shutdownGraceMs) },
+      { name: 'consumer', run: () => worker.stop(consumerGraceMs) },
       { name: 'bus', run: () => bus.close() },
       ...(opts.close ?? []),
       { name: 'database', run: () => prisma.$disconnect() },
