@@ -24,15 +24,22 @@ export interface BatchConsumerOptions extends ConsumerOptions {
   batchSize?: number;
   /** (default=10) Milliseconds a partial batch waits for more deliveries before it is handled. 0..60000. */
   batchWaitMs?: number;
+  /**
+   * (default=2) Batches handled at once. 1..1000. While that many run, deliveries keep collecting and go
+   * out as the next batch as soon as one finishes: under load batches grow instead of transactions multiplying.
+   */
+  batchConcurrency?: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 100;
 export const DEFAULT_BATCH_WAIT_MS = 10;
+export const DEFAULT_BATCH_CONCURRENCY = 2;
 
 export interface CheckedBatchOptions {
   batchHandlers: Record<string, BatchHandler>;
   batchSize: number;
   batchWaitMs: number;
+  batchConcurrency: number;
 }
 
 export function checkBatchOptions(opts: BatchConsumerOptions, prefetch: number): CheckedBatchOptions {
@@ -49,12 +56,19 @@ export function checkBatchOptions(opts: BatchConsumerOptions, prefetch: number):
     );
   }
   const batchWaitMs = intInRange('batchWaitMs', opts.batchWaitMs, DEFAULT_BATCH_WAIT_MS, 0, 60_000);
+  const batchConcurrency = intInRange(
+    'batchConcurrency',
+    opts.batchConcurrency,
+    DEFAULT_BATCH_CONCURRENCY,
+    1,
+    1000,
+  );
   for (const type of Object.keys(opts.batchHandlers)) {
     if (!Object.hasOwn(opts.handlers, type)) {
       throw new TypeError(`batch handler for "${type}" needs a single-message handler too (the fallback)`);
     }
   }
-  return { batchHandlers: { ...opts.batchHandlers }, batchSize, batchWaitMs };
+  return { batchHandlers: { ...opts.batchHandlers }, batchSize, batchWaitMs, batchConcurrency };
 }
 
 interface Waiting {
@@ -75,6 +89,7 @@ export class BatchQueueConsumer extends QueueConsumer {
   private readonly batch: CheckedBatchOptions;
   private waiting: Waiting[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private running = 0;
 
   constructor(opts: BatchConsumerOptions, deps: ConsumerDeps) {
     const checked = checkConsumerOptions(opts);
@@ -97,13 +112,18 @@ export class BatchQueueConsumer extends QueueConsumer {
     });
   }
 
+  /** Starts batches while there is room; what is left waits for a running batch to finish. */
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.waiting.length > 0) {
+    while (this.waiting.length > 0 && this.running < this.batch.batchConcurrency) {
       const taken = this.waiting.splice(0, this.batch.batchSize);
+      this.running++;
       void this.handle(taken).finally(() => {
+        this.running--;
         for (const w of taken) w.done();
+        // These have waited at least as long as the batch that just finished.
+        if (this.waiting.length > 0) this.flush();
       });
     }
   }

@@ -2,6 +2,7 @@ import { connect, type ChannelModel, type RecoveringChannelModel } from 'amqplib
 import type { Registry } from 'prom-client';
 import { BatchQueueConsumer, type BatchConsumerOptions } from './batch-consumer.js';
 import { closeQuietly, untilClosed } from './close-quietly.js';
+import { coalesceWrites } from './coalesce-writes.js';
 import { checkConsumerOptions, QueueConsumer, type ConsumerDeps } from './consumer.js';
 import { declareTopology } from './declare.js';
 import type { LoggerLike } from './logger.js';
@@ -140,6 +141,7 @@ class AmqpBus implements Bus {
   /** Runs after every successful (re)connect, before the connection counts as up. */
   private async setup(model: ChannelModel): Promise<void> {
     model.on('error', () => undefined); // reported through the recovering model's 'error'
+    coalesceWrites(model);
     model.on('close', () => {
       if (this.model === model) this.model = undefined;
       this.publisher.setBlocked(undefined);

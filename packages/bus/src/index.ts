@@ -16,6 +16,7 @@ export { connectBus, type Bus, type BusOptions } from './bus.js';
 export {
   DEFAULT_BATCH_SIZE,
   DEFAULT_BATCH_WAIT_MS,
+  DEFAULT_BATCH_CONCURRENCY,
   type BatchConsumerOptions,
   type BatchHandler,
 } from './batch-consumer.js';
