@@ -1,6 +1,6 @@
 // `npm run bench [-- options]`: runs the benchmark scenarios against the real services, writes
 // bench/results/<timestamp>.json and regenerates docs/benchmarks.md. Not part of `npm test`.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -94,6 +94,12 @@ async function main(): Promise<void> {
     console.log(`== ${id}`);
     const started = Date.now();
     const result = await SCENARIOS[id]!(ctx);
+    const disturbed = brokerRestartsSince(runDir, started);
+    if (disturbed.length > 0) {
+      result.notes.push(
+        `Disturbed: the broker closed connections during this scenario (restarted by other work on the machine) — see ${disturbed.join(', ')}.`,
+      );
+    }
     scenarios.push(result);
     for (const f of result.figures) {
       const base = Object.entries(f.baselines ?? {})
@@ -118,6 +124,16 @@ async function main(): Promise<void> {
   writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
   console.log(`wrote ${file}`);
   if (opts.docs) console.log(`wrote ${writeReport(run, file)}`);
+}
+
+/** Service logs written since `sinceMs` that show the broker forcing connections closed (someone restarted it). */
+function brokerRestartsSince(runDir: string, sinceMs: number): string[] {
+  return readdirSync(runDir)
+    .filter((f) => f.endsWith('.log'))
+    .filter((f) => statSync(join(runDir, f)).mtimeMs >= sinceMs)
+    .filter((f) =>
+      /CONNECTION_FORCED|lost the broker connection/.test(readFileSync(join(runDir, f), 'utf8')),
+    );
 }
 
 main().catch((err: unknown) => {
