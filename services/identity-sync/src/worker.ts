@@ -35,7 +35,7 @@ export interface IdentitySyncDeps {
     prefetch: number;
     publishTimeoutMs: number;
     /**
-     * BATCH_SIZE (default=100) KratosIdentityUpdated messages applied per transaction. The consumer takes
+     * BATCH_SIZE (runtime default=200; 100 when absent) Messages applied per transaction. The consumer takes
      * max(prefetch, 2 × batchSize) deliveries so one batch fills while the previous one commits.
      */
     batchSize?: number;

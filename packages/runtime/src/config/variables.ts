@@ -198,7 +198,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     expect: 'a comma-separated list of positive integers (milliseconds)',
   },
   { env: 'PREFETCH', key: 'prefetch', schema: int(1, 10_000, 50), expect: 'an integer from 1 to 10000' },
-  { env: 'BATCH_SIZE', key: 'batchSize', schema: int(1, 5000, 100), expect: 'an integer from 1 to 5000' },
+  { env: 'BATCH_SIZE', key: 'batchSize', schema: int(1, 5000, 200), expect: 'an integer from 1 to 5000' },
   {
     env: 'BATCH_WAIT_MS',
     key: 'batchWaitMs',
