@@ -10,8 +10,9 @@ export interface AuthentikBatchDeps {
 }
 
 /**
- * `AuthentikUserChanged` in batches: every user of the batch is fetched from the API at once, then all the
- * changes commit in one transaction. A message whose fetch failed settles on its own (transient → retry,
+ * `AuthentikUserChanged` in batches: the users of the batch are fetched from the API together (the client keeps
+ * at most AUTHENTIK_CONCURRENCY calls in flight; the rest wait their turn), then all the changes commit in one
+ * transaction. A message whose fetch failed settles on its own (transient → retry,
  * refused token → dead) while the others are applied.
  */
 export function authentikBatchHandler(deps: AuthentikBatchDeps): BatchHandler {

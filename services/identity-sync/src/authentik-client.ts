@@ -1,5 +1,6 @@
 import { PermanentError, TransientError } from '@identity-relay/bus';
 import { isAuthentikUser, type AuthentikUser } from '@identity-relay/contracts';
+import { Semaphore } from './semaphore.js';
 
 export interface AuthentikClientOptions {
   /** Authentik's base URL (AUTHENTIK_URL), e.g. `https://auth.example.com`. */
@@ -8,6 +9,13 @@ export interface AuthentikClientOptions {
   token: string;
   /** (default=5000, milliseconds, 1..120000) Timeout of one call; a timeout is transient. */
   timeoutMs?: number;
+  /**
+   * (default=8, requests, 1..256) AUTHENTIK_CONCURRENCY: calls in flight at once from this client, whichever path
+   * makes them (one message or a whole batch); the rest wait in order. A batch would otherwise send one call per
+   * message at once — hundreds per replica — and trip Authentik's rate limits. The timeout starts once a call
+   * leaves the queue.
+   */
+  concurrency?: number;
   /** (default=globalThis.fetch) Replaced only to count calls in tests. */
   fetch?: typeof fetch;
 }
@@ -32,66 +40,80 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
   }
   const base = opts.baseUrl.replace(/\/+$/, '');
   const doFetch = opts.fetch ?? globalThis.fetch;
+  // One per client, and the worker builds one client per process: both handler paths share the bound.
+  const limit = new Semaphore(concurrencyOf(opts.concurrency));
 
   return {
     async getUser(pk) {
       if (!Number.isSafeInteger(pk))
         throw new PermanentError(`invalid Authentik user pk ${pk}`, { code: 'AUTHENTIK_BAD_PK' });
-      const url = `${base}/api/v3/core/users/${pk}/`;
-      let res: Response;
-      try {
-        res = await doFetch(url, {
-          headers: { authorization: `Bearer ${opts.token}`, accept: 'application/json' },
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (err) {
-        const what = (err as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'failed';
-        throw new TransientError(`GET ${url} ${what}`, { code: 'AUTHENTIK_UNAVAILABLE', cause: err });
-      }
-      const status = res.status;
-      if (status === 404) {
-        await res.body?.cancel();
-        return { status: 'gone' };
-      }
-      if (status === 401 || status === 403) {
-        await res.body?.cancel();
-        throw new PermanentError(
-          `Authentik refused AUTHENTIK_TOKEN (HTTP ${status}) for GET ${url}; check the token and its permissions`,
-          {
-            code: 'AUTHENTIK_UNAUTHORIZED',
-          },
-        );
-      }
-      if (status === 429 || status >= 500) {
-        await res.body?.cancel();
-        throw new TransientError(`GET ${url} answered HTTP ${status}`, { code: 'AUTHENTIK_UNAVAILABLE' });
-      }
-      if (status !== 200) {
-        await res.body?.cancel();
-        throw new PermanentError(`GET ${url} answered HTTP ${status}`, { code: 'AUTHENTIK_BAD_RESPONSE' });
-      }
-      let body: unknown;
-      try {
-        body = await res.json();
-      } catch (err) {
-        // A body cut off by the timeout is transient; anything else that is not JSON will not improve.
-        if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
-          throw new TransientError(`GET ${url} timed out reading the body`, {
-            code: 'AUTHENTIK_UNAVAILABLE',
-            cause: err,
-          });
-        }
-        throw new PermanentError(`GET ${url} answered with invalid JSON`, {
-          code: 'AUTHENTIK_BAD_RESPONSE',
+      // The permit is held until the body is read: the connection is busy until then.
+      return limit.run(() => fetchUser(pk));
+    },
+  };
+
+  async function fetchUser(pk: number): Promise<UserLookup> {
+    const url = `${base}/api/v3/core/users/${pk}/`;
+    let res: Response;
+    try {
+      res = await doFetch(url, {
+        headers: { authorization: `Bearer ${opts.token}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      const what = (err as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'failed';
+      throw new TransientError(`GET ${url} ${what}`, { code: 'AUTHENTIK_UNAVAILABLE', cause: err });
+    }
+    const status = res.status;
+    if (status === 404) {
+      await res.body?.cancel();
+      return { status: 'gone' };
+    }
+    if (status === 401 || status === 403) {
+      await res.body?.cancel();
+      throw new PermanentError(
+        `Authentik refused AUTHENTIK_TOKEN (HTTP ${status}) for GET ${url}; check the token and its permissions`,
+        {
+          code: 'AUTHENTIK_UNAUTHORIZED',
+        },
+      );
+    }
+    if (status === 429 || status >= 500) {
+      await res.body?.cancel();
+      throw new TransientError(`GET ${url} answered HTTP ${status}`, { code: 'AUTHENTIK_UNAVAILABLE' });
+    }
+    if (status !== 200) {
+      await res.body?.cancel();
+      throw new PermanentError(`GET ${url} answered HTTP ${status}`, { code: 'AUTHENTIK_BAD_RESPONSE' });
+    }
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch (err) {
+      // A body cut off by the timeout is transient; anything else that is not JSON will not improve.
+      if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
+        throw new TransientError(`GET ${url} timed out reading the body`, {
+          code: 'AUTHENTIK_UNAVAILABLE',
           cause: err,
         });
       }
-      if (!isAuthentikUser(body) || body.pk !== pk) {
-        throw new PermanentError(`GET ${url} did not answer with user ${pk}`, {
-          code: 'AUTHENTIK_BAD_RESPONSE',
-        });
-      }
-      return { status: 'found', user: body as AuthentikUser & Record<string, unknown> };
-    },
-  };
+      throw new PermanentError(`GET ${url} answered with invalid JSON`, {
+        code: 'AUTHENTIK_BAD_RESPONSE',
+        cause: err,
+      });
+    }
+    if (!isAuthentikUser(body) || body.pk !== pk) {
+      throw new PermanentError(`GET ${url} did not answer with user ${pk}`, {
+        code: 'AUTHENTIK_BAD_RESPONSE',
+      });
+    }
+    return { status: 'found', user: body as AuthentikUser & Record<string, unknown> };
+  }
+}
+
+function concurrencyOf(value = 8): number {
+  if (!Number.isInteger(value) || value < 1 || value > 256) {
+    throw new RangeError(`concurrency must be an integer from 1 to 256, got ${value}`);
+  }
+  return value;
 }

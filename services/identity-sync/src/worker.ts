@@ -45,6 +45,8 @@ export interface IdentitySyncDeps {
     authentikUrl?: string;
     authentikToken?: string;
     authentikTimeoutMs?: number;
+    /** AUTHENTIK_CONCURRENCY (default=8, 1..256) API calls in flight at once, single and batch paths together. */
+    authentikConcurrency?: number;
   };
   /** (default=built from config, or none when unconfigured) The Authentik API client. */
   authentik?: AuthentikClient | null;
@@ -75,7 +77,7 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
     publishTimeoutMs: deps.config.publishTimeoutMs,
   });
   let consumer: Consumer | null = null;
-  const { authentikUrl, authentikToken, authentikTimeoutMs } = deps.config;
+  const { authentikUrl, authentikToken, authentikTimeoutMs, authentikConcurrency } = deps.config;
   const authentik =
     deps.authentik !== undefined
       ? deps.authentik
@@ -84,6 +86,7 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
             baseUrl: authentikUrl,
             token: authentikToken,
             timeoutMs: authentikTimeoutMs,
+            concurrency: authentikConcurrency,
           })
         : null;
 

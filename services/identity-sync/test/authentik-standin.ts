@@ -48,6 +48,9 @@ export interface AuthentikStandIn {
   script(pk: number, ...answers: Answer[]): void;
   /** Requests received, in order. */
   requests: Array<{ path: string; authorization: string | undefined }>;
+  /** Requests received and not yet answered (or abandoned by the client) now, and at most so far. */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,8 @@ export async function startAuthentikStandIn(token = 'ak-test-token'): Promise<Au
   const scripts = new Map<number, Answer[]>();
   const requests: AuthentikStandIn['requests'] = [];
   const timers = new Set<NodeJS.Timeout>();
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   function respond(res: import('node:http').ServerResponse, answer: Answer): void {
     if (answer.kind === 'slow') {
@@ -72,6 +77,8 @@ export async function startAuthentikStandIn(token = 'ak-test-token'): Promise<Au
 
   const server: Server = createServer((req: IncomingMessage, res) => {
     requests.push({ path: req.url ?? '', authorization: req.headers.authorization });
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    res.once('close', () => inFlight--); // answered, or the client gave up
     if (req.headers.authorization !== `Bearer ${token}`) {
       res.writeHead(403, { 'content-type': 'application/json' }).end('{"detail":"Token invalid/expired"}');
       return;
@@ -92,6 +99,12 @@ export async function startAuthentikStandIn(token = 'ak-test-token'): Promise<Au
     token,
     script: (pk, ...answers) => scripts.set(pk, answers),
     requests,
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
     async close() {
       for (const t of timers) clearTimeout(t);
       server.closeAllConnections();

@@ -95,6 +95,18 @@ describe('loadConfig coercion', () => {
     expect(config.authentikUrl).toBe('https://authentik.example.org');
     expect(config.generatedSecrets).toEqual({});
   });
+
+  it('AUTHENTIK_CONCURRENCY defaults to 8 and accepts 1..256', () => {
+    expect(loadConfig({}, { service: 'identity-sync' }).authentikConcurrency).toBe(8);
+    expect(
+      loadConfig({ AUTHENTIK_CONCURRENCY: '256' }, { service: 'identity-sync' }).authentikConcurrency,
+    ).toBe(256);
+    for (const bad of ['0', '257', '1.5']) {
+      expect(problemsOf({ AUTHENTIK_CONCURRENCY: bad })).toEqual([
+        `AUTHENTIK_CONCURRENCY: must be an integer from 1 to 256 (requests in flight) (got "${bad}")`,
+      ]);
+    }
+  });
 });
 
 describe('loadConfig problems', () => {

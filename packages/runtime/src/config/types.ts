@@ -55,6 +55,11 @@ export interface Config {
   readonly authentikToken?: string;
   /** AUTHENTIK_TIMEOUT_MS (default=5000, 1..120000) Timeout of one Authentik API call, in milliseconds. */
   readonly authentikTimeoutMs: number;
+  /**
+   * AUTHENTIK_CONCURRENCY (default=8, 1..256) Authentik API calls in flight at once per identity-sync process;
+   * a batch of AuthentikUserChanged waits its turn instead of sending one call per message at once.
+   */
+  readonly authentikConcurrency: number;
   /** HOOKS_API_KEY Key for /hooks/pre-signup and /hooks/pre-login. */
   readonly hooksApiKey?: string;
   /** HOOKS_WEBHOOK_SECRET `whsec_...` Standard Webhooks secret for signed calls of the policy hooks. */

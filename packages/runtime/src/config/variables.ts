@@ -130,6 +130,12 @@ export const VARIABLES: readonly VariableSpec[] = [
     schema: int(1, 120_000, 5000),
     expect: 'an integer from 1 to 120000 (milliseconds)',
   },
+  {
+    env: 'AUTHENTIK_CONCURRENCY',
+    key: 'authentikConcurrency',
+    schema: int(1, 256, 8),
+    expect: 'an integer from 1 to 256 (requests in flight)',
+  },
   secret('HOOKS_API_KEY', 'hooksApiKey'),
   signingSecret('HOOKS_WEBHOOK_SECRET', 'hooksWebhookSecret'),
   text('POLICY_FILE', 'policyFile'),
