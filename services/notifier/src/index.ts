@@ -12,5 +12,12 @@ export { classifySmtpError, type SmtpFailure } from './mail/classify.js';
 export { messageIdFor, fileNameFor } from './mail/message-id.js';
 export type { MailTransport, OutgoingMail, MailReceipt } from './mail/types.js';
 export { recordNotification, deliveryCounts } from './repository.js';
+export {
+  claimPending,
+  markDeliveries,
+  releaseClaims,
+  type PendingDelivery,
+  type DeliveryUpdate,
+} from './claims.js';
 export { sendPending, type NotificationToSend, type RoundResult } from './sender.js';
 export { RateLimiter, Semaphore } from './pacing.js';

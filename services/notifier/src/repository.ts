@@ -1,8 +1,6 @@
 import type { NotificationRequestedData } from '@identity-relay/contracts';
-import type { Prisma, PrismaClient } from '@identity-relay/db';
+import type { PrismaClient } from '@identity-relay/db';
 import { messageIdFor } from './mail/message-id.js';
-
-type Tx = Prisma.TransactionClient;
 
 export interface RecordResult {
   /** False when the notification id was already recorded (a retry or replay): nothing new was written. */
@@ -44,45 +42,6 @@ export async function recordNotification(
     await tx.$executeRaw`UPDATE notifications SET recipients = ${emails.length} WHERE id = ${id}`;
     return { created: true, recipients: emails.length };
   });
-}
-
-export interface PendingDelivery {
-  email: string;
-  messageId: string;
-}
-
-/** Locks the next pending delivery not yet tried in this round; rows another replica holds are skipped. */
-export async function lockNextPending(
-  tx: Tx,
-  notificationId: string,
-  tried: readonly string[],
-): Promise<PendingDelivery | null> {
-  const [row] = await tx.$queryRaw<PendingDelivery[]>`
-    SELECT email, message_id AS "messageId" FROM email_deliveries
-    WHERE notification_id = ${notificationId} AND status = 'pending' AND NOT (email = ANY(${[...tried]}::text[]))
-    ORDER BY email LIMIT 1 FOR UPDATE SKIP LOCKED`;
-  return row ?? null;
-}
-
-export type DeliveryUpdate =
-  { status: 'sent'; smtpMessageId: string } | { status: 'pending' | 'failed'; error: string };
-
-export async function updateDelivery(
-  tx: Tx,
-  notificationId: string,
-  email: string,
-  update: DeliveryUpdate,
-): Promise<void> {
-  if (update.status === 'sent') {
-    await tx.$executeRaw`
-      UPDATE email_deliveries SET status = 'sent', attempts = attempts + 1, smtp_message_id = ${update.smtpMessageId},
-        sent_at = now(), error = NULL, updated_at = now()
-      WHERE notification_id = ${notificationId} AND email = ${email}`;
-    return;
-  }
-  await tx.$executeRaw`
-    UPDATE email_deliveries SET status = ${update.status}, attempts = attempts + 1, error = ${update.error.slice(0, 1000)}, updated_at = now()
-    WHERE notification_id = ${notificationId} AND email = ${email}`;
 }
 
 /** Deliveries of one notification by status. */

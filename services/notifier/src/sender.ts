@@ -1,10 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@identity-relay/db';
 import type { Logger } from 'pino';
 import { classifySmtpError, type SmtpFailure } from './mail/classify.js';
 import { headerSafeId } from './mail/message-id.js';
 import type { MailTransport, OutgoingMail } from './mail/types.js';
 import type { RateLimiter, Semaphore } from './pacing.js';
-import { lockNextPending, updateDelivery, type DeliveryUpdate, type PendingDelivery } from './repository.js';
+import {
+  claimPending,
+  markDeliveries,
+  otherClaimsLapseIn,
+  releaseClaims,
+  renewClaims,
+  type DeliveryUpdate,
+  type PendingDelivery,
+} from './claims.js';
+import { MarkWriter } from './marks.js';
 
 /** A recorded notification with the bodies its emails carry. */
 export interface NotificationToSend {
@@ -20,14 +30,19 @@ export interface SenderDeps {
   transport: MailTransport;
   logger: Logger;
   from: string;
-  /** Process-wide: bounds concurrent sends (and so open transactions) across all notifications. */
+  /** Process-wide: bounds concurrent sends across all notifications. */
   slots: Semaphore;
   /** Process-wide sending rate. */
   rate: RateLimiter;
   /** How many sends of one notification run at once (≤ the semaphore's limit to be useful). */
   concurrency: number;
-  /** Longest a send's transaction may stay open, in milliseconds (SMTP timeout plus a margin). */
-  transactionTimeoutMs: number;
+  /** (1..1000, default 100) Pending deliveries claimed per statement. */
+  claimBatch?: number;
+  /**
+   * (1000..600000 ms, default 10000) Lease of a claim, renewed every third of it while the round runs. A
+   * crashed round's deliveries wait this long before another round takes them.
+   */
+  claimLeaseMs?: number;
   onResult?: (result: 'sent' | SmtpFailure) => void;
   /** (default=never) True once the worker is stopping: no new send starts, the rest stays pending. */
   stopping?: () => boolean;
@@ -61,39 +76,94 @@ function mailFor(n: NotificationToSend, d: PendingDelivery, from: string): Outgo
   };
 }
 
+const DEFAULT_CLAIM_BATCH = 100;
+const DEFAULT_CLAIM_LEASE_MS = 10_000;
+
+function checkedRange(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(`${name} must be an integer in ${min}..${max}`);
+  return value;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Sends every pending delivery of one notification once. Each delivery is one transaction: lock the row
- * (other replicas skip it), send, mark it sent/failed/still pending, commit. A process killed between the
- * server's acceptance and that commit leaves the row pending, and the next attempt sends it again: the one
- * duplicate window, which the deterministic Message-ID lets receivers collapse.
+ * Sends every pending delivery of one notification once. The round claims pending deliveries in chunks (a
+ * lease other replicas respect), sends them on `concurrency` lanes, and each lane waits for its result to be
+ * committed (marks of all lanes are coalesced into one UPDATE) before it starts its next send. So a process
+ * killed between the server's acceptance and that commit leaves at most one delivery per lane pending that
+ * was in fact sent, and the next attempt sends it again: the one duplicate window, which the deterministic
+ * Message-ID lets receivers collapse. Deliveries another round holds are waited for until their lease lapses.
  */
 export async function sendPending(n: NotificationToSend, deps: SenderDeps): Promise<RoundResult> {
+  const claimBatch = checkedRange('claimBatch', deps.claimBatch ?? DEFAULT_CLAIM_BATCH, 1, 1000);
+  const leaseMs = checkedRange('claimLeaseMs', deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS, 1000, 600_000);
   const result: RoundResult = { sent: 0, failed: 0, deferred: 0 };
-  const tried = new Set<string>();
+  const round = randomUUID();
+  const marks = new MarkWriter((batch) => markDeliveries(deps.prisma, n.id, batch));
+  const queue: PendingDelivery[] = [];
+  let refill: Promise<void> | null = null;
+  let exhausted = false;
+  let fatal: unknown;
+  // When the round's leases were last known good (claim or renewal sent at this time and committed).
+  let leaseFrom = performance.now();
 
-  // Checked again after waiting for a slot: a stopping worker lets running sends finish and starts none.
   const stopping = (): boolean => {
     if (deps.stopping?.()) result.interrupted = true;
     return result.interrupted === true;
   };
+  // No send starts unless the lease has at least half its time left: renewals that fail (database lost)
+  // stop the round before another replica could take the same deliveries.
+  const mayStart = (): boolean =>
+    !result.serverError && fatal === undefined && !stopping() && performance.now() - leaseFrom < leaseMs / 2;
 
-  async function sendOne(): Promise<boolean> {
-    return deps.slots.run(async () =>
-      stopping()
-        ? false
-        : deps.prisma.$transaction(
-            async (tx) => {
-              const delivery = await lockNextPending(tx, n.id, [...tried]);
-              if (!delivery) return false;
-              tried.add(delivery.email);
-              await deps.rate.take();
-              const update = await attempt(mailFor(n, delivery, deps.from));
-              await updateDelivery(tx, n.id, delivery.email, update);
-              return true;
-            },
-            { timeout: deps.transactionTimeoutMs, maxWait: deps.transactionTimeoutMs },
-          ),
+  const heartbeat = setInterval(() => {
+    const at = performance.now();
+    renewClaims(deps.prisma, round, leaseMs).then(
+      () => (leaseFrom = Math.max(leaseFrom, at)),
+      (err: unknown) => deps.logger.warn({ err, notificationId: n.id }, 'claim renewal failed'),
     );
+  }, leaseMs / 3);
+  heartbeat.unref();
+
+  async function fill(): Promise<void> {
+    const at = performance.now();
+    const claimed = await claimPending(deps.prisma, n.id, round, claimBatch, leaseMs);
+    if (claimed.length > 0) {
+      leaseFrom = Math.max(leaseFrom, at);
+      queue.push(...claimed);
+      return;
+    }
+    const lapseIn = await otherClaimsLapseIn(deps.prisma, n.id, round);
+    if (lapseIn === null) {
+      exhausted = true;
+      return;
+    }
+    // Another round (maybe a crashed one) holds the rest: try again when its lease may have lapsed.
+    const until = performance.now() + Math.min(Math.max(lapseIn + 20, 50), leaseMs);
+    while (performance.now() < until && !stopping()) await pause(Math.min(100, until - performance.now()));
+  }
+
+  async function nextDelivery(): Promise<PendingDelivery | null> {
+    while (queue.length === 0) {
+      if (exhausted || !mayStart()) return null;
+      refill ??= fill().finally(() => (refill = null));
+      await refill;
+    }
+    return mayStart() ? queue.shift()! : null;
+  }
+
+  async function lane(): Promise<void> {
+    for (let d = await nextDelivery(); d; d = await nextDelivery()) {
+      const delivery = d;
+      await deps.slots.run(async () => {
+        if (!mayStart()) return; // stays claimed; released below
+        await deps.rate.take();
+        if (!mayStart()) return;
+        const update = await attempt(mailFor(n, delivery, deps.from));
+        await marks.mark({ email: delivery.email, update });
+      });
+    }
   }
 
   async function attempt(mail: OutgoingMail): Promise<DeliveryUpdate> {
@@ -118,9 +188,23 @@ export async function sendPending(n: NotificationToSend, deps: SenderDeps): Prom
     }
   }
 
-  async function lane(): Promise<void> {
-    while (!result.serverError && !stopping() && (await sendOne()));
+  try {
+    // Every lane settles before the claims are released: none may still be sending what is given back.
+    const lanes = await Promise.allSettled(
+      Array.from({ length: deps.concurrency }, () =>
+        lane().catch((err: unknown) => {
+          fatal ??= err;
+          throw err;
+        }),
+      ),
+    );
+    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failed) throw failed.reason;
+    return result;
+  } finally {
+    clearInterval(heartbeat);
+    await releaseClaims(deps.prisma, round).catch((err: unknown) =>
+      deps.logger.warn({ err, notificationId: n.id }, 'releasing claims failed; they lapse with their lease'),
+    );
   }
-  await Promise.all(Array.from({ length: deps.concurrency }, lane));
-  return result;
 }

@@ -24,8 +24,12 @@ export interface NotifierConfig {
   mailRatePerSecond: number;
   /** SMTP_MAX_CONNECTIONS: emails in flight at once (pooled connections). */
   smtpMaxConnections: number;
-  /** SMTP_TIMEOUT_MS: bounds one send; a send's transaction may stay open twice as long. */
+  /** SMTP_TIMEOUT_MS: bounds one send. */
   smtpTimeoutMs: number;
+  /** (1..1000, default 100) Pending deliveries a sending round claims per statement. */
+  claimBatch?: number;
+  /** (1000..600000 ms, default 10000) Lease of a claim; a crashed worker's claims are retaken after it. */
+  claimLeaseMs?: number;
 }
 
 export interface NotifierDeps {
@@ -64,7 +68,8 @@ export function createNotifierWorker(deps: NotifierDeps): NotifierWorker {
     slots: new Semaphore(config.smtpMaxConnections),
     rate: new RateLimiter(config.mailRatePerSecond),
     concurrency: config.smtpMaxConnections,
-    transactionTimeoutMs: config.smtpTimeoutMs * 2 + 5_000,
+    claimBatch: config.claimBatch,
+    claimLeaseMs: config.claimLeaseMs,
     onResult: (result) => emails.inc({ result, transport: deps.transport.kind }),
     stopping: () => stopping,
   };

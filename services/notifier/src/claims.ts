@@ -1,0 +1,98 @@
+import type { PrismaClient } from '@identity-relay/db';
+
+// Claims replace the per-delivery transaction: a sending round marks a chunk of pending deliveries as its own
+// for a short lease (renewed while it works), in one autocommit statement, so no transaction stays open
+// across SMTP sends and nothing grows with the list. A crashed round's claims lapse with their lease.
+
+export interface PendingDelivery {
+  email: string;
+  messageId: string;
+}
+
+/**
+ * Claims up to `limit` pending deliveries of a notification that nobody holds (unclaimed, or whose lease has
+ * lapsed), for `round` until now + `leaseMs`. Rows another round is claiming at the same moment are skipped.
+ */
+export async function claimPending(
+  prisma: PrismaClient,
+  notificationId: string,
+  round: string,
+  limit: number,
+  leaseMs: number,
+): Promise<PendingDelivery[]> {
+  const rows = await prisma.$queryRaw<PendingDelivery[]>`
+    UPDATE email_deliveries d SET claimed_by = ${round}, claimed_until = now() + ${leaseMs} * interval '1 millisecond'
+    FROM (
+      SELECT notification_id, email FROM email_deliveries
+      WHERE notification_id = ${notificationId} AND status = 'pending'
+        AND (claimed_until IS NULL OR claimed_until < now())
+      ORDER BY email LIMIT ${limit} FOR UPDATE SKIP LOCKED
+    ) c
+    WHERE d.notification_id = c.notification_id AND d.email = c.email
+    RETURNING d.email, d.message_id AS "messageId"`;
+  return rows.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+}
+
+/** Extends the lease of every delivery `round` still holds. */
+export async function renewClaims(prisma: PrismaClient, round: string, leaseMs: number): Promise<void> {
+  await prisma.$executeRaw`
+    UPDATE email_deliveries SET claimed_until = now() + ${leaseMs} * interval '1 millisecond'
+    WHERE claimed_by = ${round} AND status = 'pending'`;
+}
+
+/** Gives back what `round` holds and did not finish (not started, or deferred): pending for the next attempt. */
+export async function releaseClaims(prisma: PrismaClient, round: string): Promise<void> {
+  await prisma.$executeRaw`
+    UPDATE email_deliveries SET claimed_by = NULL, claimed_until = NULL
+    WHERE claimed_by = ${round} AND status = 'pending'`;
+}
+
+/**
+ * Milliseconds until the first lease of another round on a pending delivery of the notification lapses, or
+ * null when no other round holds any.
+ */
+export async function otherClaimsLapseIn(
+  prisma: PrismaClient,
+  notificationId: string,
+  round: string,
+): Promise<number | null> {
+  const [row] = await prisma.$queryRaw<{ ms: number | null }[]>`
+    SELECT (extract(epoch FROM min(claimed_until) - now()) * 1000)::float8 AS ms FROM email_deliveries
+    WHERE notification_id = ${notificationId} AND status = 'pending'
+      AND claimed_by IS NOT NULL AND claimed_by <> ${round}`;
+  return row?.ms ?? null;
+}
+
+export type DeliveryUpdate =
+  { status: 'sent'; smtpMessageId: string } | { status: 'pending' | 'failed'; error: string };
+
+export interface DeliveryMark {
+  email: string;
+  update: DeliveryUpdate;
+}
+
+/**
+ * Records the outcome of several sends of one notification in one statement. Sent and failed rows leave the
+ * claim; a deferred row keeps it, so the round does not pick it again (releaseClaims frees it at the end).
+ */
+export async function markDeliveries(
+  prisma: PrismaClient,
+  notificationId: string,
+  marks: readonly DeliveryMark[],
+): Promise<void> {
+  if (marks.length === 0) return;
+  const emails = marks.map((m) => m.email);
+  const statuses = marks.map((m) => m.update.status);
+  const smtpIds = marks.map((m) => (m.update.status === 'sent' ? m.update.smtpMessageId : null));
+  const errors = marks.map((m) => (m.update.status === 'sent' ? null : m.update.error.slice(0, 1000)));
+  await prisma.$executeRaw`
+    UPDATE email_deliveries d SET status = m.status, attempts = d.attempts + 1,
+      smtp_message_id = COALESCE(m.smtp_id, d.smtp_message_id),
+      sent_at = CASE WHEN m.status = 'sent' THEN now() ELSE d.sent_at END,
+      error = m.error, updated_at = now(),
+      claimed_by = CASE WHEN m.status = 'pending' THEN d.claimed_by END,
+      claimed_until = CASE WHEN m.status = 'pending' THEN d.claimed_until END
+    FROM unnest(${emails}::text[], ${statuses}::text[], ${smtpIds}::text[], ${errors}::text[])
+      AS m(email, status, smtp_id, error)
+    WHERE d.notification_id = ${notificationId} AND d.email = m.email`;
+}
