@@ -23,3 +23,14 @@ test('Semaphore never runs more than its limit at once', async () => {
   await Promise.all(Array.from({ length: 10 }, task));
   expect(peak).toBe(2);
 });
+
+test('RateLimiter.take does not sleep a timer for a wait under 1 ms, yet keeps the slots reserved', async () => {
+  let now = 0;
+  const limiter = new RateLimiter(100_000, () => now);
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 50 }, () => limiter.take())); // waits 0..0.49 ms each
+  expect(performance.now() - started).toBeLessThan(5);
+  expect(limiter.reserve()).toBeCloseTo(0.5, 5);
+  now = 1;
+  expect(limiter.reserve()).toBe(0);
+});
