@@ -26,6 +26,12 @@ export interface NotifierConfig {
   smtpMaxConnections: number;
   /** SMTP_TIMEOUT_MS: bounds one send. */
   smtpTimeoutMs: number;
+  /**
+   * (1..4, default 1) Sends in flight per SMTP connection. Above 1, the pool always has the next message queued
+   * when a connection frees up (raw throughput), but the duplicate window grows to this many emails per
+   * connection: a lane's send can be accepted while another lane's accepted send is not yet marked.
+   */
+  sendsPerConnection?: number;
   /** (1..1000, default 100) Pending deliveries a sending round claims per statement. */
   claimBatch?: number;
   /** (1000..600000 ms, default 10000) Lease of a claim; a crashed worker's claims are retaken after it. */
@@ -60,14 +66,18 @@ export function createNotifierWorker(deps: NotifierDeps): NotifierWorker {
     labelNames: ['result', 'transport'],
     registers: [deps.registry],
   });
+  const sendsPerConnection = config.sendsPerConnection ?? 1;
+  if (!Number.isInteger(sendsPerConnection) || sendsPerConnection < 1 || sendsPerConnection > 4)
+    throw new RangeError('sendsPerConnection must be an integer in 1..4');
+  const lanes = config.smtpMaxConnections * sendsPerConnection;
   const sender: SenderDeps = {
     prisma,
     transport: deps.transport,
     logger,
     from: config.mailFrom,
-    slots: new Semaphore(config.smtpMaxConnections),
+    slots: new Semaphore(lanes),
     rate: new RateLimiter(config.mailRatePerSecond),
-    concurrency: config.smtpMaxConnections,
+    concurrency: lanes,
     claimBatch: config.claimBatch,
     claimLeaseMs: config.claimLeaseMs,
     onResult: (result) => emails.inc({ result, transport: deps.transport.kind }),
