@@ -1,6 +1,18 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { poolConfig, resolveDbOptions, type DbOptions } from './db-options.js';
 import { PrismaClient } from './generated/prisma/client.js';
+
+/**
+ * A server-side disconnect (e.g. 57P01 after `pg_terminate_backend`, a failover) makes a pg client emit
+ * 'error'. adapter-pg listens only while a client is idle in the pool or inside its own transaction; an
+ * event outside those windows would be an uncaught exception that kills the worker. The work in flight on
+ * that client already fails with the same error, and the pool discards the client, so the event itself
+ * needs no handling beyond not crashing.
+ */
+function ignoreClientErrors(client: pg.PoolClient): void {
+  client.on('error', () => undefined);
+}
 
 /**
  * One PrismaClient over one pg pool (@prisma/adapter-pg). Create it once per process and
@@ -13,6 +25,8 @@ import { PrismaClient } from './generated/prisma/client.js';
  */
 export function createPrismaClient(opts: DbOptions): PrismaClient {
   const resolved = resolveDbOptions(opts);
-  const adapter = new PrismaPg(poolConfig(resolved));
+  const pool = new pg.Pool(poolConfig(resolved));
+  pool.on('connect', ignoreClientErrors);
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   return new PrismaClient({ adapter, transactionOptions: { maxWait: resolved.connectionTimeoutMs } });
 }
