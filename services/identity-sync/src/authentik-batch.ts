@@ -1,7 +1,7 @@
 import { deadLetter, PermanentError, retry, type BatchHandler, type Outcome } from '@identity-relay/bus';
 import type { AuthentikClient } from './authentik-client.js';
 import { authentikChange } from './authentik-handler.js';
-import type { ApplyInput } from './repository.js';
+import type { ApplyInput } from './batch-plan.js';
 
 export interface AuthentikBatchDeps {
   client: AuthentikClient | null;

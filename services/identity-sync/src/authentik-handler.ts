@@ -8,7 +8,7 @@ import {
 } from '@identity-relay/contracts';
 import type { Logger } from 'pino';
 import type { AuthentikClient } from './authentik-client.js';
-import type { ApplyInput, ApplyResult } from './repository.js';
+import type { ApplyInput, ApplyResult } from './batch-plan.js';
 
 export interface AuthentikHandlerDeps {
   /** Null when AUTHENTIK_URL/AUTHENTIK_TOKEN are not configured: created/updated then dead-letter. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CanonicalIdentity } from '@identity-relay/contracts';
 import { keyOf, planBatch } from './batch-plan.js';
 import type { StoredIdentity } from './decide.js';
-import type { ApplyInput } from './repository.js';
+import type { ApplyInput } from './batch-plan.js';
 
 const identity = (email: string, at: string, externalId = 'u1'): CanonicalIdentity => ({
   provider: 'kratos',

@@ -1,6 +1,19 @@
 import type { CanonicalIdentity, IdentityChangedData } from '@identity-relay/contracts';
-import { decide, tombstoneOf, type StoredIdentity } from './decide.js';
-import type { ApplyInput, ApplyResult } from './repository.js';
+import { decide, tombstoneOf, type Decision, type IncomingChange, type StoredIdentity } from './decide.js';
+
+export interface ApplyInput {
+  messageId: string;
+  occurredAt: string;
+  change: IncomingChange;
+  /** W3C trace context of the source message, stored in the outbox payload for the relay to carry on. */
+  traceparent?: string;
+}
+
+export interface ApplyResult {
+  decision: Decision;
+  identityId: string;
+  version: number;
+}
 
 /** provider + NUL + external id: one identity. */
 export type IdentityKey = string;
@@ -45,9 +58,9 @@ export interface BatchPlan {
 const CHANGE = { create: 'created', update: 'updated', delete: 'deleted' } as const;
 
 /**
- * Applies a batch of changes in memory, in arrival order, to the stored rows (locked by the caller): the
- * same decisions `applyIdentityChange` makes one message at a time, so several changes of one identity in
- * one batch get consecutive versions and stale ones are recorded but lose. `claimed` holds the message ids
+ * The identity rules, written once: applies a batch of changes (a single message is a batch of one) in
+ * memory, in arrival order, to the stored rows (locked by the caller), so several changes of one identity
+ * in one batch get consecutive versions and stale ones are recorded (`identity.stale`) but lose. `claimed` holds the message ids
  * the inbox accepted; any other input, and a repeat of an id within the batch, is a duplicate.
  * `newId` names identities that have no row yet.
  */

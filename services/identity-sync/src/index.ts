@@ -5,5 +5,6 @@ export {
   type IdentitySyncWorker,
 } from './worker.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
-export { applyIdentityChange } from './repository.js';
+export { applyIdentityChanges, applyInTransaction, type ApplyResults } from './apply.js';
+export type { ApplyInput, ApplyResult } from './batch-plan.js';
 export { decide } from './decide.js';

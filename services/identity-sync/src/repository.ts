@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { CanonicalIdentity, IdentityChangedData } from '@identity-relay/contracts';
-import type { Prisma } from '@identity-relay/db';
-import { decide, tombstoneOf, type Decision, type IncomingChange, type StoredIdentity } from './decide.js';
+import type { CanonicalIdentity } from '@identity-relay/contracts';
+import { Prisma } from '@identity-relay/db';
+import { TransientError } from '@identity-relay/bus';
+import type { IdentityKey, PlannedEvent, PlannedRow } from './batch-plan.js';
+import type { StoredIdentity } from './decide.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -37,142 +39,137 @@ export function toStored(row: IdentityRow): StoredIdentity {
   };
 }
 
-/** Locks the identity row (serialising concurrent changes to one identity across replicas) and returns it. */
-async function lockIdentity(tx: Tx, provider: string, externalId: string): Promise<StoredIdentity | null> {
-  const rows = await tx.$queryRaw<IdentityRow[]>`
-    SELECT id, provider, external_id, email, username, email_verified, state, traits, source_updated_at, version, deleted_at
-    FROM identities WHERE provider = ${provider} AND external_id = ${externalId} FOR UPDATE`;
-  return rows[0] ? toStored(rows[0]) : null;
+/**
+ * Another transaction created one of these identities between our lock and our insert (ON CONFLICT waited
+ * for it to commit). Nothing of ours is valid any more: the transaction rolls back, and applying again
+ * finds — and locks — the row the other transaction committed (see apply.ts).
+ */
+export class InsertRaceError extends TransientError {
+  constructor(lost: number) {
+    super(`${lost} identities were created concurrently by another transaction`, { code: 'INSERT_RACE' });
+  }
 }
 
-/** Inserts a first row; returns its id, or null when a concurrent transaction inserted it first. */
-async function insertIdentity(tx: Tx, identity: CanonicalIdentity, deleted: boolean): Promise<string | null> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`
+/**
+ * Locks the rows that exist, in the database's (provider, external_id) order — one global order, so two
+ * transactions locking overlapping identities wait on each other instead of deadlocking — and returns them.
+ */
+export async function lockIdentities(tx: Tx, keys: IdentityKey[]): Promise<Map<IdentityKey, StoredIdentity>> {
+  const providers = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
+  const externalIds = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
+  const found = await tx.$queryRaw<IdentityRow[]>`
+    SELECT i.id, i.provider, i.external_id, i.email, i.username, i.email_verified, i.state, i.traits,
+           i.source_updated_at, i.version, i.deleted_at
+    FROM identities i
+    JOIN unnest(${providers}::text[], ${externalIds}::text[]) AS k(provider, external_id)
+      ON i.provider = k.provider AND i.external_id = k.external_id
+    ORDER BY i.provider, i.external_id FOR UPDATE OF i`;
+  return new Map(found.map((row) => [`${row.provider}\u0000${row.external_id}`, toStored(row)]));
+}
+
+/** One identities row as the JSON the set-based statements read (jsonb_to_recordset); `ord` keeps the order. */
+function rowJson(r: PlannedRow, now: string, ord: number) {
+  const i = r.identity;
+  return {
+    ord,
+    id: r.id,
+    provider: i.provider,
+    external_id: i.externalId,
+    email: i.email,
+    username: i.username,
+    email_verified: i.emailVerified,
+    state: i.state,
+    traits: i.traits,
+    source_updated_at: new Date(i.sourceUpdatedAt).toISOString(),
+    version: r.version,
+    deleted_at: r.deleted ? now : null,
+  };
+}
+
+// Rows travel as one JSON document per statement: a single parameter that Postgres parses in C, rather
+// than one array parameter per column that the driver escapes element by element (the profile's top cost).
+const ROW_TYPE =
+  Prisma.raw(`id uuid, provider text, external_id text, email text, username text, email_verified boolean,
+  state text, traits jsonb, source_updated_at timestamptz, version int, deleted_at timestamptz, ord int`);
+
+/** New identities, inserted in (provider, external_id) order; a conflict means we lost a race. */
+export async function insertRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const now = new Date().toISOString();
+  const sorted = [...rows].sort((a, b) => compareKeys(a.identity, b.identity));
+  const inserted = await tx.$executeRaw`
     INSERT INTO identities (id, provider, external_id, email, username, email_verified, state, traits,
                             source_updated_at, version, created_at, updated_at, deleted_at)
-    VALUES (${randomUUID()}::uuid, ${identity.provider}, ${identity.externalId}, ${identity.email}, ${identity.username},
-            ${identity.emailVerified}, ${identity.state}, ${JSON.stringify(identity.traits)}::jsonb,
-            ${new Date(identity.sourceUpdatedAt)}, 1, now(), now(), ${deleted ? new Date() : null})
-    ON CONFLICT (provider, external_id) DO NOTHING
-    RETURNING id`;
-  return rows[0]?.id ?? null;
+    SELECT u.id, u.provider, u.external_id, u.email, u.username, u.email_verified, u.state, u.traits,
+           u.source_updated_at, u.version, now(), now(), u.deleted_at
+    FROM jsonb_to_recordset(${JSON.stringify(sorted.map((r, i) => rowJson(r, now, i)))}::jsonb) AS u(${ROW_TYPE})
+    ORDER BY u.ord
+    ON CONFLICT (provider, external_id) DO NOTHING`;
+  if (inserted !== rows.length) throw new InsertRaceError(rows.length - inserted);
 }
 
-async function updateIdentity(
-  tx: Tx,
-  id: string,
-  identity: CanonicalIdentity,
-  version: number,
-  deleted: boolean,
-): Promise<void> {
+export async function updateRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const now = new Date().toISOString();
   await tx.$executeRaw`
-    UPDATE identities SET email = ${identity.email}, username = ${identity.username},
-      email_verified = ${identity.emailVerified}, state = ${identity.state}, traits = ${JSON.stringify(identity.traits)}::jsonb,
-      source_updated_at = ${new Date(identity.sourceUpdatedAt)}, version = ${version}, updated_at = now(),
-      deleted_at = ${deleted ? new Date() : null}
-    WHERE id = ${id}::uuid`;
+    UPDATE identities AS i SET email = u.email, username = u.username, email_verified = u.email_verified,
+      state = u.state, traits = u.traits, source_updated_at = u.source_updated_at, version = u.version,
+      updated_at = now(), deleted_at = u.deleted_at
+    FROM jsonb_to_recordset(${JSON.stringify(rows.map((r, i) => rowJson(r, now, i)))}::jsonb) AS u(${ROW_TYPE})
+    WHERE i.id = u.id`;
 }
 
-interface EventRecord {
-  identityId: string;
-  version: number | null;
-  type: string;
-  payload: object;
-  sourceMessageId: string;
-  occurredAt: string;
+/** created_at of each changed identity's latest event before this batch: the floor for the new ones. */
+export async function previousEventTimes(tx: Tx, rows: PlannedRow[]): Promise<Map<string, string>> {
+  const prior = rows.filter((r) => r.write === 'update' && r.versionBefore > 0);
+  if (prior.length === 0) return new Map();
+  const found = await tx.$queryRaw<{ identity_id: string; created_at: Date }[]>`
+    SELECT e.identity_id, e.created_at FROM identity_events e
+    JOIN unnest(${prior.map((r) => r.id)}::uuid[], ${prior.map((r) => r.versionBefore)}::int[]) AS p(id, version)
+      ON e.identity_id = p.id AND e.version = p.version`;
+  return new Map(found.map((r) => [r.identity_id, r.created_at.toISOString()]));
 }
 
 /**
- * History and outbox in one row; `created_at` orders one identity's versions for the outbox relay: the
- * commit-order `clock_timestamp()`, but at least 1 ms after the previous version's (the column keeps
- * milliseconds, and a batch may have written that one slightly ahead of the clock: see batch-apply.ts).
+ * History and outbox rows. created_at orders one identity's versions for the relay, at millisecond
+ * precision: the k-th event of an identity in this batch gets now + (k-1) ms, and at least its previous
+ * version's time + k ms, so versions never tie or go backwards, also across transactions and replicas.
  */
-async function insertEvent(tx: Tx, e: EventRecord): Promise<string> {
-  const id = randomUUID();
+export async function insertEvents(
+  tx: Tx,
+  events: PlannedEvent[],
+  floors: Map<string, string>,
+): Promise<void> {
+  if (events.length === 0) return;
+  const json = JSON.stringify(
+    events.map((e, ord) => ({
+      ord,
+      id: randomUUID(),
+      identity_id: e.identityId,
+      version: e.version,
+      type: e.type,
+      payload: e.payload,
+      source_message_id: e.sourceMessageId,
+      occurred_at: new Date(e.occurredAt).toISOString(),
+      rank: e.rank,
+      floor: floors.get(e.identityId) ?? null,
+    })),
+  );
   await tx.$executeRaw`
     INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
-    VALUES (${id}::uuid, ${e.identityId}::uuid, ${e.version}, ${e.type}, ${JSON.stringify(e.payload)}::jsonb,
-            ${e.sourceMessageId}, ${new Date(e.occurredAt)},
-            greatest(clock_timestamp(), (SELECT p.created_at + interval '1 millisecond' FROM identity_events p
-                                         WHERE p.identity_id = ${e.identityId}::uuid AND p.version = ${e.version}::int - 1)))`;
-  return id;
+    SELECT u.id, u.identity_id, u.version, u.type, u.payload, u.source_message_id, u.occurred_at,
+           greatest(clock_timestamp() + (u.rank - 1) * interval '1 millisecond',
+                    u.floor + u.rank * interval '1 millisecond')
+    FROM jsonb_to_recordset(${json}::jsonb)
+      AS u(ord int, id uuid, identity_id uuid, version int, type text, payload jsonb, source_message_id text,
+           occurred_at timestamptz, rank int, floor timestamptz)
+    ORDER BY u.ord`;
 }
 
-export interface ApplyInput {
-  messageId: string;
-  occurredAt: string;
-  change: IncomingChange;
-  /** W3C trace context of the source message, stored in the outbox payload for the relay to carry on. */
-  traceparent?: string;
-}
-
-export interface ApplyResult {
-  decision: Decision;
-  identityId: string;
-  version: number;
-}
-
-const CHANGE = { create: 'created', update: 'updated', delete: 'deleted' } as const;
-
-/**
- * Applies one change inside the caller's transaction: row, history/outbox event with the next version, or a
- * recorded-but-ignored `identity.stale` event. The caller commits the inbox row in the same transaction.
- */
-export async function applyIdentityChange(tx: Tx, input: ApplyInput): Promise<ApplyResult> {
-  const { change } = input;
-  const key =
-    change.kind === 'upsert'
-      ? { provider: change.identity.provider, externalId: change.identity.externalId }
-      : { provider: change.provider, externalId: change.externalId };
-
-  for (;;) {
-    const stored = await lockIdentity(tx, key.provider, key.externalId);
-    const decision = decide(stored, change);
-    if (decision.action === 'ignore') {
-      if (!stored) throw new Error('ignored change without a stored identity');
-      const payload = {
-        reason: decision.reason,
-        identity: change.kind === 'upsert' ? change.identity : null,
-      };
-      await insertEvent(tx, {
-        identityId: stored.id,
-        version: null,
-        type: 'identity.stale',
-        payload,
-        sourceMessageId: input.messageId,
-        occurredAt: input.occurredAt,
-      });
-      return { decision, identityId: stored.id, version: stored.version };
-    }
-    const next = change.kind === 'upsert' ? change.identity : tombstoneOf(stored, change);
-    const deleted = decision.action === 'delete';
-    let identityId: string;
-    let version: number;
-    if (stored) {
-      identityId = stored.id;
-      version = stored.version + 1;
-      await updateIdentity(tx, identityId, next, version, deleted);
-    } else {
-      const inserted = await insertIdentity(tx, next, deleted);
-      if (!inserted) continue; // lost an insert race to another replica: lock its row and decide again
-      identityId = inserted;
-      version = 1;
-    }
-    const data: IdentityChangedData = {
-      identityId,
-      change: CHANGE[decision.action],
-      identity: next,
-      previous: stored && !stored.deletedAt ? stored.identity : null,
-      version,
-    };
-    await insertEvent(tx, {
-      identityId,
-      version,
-      type: `identity.${data.change}`,
-      payload: input.traceparent ? { ...data, traceparent: input.traceparent } : data,
-      sourceMessageId: input.messageId,
-      occurredAt: input.occurredAt,
-    });
-    return { decision, identityId, version };
-  }
+function compareKeys(
+  a: { provider: string; externalId: string },
+  b: { provider: string; externalId: string },
+) {
+  if (a.provider !== b.provider) return a.provider < b.provider ? -1 : 1;
+  return a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
 }

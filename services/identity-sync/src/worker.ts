@@ -13,15 +13,15 @@ import {
   type CloudEvent,
   type KratosIdentityUpdatedData,
 } from '@identity-relay/contracts';
-import { inboxClaim, type PrismaClient } from '@identity-relay/db';
+import type { PrismaClient } from '@identity-relay/db';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { createAuthentikClient, type AuthentikClient } from './authentik-client.js';
 import { authentikBatchHandler } from './authentik-batch.js';
 import { authentikUserChangedHandler } from './authentik-handler.js';
-import { applyIdentityChanges } from './batch-apply.js';
+import { applyInTransaction, type ApplyResults } from './apply.js';
+import type { ApplyInput, ApplyResult } from './batch-plan.js';
 import { OutboxRelay } from './outbox-relay.js';
-import { applyIdentityChange, type ApplyInput, type ApplyResult } from './repository.js';
 
 export const CONSUMER_NAME = 'identity-sync';
 
@@ -90,20 +90,26 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
           })
         : null;
 
-  async function apply(input: ApplyInput): Promise<ApplyResult | 'duplicate'> {
-    const result = await prisma.$transaction(async (tx) => {
-      const claimed = await inboxClaim(tx, CONSUMER_NAME, [input.messageId]);
-      if (!claimed.has(input.messageId)) return 'duplicate' as const;
-      return applyIdentityChange(tx, input);
-    });
-    if (result === 'duplicate') {
-      applied.inc({ decision: 'duplicate' });
-      return result;
+  /** Applies the changes in one transaction (apply.ts: a single message is a batch of one), then counts them. */
+  async function applyAll(inputs: readonly ApplyInput[]): Promise<ApplyResults> {
+    const results = await applyInTransaction(prisma, CONSUMER_NAME, inputs);
+    let changed = false;
+    for (const result of results) {
+      if (result === 'duplicate') {
+        applied.inc({ decision: 'duplicate' });
+        continue;
+      }
+      const d = result.decision;
+      applied.inc({ decision: d.action === 'ignore' ? d.reason : d.action });
+      changed ||= d.action !== 'ignore';
     }
-    const d = result.decision;
-    applied.inc({ decision: d.action === 'ignore' ? d.reason : d.action });
-    if (d.action !== 'ignore') relay.wake();
-    return result;
+    if (changed) relay.wake();
+    return results;
+  }
+
+  async function apply(input: ApplyInput): Promise<ApplyResult | 'duplicate'> {
+    const [result] = await applyAll([input]);
+    return result!;
   }
 
   function kratosInput(msg: IncomingMessage): ApplyInput {
@@ -125,22 +131,9 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
     );
   }
 
-  /** Many changes, one transaction (batch-apply.ts); a failure makes the bus apply them one at a time. */
+  /** Many changes, one transaction; a failure makes the bus apply them one at a time. */
   async function applyBatch(inputs: ApplyInput[]): Promise<void> {
-    const results = await prisma.$transaction((tx) => applyIdentityChanges(tx, CONSUMER_NAME, inputs), {
-      timeout: 30_000,
-    });
-    let changed = false;
-    for (const result of results) {
-      if (result === 'duplicate') {
-        applied.inc({ decision: 'duplicate' });
-        continue;
-      }
-      const d = result.decision;
-      applied.inc({ decision: d.action === 'ignore' ? d.reason : d.action });
-      changed ||= d.action !== 'ignore';
-    }
-    if (changed) relay.wake();
+    await applyAll(inputs);
   }
 
   async function onKratosBatch(msgs: readonly IncomingMessage[]): Promise<void> {
