@@ -22,3 +22,6 @@ export * from './notification.js';
 export { parsePythonLiteral } from './python-repr.js';
 export { requiredKeys, type RequiredKeys } from './required-keys.js';
 export { isZeroTime, normalizeTime } from './time.js';
+export * from './unsubscribe.js';
+export * from './unsubscribe-token.js';
+export * from './notification-template.js';

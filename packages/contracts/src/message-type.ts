@@ -2,6 +2,7 @@ import type { AuthentikUserChangedData } from './authentik.js';
 import type { IdentityChangedData } from './identity-changed.js';
 import type { KratosIdentityUpdatedData } from './kratos/bodies.js';
 import type { NotificationRequestedData } from './notification.js';
+import type { UnsubscribeRequestedData } from './unsubscribe.js';
 
 /** Every message type on the bus; the CloudEvents `type` and the AMQP `type` property. */
 export const MessageType = {
@@ -9,6 +10,7 @@ export const MessageType = {
   AuthentikUserChanged: 'AuthentikUserChanged',
   IdentityChanged: 'IdentityChanged',
   NotificationRequested: 'NotificationRequested',
+  UnsubscribeRequested: 'UnsubscribeRequested',
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -18,6 +20,7 @@ export interface MessageDataMap {
   AuthentikUserChanged: AuthentikUserChangedData;
   IdentityChanged: IdentityChangedData;
   NotificationRequested: NotificationRequestedData;
+  UnsubscribeRequested: UnsubscribeRequestedData;
 }
 export type DataOf<K extends MessageType> = MessageDataMap[K];
 

@@ -26,7 +26,9 @@ const validData: { [K in MessageType]: DataOf<K> } = {
     subject: 'A new course is available',
     text: 'Hello,\r\nthere is a new course.',
     html: '<p>Hello</p>',
+    data: { examTitle: 'Exam 42' },
   },
+  UnsubscribeRequested: { list: 'educators', email: 'ada@school.edu', method: 'one-click' },
 };
 
 function message<K extends MessageType>(type: K, data: unknown = validData[type]) {

@@ -6,6 +6,7 @@ import { identityChangedDataSchema } from './identity-changed.js';
 import { kratosIdentityUpdatedDataSchema } from './kratos/bodies.js';
 import { isMessageType, MessageType, type DataOf } from './message-type.js';
 import { notificationRequestedDataSchema } from './notification.js';
+import { unsubscribeRequestedDataSchema } from './unsubscribe.js';
 
 export interface MessageRoute<K extends MessageType> {
   exchange: string;
@@ -18,6 +19,7 @@ export const messageRoutes: { [K in MessageType]: MessageRoute<K> } = {
   AuthentikUserChanged: { exchange: 'identity.events', routingKey: (d) => `authentik.user.${d.action}` },
   IdentityChanged: { exchange: 'identity.changes', routingKey: (d) => `identity.${d.change}` },
   NotificationRequested: { exchange: 'notifications', routingKey: (d) => `notification.${d.topic}` },
+  UnsubscribeRequested: { exchange: 'subscriptions', routingKey: () => 'subscription.unsubscribe' },
 };
 
 /** The schema of each message type's `data`. */
@@ -26,6 +28,7 @@ export const messageDataSchemas: { readonly [K in MessageType]: object } = {
   AuthentikUserChanged: authentikUserChangedDataSchema,
   IdentityChanged: identityChangedDataSchema,
   NotificationRequested: notificationRequestedDataSchema,
+  UnsubscribeRequested: unsubscribeRequestedDataSchema,
 };
 
 // One full-message schema per type, built and compiled once on first use.

@@ -7,7 +7,10 @@ export const NOTIFICATION_BODY_MAX_CHARS = 1024 * 1024;
 /** A topic or list name: also a routing-key segment, so no `*`, `#` or spaces. */
 export const NOTIFICATION_NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
 
-/** `data` of a `NotificationRequested` message: one email to every subscriber of `list`. */
+/**
+ * `data` of a `NotificationRequested` message: one email to every subscriber of `list`. `subject`, `text` and
+ * `html` are Liquid templates rendered per recipient; text without tags renders as itself.
+ */
 export interface NotificationRequestedData {
   topic: string;
   list: string;
@@ -15,6 +18,11 @@ export interface NotificationRequestedData {
   subject: string;
   text: string;
   html?: string | null;
+  /**
+   * Values the Liquid templates in `subject`, `text` and `html` may use as `{{ data.<name> }}`, besides
+   * `{{ recipient.email }}` and `{{ recipient.traits.<path> }}` (see notification-template.ts).
+   */
+  data?: Record<string, unknown> | null;
 }
 
 export const notificationRequestedDataSchema: JSONSchemaType<NotificationRequestedData> = {
@@ -28,5 +36,6 @@ export const notificationRequestedDataSchema: JSONSchemaType<NotificationRequest
     subject: { type: 'string', minLength: 1, maxLength: 998, pattern: '^[^\\r\\n]*$' },
     text: { type: 'string', maxLength: NOTIFICATION_BODY_MAX_CHARS },
     html: { type: 'string', maxLength: NOTIFICATION_BODY_MAX_CHARS, nullable: true },
+    data: { type: 'object', additionalProperties: true, required: [], nullable: true },
   },
 };
