@@ -18,11 +18,12 @@ const queue = (name: string): QueueSpec => {
 };
 
 describe('buildTopology', () => {
-  it('declares three durable topic exchanges', () => {
+  it('declares four durable topic exchanges', () => {
     expect(topology.exchanges).toEqual([
       { name: 'identity.events', type: 'topic', durable: true },
       { name: 'identity.changes', type: 'topic', durable: true },
       { name: 'notifications', type: 'topic', durable: true },
+      { name: 'subscriptions', type: 'topic', durable: true },
     ]);
   });
 
@@ -30,6 +31,7 @@ describe('buildTopology', () => {
     expect(topology.bindings).toEqual([
       { exchange: EXCHANGES.identityEvents, queue: QUEUES.identitySync, routingKey: '#' },
       { exchange: EXCHANGES.identityChanges, queue: QUEUES.subscribers, routingKey: 'identity.#' },
+      { exchange: EXCHANGES.subscriptions, queue: QUEUES.subscribers, routingKey: 'subscription.#' },
       { exchange: EXCHANGES.notifications, queue: QUEUES.notifier, routingKey: 'notification.#' },
     ]);
   });

@@ -32,6 +32,8 @@ export const EXCHANGES = {
   identityEvents: 'identity.events',
   identityChanges: 'identity.changes',
   notifications: 'notifications',
+  /** UnsubscribeRequested from the ingress's public unsubscribe links, applied by the subscribers worker. */
+  subscriptions: 'subscriptions',
 } as const;
 
 export const QUEUES = {
@@ -48,10 +50,11 @@ export const QUEUES = {
  */
 export const WORK_QUEUE_DELIVERY_LIMIT = 20;
 
-/** Work queues and what they listen to. */
+/** Work queues and what they listen to (one binding per line; a queue may have several). */
 const WORK_QUEUES: readonly BindingSpec[] = [
   { queue: QUEUES.identitySync, exchange: EXCHANGES.identityEvents, routingKey: '#' },
   { queue: QUEUES.subscribers, exchange: EXCHANGES.identityChanges, routingKey: 'identity.#' },
+  { queue: QUEUES.subscribers, exchange: EXCHANGES.subscriptions, routingKey: 'subscription.#' },
   { queue: QUEUES.notifier, exchange: EXCHANGES.notifications, routingKey: 'notification.#' },
 ];
 
@@ -109,7 +112,10 @@ export function buildTopology(opts: { retryDelaysMs: readonly number[] }): Topol
   checkRetryDelays(opts.retryDelaysMs);
   return {
     exchanges: Object.values(EXCHANGES).map((name) => ({ name, type: 'topic', durable: true })),
-    queues: WORK_QUEUES.flatMap((w) => workQueueSpecs(w.queue, opts.retryDelaysMs)),
+    // A work queue may listen to several exchanges: one set of queues per distinct work queue.
+    queues: [...new Set(WORK_QUEUES.map((w) => w.queue))].flatMap((queue) =>
+      workQueueSpecs(queue, opts.retryDelaysMs),
+    ),
     bindings: WORK_QUEUES.map((w) => ({ ...w })),
   };
 }
