@@ -18,7 +18,15 @@ env.MAIL_DIR ??= join(root, 'var', 'mail');
 
 /** Development secrets are generated once and kept in var/ so IdP configuration survives restarts. */
 function devSecrets(): Record<string, string> {
-  const names = ['KRATOS_API_KEY', 'AUTHENTIK_WEBHOOK_TOKEN', 'HOOKS_API_KEY', 'NOTIFY_API_KEY', 'OPS_TOKEN'];
+  // UNSUBSCRIBE_SECRET: the notifier signs what the ingress verifies, so both get the same one.
+  const names = [
+    'KRATOS_API_KEY',
+    'AUTHENTIK_WEBHOOK_TOKEN',
+    'HOOKS_API_KEY',
+    'NOTIFY_API_KEY',
+    'OPS_TOKEN',
+    'UNSUBSCRIBE_SECRET',
+  ];
   const file = join(root, 'var', 'dev-secrets.json');
   const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   for (const name of names) stored[name] ??= randomBytes(24).toString('base64url');

@@ -46,6 +46,7 @@ export const REDACT_PATHS: readonly string[] = [
   'config.hooksApiKey',
   'config.notifyApiKey',
   'config.opsToken',
+  'config.unsubscribeSecret',
   'config.generatedSecrets',
 ];
 

@@ -22,9 +22,10 @@ describe('loadConfigOrExit in a real process', () => {
       '- HOOKS_API_KEY: required in production',
       '- NOTIFY_API_KEY: required in production',
       '- AUTHENTIK_WEBHOOK_TOKEN: required in production',
+      '- UNSUBSCRIBE_SECRET: required in production',
     ];
     for (const problem of problems) expect(stderr).toContain(problem);
-    expect(stderr).toContain('Invalid configuration (8 problems)');
+    expect(stderr).toContain('Invalid configuration (9 problems)');
     expect(run.stdout()).not.toContain('loaded');
   });
 

@@ -9,6 +9,7 @@ const INGRESS_SECRETS = {
   HOOKS_API_KEY: 'hooks-key',
   NOTIFY_API_KEY: 'notify-key',
   AUTHENTIK_WEBHOOK_TOKEN: 'authentik-token',
+  UNSUBSCRIBE_SECRET: 'unsubscribe-key',
 };
 
 function problemsOf(env: Env, service: (typeof SERVICE_NAMES)[number] = 'cli'): readonly string[] {
@@ -206,7 +207,27 @@ describe('loadConfig secrets', () => {
       'HOOKS_API_KEY: required in production',
       'NOTIFY_API_KEY: required in production',
       'AUTHENTIK_WEBHOOK_TOKEN: required in production',
+      'UNSUBSCRIBE_SECRET: required in production',
     ]);
+  });
+
+  it('requires UNSUBSCRIBE_SECRET and PUBLIC_BASE_URL of the notifier in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' }, 'notifier')).toEqual([
+      'PUBLIC_BASE_URL: required in production (the public address of the ingress)',
+      'UNSUBSCRIBE_SECRET: required in production',
+    ]);
+    const env = {
+      NODE_ENV: 'production',
+      UNSUBSCRIBE_SECRET: 'k',
+      PUBLIC_BASE_URL: 'https://relay.example.org/',
+    };
+    expect(loadConfig(env, { service: 'notifier' }).publicBaseUrl).toBe('https://relay.example.org');
+  });
+
+  it('defaults PUBLIC_BASE_URL to the local ingress outside production', () => {
+    expect(loadConfig({ INGRESS_PORT: '9090' }, { service: 'notifier' }).publicBaseUrl).toBe(
+      'http://localhost:9090',
+    );
   });
 
   it('starts in production when the secrets are given', () => {
@@ -236,7 +257,7 @@ describe('loadConfig secrets', () => {
     for (const NODE_ENV of ['development', 'test']) {
       const config = loadConfig({ NODE_ENV, HOOKS_API_KEY: 'given' }, { service: 'ingress' });
       expect(Object.keys(config.generatedSecrets).sort()).toEqual(
-        ['AUTHENTIK_WEBHOOK_TOKEN', 'KRATOS_API_KEY', 'NOTIFY_API_KEY'].sort(),
+        ['AUTHENTIK_WEBHOOK_TOKEN', 'KRATOS_API_KEY', 'NOTIFY_API_KEY', 'UNSUBSCRIBE_SECRET'].sort(),
       );
       expect(config.hooksApiKey).toBe('given');
       expect(config.kratosApiKey).toBe(config.generatedSecrets.KRATOS_API_KEY);
@@ -253,7 +274,7 @@ describe('loadConfig secrets', () => {
   });
 
   it('generates nothing for services without required secrets', () => {
-    for (const service of ['identity-sync', 'subscribers', 'notifier', 'cli'] as const) {
+    for (const service of ['identity-sync', 'subscribers', 'cli'] as const) {
       expect(loadConfig({ NODE_ENV: 'production' }, { service }).generatedSecrets).toEqual({});
     }
   });

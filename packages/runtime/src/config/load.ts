@@ -61,6 +61,10 @@ function build(service: ServiceName, raw: RawValues, generatedSecrets: Record<st
     if (value !== undefined) values[spec.key] = value;
   }
   values.retryDelaysMs = Object.freeze(parseRetryDelays(String(raw.RETRY_DELAYS_MS)).delays);
+  values.publicBaseUrl = String(raw.PUBLIC_BASE_URL ?? `http://localhost:${raw.INGRESS_PORT}`).replace(
+    /\/+$/,
+    '',
+  );
   return Object.freeze({
     ...(values as Omit<Config, 'service' | 'generatedSecrets'>),
     service,
@@ -79,6 +83,9 @@ export function loadConfig<S extends ServiceName>(env: Env, opts: { service: S }
   const problems = validate(raw) ? [] : schemaProblems(validate.errors ?? [], env);
   const failed = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
   problems.push(...crossCheck(raw, failed));
+  if (opts.service === 'notifier' && raw.NODE_ENV === 'production' && raw.PUBLIC_BASE_URL === undefined)
+    // A localhost default would put dead unsubscribe links into real people's mail.
+    problems.push('PUBLIC_BASE_URL: required in production (the public address of the ingress)');
   const secrets = resolveSecrets(opts.service, raw);
   problems.push(...secrets.problems);
   if (problems.length > 0) throw new ConfigError(problems);

@@ -16,8 +16,12 @@ export function requiredSecrets(service: ServiceName, raw: RawValues): string[] 
         'HOOKS_API_KEY',
         'NOTIFY_API_KEY',
         'AUTHENTIK_WEBHOOK_TOKEN',
+        'UNSUBSCRIBE_SECRET',
       ];
     }
+    case 'notifier':
+      // Signs the unsubscribe links the ingress verifies: both must share the value.
+      return ['UNSUBSCRIBE_SECRET'];
     case 'ops':
       // With OIDC the ops API accepts the issuer's JWTs instead of a static token.
       return raw.OIDC_ISSUER === undefined ? ['OPS_TOKEN'] : [];

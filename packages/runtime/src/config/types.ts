@@ -81,6 +81,19 @@ export interface Config {
   readonly mailFrom: string;
   /** MAIL_DIR (default=./var/mail). */
   readonly mailDir: string;
+  /**
+   * PUBLIC_BASE_URL Where the ingress is reachable from the recipients' mail clients; unsubscribe links are
+   * `<PUBLIC_BASE_URL>/unsubscribe/<token>`. Required in production for the notifier; otherwise
+   * `http://localhost:<INGRESS_PORT>`.
+   */
+  readonly publicBaseUrl: string;
+  /**
+   * UNSUBSCRIBE_SECRET HMAC key(s) of unsubscribe tokens, comma-separated: the first signs, every one verifies
+   * (rotation). The ingress and the notifier need the same value. Required in production; generated otherwise.
+   */
+  readonly unsubscribeSecret?: string;
+  /** UNSUBSCRIBE_MAILTO Optional address for the `mailto:` form of List-Unsubscribe (RFC 2369). */
+  readonly unsubscribeMailto?: string;
   /** SMTP_MAX_CONNECTIONS (default=5, 1..100) Pooled SMTP connections, which is also how many emails are sent at once. */
   readonly smtpMaxConnections: number;
   /** SMTP_TIMEOUT_MS (default=30000, 1000..600000) Connect, greeting and socket-idle timeout of SMTP, in milliseconds. */
@@ -136,10 +149,10 @@ export interface Config {
 
 /** Config keys a service can rely on being set (the loader refuses or generates them). */
 export interface GuaranteedSecrets {
-  ingress: 'hooksApiKey' | 'notifyApiKey' | 'authentikWebhookToken';
+  ingress: 'hooksApiKey' | 'notifyApiKey' | 'authentikWebhookToken' | 'unsubscribeSecret';
   'identity-sync': never;
   subscribers: never;
-  notifier: never;
+  notifier: 'unsubscribeSecret';
   ops: never;
   cli: never;
 }

@@ -157,6 +157,19 @@ export const VARIABLES: readonly VariableSpec[] = [
   text('MAIL_FROM', 'mailFrom', 'identity-relay <no-reply@localhost>'),
   text('MAIL_DIR', 'mailDir', './var/mail'),
   {
+    env: 'PUBLIC_BASE_URL',
+    key: 'publicBaseUrl',
+    schema: { ...URL_SCHEMA, pattern: '^https?://[^?#]*$' },
+    expect: 'an http:// or https:// URL without query or fragment',
+  },
+  secret('UNSUBSCRIBE_SECRET', 'unsubscribeSecret'),
+  {
+    env: 'UNSUBSCRIBE_MAILTO',
+    key: 'unsubscribeMailto',
+    schema: { type: 'string', pattern: '^[^\\s<>,;:"()\\[\\]\\\\@]+@[^\\s<>,;:"()\\[\\]\\\\@?]+$' },
+    expect: 'one email address (where unsubscribe mails go)',
+  },
+  {
     env: 'SMTP_MAX_CONNECTIONS',
     key: 'smtpMaxConnections',
     schema: int(1, 100, 5),
