@@ -28,11 +28,21 @@ export { createOpsApp, type OpsAppDeps } from './http/app.js';
 export {
   createAuthenticator,
   AuthError,
+  AuthUnavailableError,
   type Authenticator,
   type AuthOptions,
   type OidcOptions,
   type Principal,
 } from './auth/authenticator.js';
+export {
+  SessionStore,
+  principalOfSession,
+  type Session,
+  type SessionGrant,
+  type SessionStoreOptions,
+} from './auth/sessions.js';
+export { GRANTS, seesPersonalData, type Grant, type Role } from './auth/roles.js';
+export { ConsoleSessions, type CurrentSession } from './console/session.js';
 export { OpsService, type QueueStats, type Stats } from './ops-service.js';
 export { authOptionsFrom, createOps } from './wiring.js';
 export { openApiDocument } from './http/openapi.js';

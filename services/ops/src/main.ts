@@ -3,6 +3,7 @@ import { createPrismaClient, migrate } from '@identity-relay/db';
 import { createLogger, createMetrics, installShutdown, loadConfigOrExit } from '@identity-relay/runtime';
 import { createDeadLetterArchive } from './archive/archive.js';
 import { createAuthenticator } from './auth/authenticator.js';
+import { SessionStore } from './auth/sessions.js';
 import { createOpsApp } from './http/app.js';
 import { startRetention } from './retention.js';
 import { authOptionsFrom, createOps } from './wiring.js';
@@ -30,11 +31,22 @@ const admin = await connectBrokerAdmin({ url: config.amqpUrl, name: 'ops-archive
 const { actions, ops } = createOps({ prisma, bus, admin, retryDelaysMs: config.retryDelaysMs });
 const archive = createDeadLetterArchive({ admin, prisma, logger, registry, prefetch: config.prefetch });
 await archive.start();
-const retention = startRetention({ actions, logger, retentionDays: config.deadLetterRetentionDays });
+const sessions = new SessionStore(prisma);
+const retention = startRetention({
+  actions,
+  sessions,
+  logger,
+  retentionDays: config.deadLetterRetentionDays,
+});
 
 const app = createOpsApp({
   ops,
-  authenticate: createAuthenticator(authOptionsFrom(config)),
+  authenticate: createAuthenticator({
+    ...authOptionsFrom(config),
+    onRejected: (reason) => logger.debug({ reason }, 'ops credential refused'),
+  }),
+  sessions,
+  trustProxy: config.trustProxy,
   logger,
   registry,
   mailDir: config.smtpUrl ? undefined : config.mailDir,

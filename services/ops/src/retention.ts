@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
+import type { SessionStore } from './auth/sessions.js';
 import type { DeadLetterActions } from './store/actions.js';
 
 const DAY_MS = 86_400_000;
 
 export interface RetentionOptions {
   actions: DeadLetterActions;
+  /** Expired and revoked console sessions are deleted on the same schedule. */
+  sessions?: SessionStore;
   logger: Logger;
   /** Replayed and discarded entries resolved longer ago than this many days are purged. 1..3650. */
   retentionDays: number;
@@ -25,6 +28,7 @@ export function startRetention(opts: RetentionOptions): { stop(): void; runOnce(
     const purged = await opts.actions.purge(new Date(Date.now() - opts.retentionDays * DAY_MS));
     if (purged > 0)
       opts.logger.info({ purged, retentionDays: opts.retentionDays }, 'purged resolved dead letters');
+    await opts.sessions?.purge();
     return purged;
   };
   const tick = (): void => {

@@ -15,6 +15,8 @@ type AuthConfig = Pick<
   | 'oidcRoleClaim'
   | 'oidcReadRole'
   | 'oidcOperatorRole'
+  | 'oidcPiiRole'
+  | 'nodeEnv'
 >;
 
 /** Auth options from the configuration: the static token and, when an issuer is set, OIDC. */
@@ -30,6 +32,8 @@ export function authOptionsFrom(config: AuthConfig): AuthOptions {
             roleClaim: config.oidcRoleClaim,
             readRole: config.oidcReadRole,
             operatorRole: config.oidcOperatorRole,
+            piiRole: config.oidcPiiRole,
+            requireHttps: config.nodeEnv === 'production',
           }
         : undefined,
   };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@identity-relay/runtime';
 import { Registry } from 'prom-client';
-import { createAuthenticator, createOpsApp, OpsService } from '../src/index.js';
+import { createAuthenticator, createOpsApp, OpsService, SessionStore } from '../src/index.js';
 import type { OpsHarness } from './harness.js';
 import { listen } from './http-server.js';
 
@@ -12,6 +12,7 @@ export const CONSOLE_TOKEN = 'console-test-token-0123456789';
 /** The ops app on a free port over the harness, with a mail folder holding one .eml. */
 export async function startConsole(
   h: OpsHarness,
+  opts: { trustProxy?: string } = {},
 ): Promise<{ url: string; mailDir: string; close(): Promise<void> }> {
   const mailDir = mkdtempSync(join(tmpdir(), 'ir-ops-mail-'));
   writeFileSync(
@@ -22,6 +23,8 @@ export async function startConsole(
   const app = createOpsApp({
     ops,
     authenticate: createAuthenticator({ opsToken: CONSOLE_TOKEN }),
+    sessions: new SessionStore(h.prisma),
+    trustProxy: opts.trustProxy,
     logger: createLogger({ service: 'ops-test', level: 'silent' }),
     registry: new Registry(),
     checks: {},

@@ -1,4 +1,5 @@
-// The console's HTTP contract: sign-in cookie, CSRF on every POST, no anonymous pages.
+// The console's HTTP contract: server-side sessions behind an opaque cookie, CSRF on every POST
+// (sign-in included), revocation on sign-out, no anonymous pages, 400 for body-less POSTs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '@identity-relay/bus';
 import { CONSOLE_TOKEN, startConsole } from './console-server.js';
@@ -10,21 +11,49 @@ let close: () => Promise<void>;
 let cookie: string;
 let deadLetterId: string;
 
-async function get(path: string, withCookie = true): Promise<Response> {
-  return fetch(`${base}${path}`, { redirect: 'manual', headers: withCookie ? { cookie } : {} });
+async function get(path: string, withCookie: string | false = cookie, url = base): Promise<Response> {
+  return fetch(`${url}${path}`, { redirect: 'manual', headers: withCookie ? { cookie: withCookie } : {} });
 }
 
-async function post(path: string, form: Record<string, string>, withCookie = true): Promise<Response> {
-  return fetch(`${base}${path}`, {
+async function post(
+  path: string,
+  form: Record<string, string>,
+  withCookie: string | false = cookie,
+  url = base,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${url}${path}`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(withCookie ? { cookie } : {}) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(withCookie ? { cookie: withCookie } : {}),
+      ...headers,
+    },
     body: new URLSearchParams(form).toString(),
   });
 }
 
 function csrfOf(page: string): string {
   return /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+}
+
+const cookiePair = (setCookie: string, name: string): string =>
+  setCookie
+    .split(/,(?=\s*\w+=)/)
+    .map((c) => c.trim().split(';')[0]!)
+    .find((c) => c.startsWith(`${name}=`)) ?? '';
+
+/** The sign-in form's CSRF token and cookie, then the POST; returns the response. */
+async function signIn(
+  token: string,
+  url = base,
+  headers: Record<string, string> = {},
+): Promise<{ res: Response; session: string }> {
+  const form = await fetch(`${url}/login`, { headers });
+  const login = cookiePair(form.headers.get('set-cookie') ?? '', 'ir_ops_login');
+  const res = await post('/login', { token, _csrf: csrfOf(await form.text()) }, login, url, headers);
+  return { res, session: cookiePair(res.headers.get('set-cookie') ?? '', 'ir_ops_session') };
 }
 
 beforeAll(async () => {
@@ -43,27 +72,52 @@ afterAll(async () => {
   await h?.dispose();
 });
 
-describe('console', () => {
+describe('console sign-in', () => {
   it('sends anonymous visitors to the sign-in page and refuses a wrong token', async () => {
     const res = await get('/', false);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/login');
-    expect((await post('/login', { token: 'wrong' }, false)).status).toBe(401);
+    const wrong = await signIn('wrong');
+    expect(wrong.res.status).toBe(401);
+    expect(wrong.session).toBe('');
   });
 
-  it('signs in with an HttpOnly SameSite=Strict cookie', async () => {
-    const res = await post('/login', { token: CONSOLE_TOKEN }, false);
+  it('refuses a sign-in POST without the form token of its cookie (login CSRF)', async () => {
+    const noToken = await post('/login', { token: CONSOLE_TOKEN }, false);
+    expect(noToken.status).toBe(403);
+    expect(noToken.headers.get('set-cookie') ?? '').not.toMatch(/ir_ops_session=[^;]/);
+    const form = await fetch(`${base}/login`);
+    const login = cookiePair(form.headers.get('set-cookie') ?? '', 'ir_ops_login');
+    // A page on another site can post a token field, but it cannot send this console's cookie.
+    const crossSite = await post('/login', { token: CONSOLE_TOKEN, _csrf: csrfOf(await form.text()) }, false);
+    expect(crossSite.status).toBe(403);
+    const forged = await post('/login', { token: CONSOLE_TOKEN, _csrf: 'forged' }, login);
+    expect(forged.status).toBe(403);
+    expect(await h.prisma.opsSession.count()).toBe(0);
+  });
+
+  it('signs in with an opaque HttpOnly SameSite=Strict cookie that is not the token, backed by a session row', async () => {
+    const { res, session } = await signIn(CONSOLE_TOKEN);
     expect(res.status).toBe(303);
     const setCookie = res.headers.get('set-cookie') ?? '';
-    expect(setCookie).toMatch(/^ir_ops_session=/);
-    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/ir_ops_session=[^;]+;.*HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
-    cookie = setCookie.split(';')[0]!;
+    expect(setCookie).not.toMatch(/Secure/); // plain http, no trusted proxy
+    expect(session).not.toContain(CONSOLE_TOKEN);
+    expect(session).not.toContain(encodeURIComponent(CONSOLE_TOKEN));
+    const row = await h.prisma.opsSession.findFirstOrThrow();
+    expect(row).toMatchObject({ subject: 'ops-token', roles: ['operator', 'pii'], revokedAt: null });
+    expect(row.id).not.toContain(session.split('=')[1]!); // only the hash is stored
+    cookie = session;
     const overview = await get('/');
     expect(overview.status).toBe(200);
     expect(await overview.text()).toContain('Failures by cause');
+    // The raw token is not a session: a cookie holding it signs nobody in.
+    expect((await get('/', `ir_ops_session=${CONSOLE_TOKEN}`)).status).toBe(303);
   });
+});
 
+describe('console forms', () => {
   it('refuses a POST without the CSRF token, and accepts it with', async () => {
     const missing = await post(`/dead-letters/${deadLetterId}/discard`, {});
     expect(missing.status).toBe(403);
@@ -78,6 +132,19 @@ describe('console', () => {
     expect((await h.prisma.deadLetter.findUniqueOrThrow({ where: { id: deadLetterId } })).status).toBe(
       'discarded',
     );
+  });
+
+  it('answers 400, not 500, to body-less POSTs of sign-in, sign-out, replay and discard', async () => {
+    for (const path of [
+      '/login',
+      '/logout',
+      `/dead-letters/${deadLetterId}/replay`,
+      `/dead-letters/${deadLetterId}/discard`,
+    ]) {
+      const res = await fetch(`${base}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie } });
+      expect(res.status, path).toBe(400);
+      expect(await res.text(), path).not.toMatch(/TypeError|at .*\.ts:\d+/);
+    }
   });
 
   it('escapes message content and shows the body pretty', async () => {
@@ -95,10 +162,32 @@ describe('console', () => {
     expect((await get('/outbox/..%2F..%2Fetc%2Fpasswd')).status).toBe(404);
   });
 
-  it('signs out', async () => {
+  it('signs out by revoking the session: the old cookie no longer opens anything', async () => {
     const page = await (await get('/')).text();
     const res = await post('/logout', { _csrf: csrfOf(page) });
     expect(res.status).toBe(303);
-    expect(res.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+    expect(res.headers.get('set-cookie')).toMatch(/ir_ops_session=;/);
+    expect(
+      (await h.prisma.opsSession.findFirstOrThrow({ where: { subject: 'ops-token' } })).revokedAt,
+    ).not.toBeNull();
+    const replayed = await get('/');
+    expect(replayed.status).toBe(303);
+    expect(replayed.headers.get('location')).toBe('/login');
+  });
+});
+
+describe('console behind a TLS proxy', () => {
+  it('marks cookies Secure on X-Forwarded-Proto: https only when TRUST_PROXY trusts the proxy', async () => {
+    const https = { 'x-forwarded-proto': 'https' };
+    const untrusted = await signIn(CONSOLE_TOKEN, base, https);
+    expect(untrusted.res.headers.get('set-cookie')).not.toMatch(/Secure/);
+    const proxied = await startConsole(h, { trustProxy: 'loopback' });
+    try {
+      const trusted = await signIn(CONSOLE_TOKEN, proxied.url, https);
+      expect(trusted.res.status).toBe(303);
+      expect(trusted.res.headers.get('set-cookie')).toMatch(/ir_ops_session=[^;]+;.*Secure/);
+    } finally {
+      await proxied.close();
+    }
   });
 });

@@ -44,5 +44,13 @@ export function crossCheck(raw: RawValues, failed: ReadonlySet<string>): string[
     // A token from the right issuer but meant for another application must not open the ops API.
     problems.push('OIDC_AUDIENCE: required when OIDC_ISSUER is set');
   }
+  if (raw.NODE_ENV === 'production') {
+    // Keys fetched over plain http can be swapped in transit, and whoever swaps them mints ops tokens.
+    for (const name of ['OIDC_ISSUER', 'OIDC_JWKS_URL']) {
+      const value = raw[name];
+      if (value !== undefined && !failed.has(name) && !/^https:\/\//i.test(String(value)))
+        problems.push(`${name}: must be an https:// URL in production`);
+    }
+  }
   return problems;
 }

@@ -242,6 +242,36 @@ describe('loadConfig secrets', () => {
     expect(loadConfig(oidc, { service: 'ops' }).opsToken).toBeUndefined();
   });
 
+  it('refuses http:// OIDC issuer and JWKS URLs in production, both listed', () => {
+    const env = {
+      NODE_ENV: 'production',
+      OPS_TOKEN: 'x'.repeat(32),
+      OIDC_ISSUER: 'http://id.example.org',
+      OIDC_AUDIENCE: 'ops',
+      OIDC_JWKS_URL: 'http://id.example.org/jwks',
+    };
+    expect(problemsOf(env, 'ops')).toEqual(
+      expect.arrayContaining([
+        'OIDC_ISSUER: must be an https:// URL in production',
+        'OIDC_JWKS_URL: must be an https:// URL in production',
+      ]),
+    );
+    expect(loadConfig({ ...env, NODE_ENV: 'development' }, { service: 'ops' }).oidcIssuer).toBe(
+      'http://id.example.org',
+    );
+  });
+
+  it('reads TRUST_PROXY as a hop count or a list of proxies, and refuses anything else', () => {
+    expect(loadConfig({}, { service: 'ops' }).trustProxy).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '1' }, { service: 'ops' }).trustProxy).toBe('1');
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }, { service: 'ops' }).trustProxy).toBe(
+      'loopback, 10.0.0.0/8',
+    );
+    expect(problemsOf({ TRUST_PROXY: 'everyone!' }, 'ops')[0]).toMatch(
+      /^TRUST_PROXY: must be a number of proxy hops/,
+    );
+  });
+
   it('accepts Kratos HTTP basic instead of an API key', () => {
     const env = {
       ...INGRESS_SECRETS,

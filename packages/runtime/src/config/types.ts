@@ -24,6 +24,11 @@ export interface Config {
   readonly dbPoolMax: number;
   /** HOST (default=0.0.0.0) Bind address of every HTTP listener of this process. */
   readonly host: string;
+  /**
+   * TRUST_PROXY (default=unset: trust no proxy) Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: a hop
+   * count or addresses/CIDRs (Express `trust proxy` syntax). Decides the client address and whether a request was https.
+   */
+  readonly trustProxy?: string;
   /** INGRESS_PORT (default=8080, 0..65535). */
   readonly ingressPort: number;
   /** OPS_PORT (default=8081, 0..65535). */
@@ -113,6 +118,8 @@ export interface Config {
   readonly oidcReadRole: string;
   /** OIDC_OPERATOR_ROLE (default=identity-relay:operator) Role or group allowed to replay and discard too. */
   readonly oidcOperatorRole: string;
+  /** OIDC_PII_ROLE (default=identity-relay:pii) Role or group that lets a read-only user see personal data unmasked. */
+  readonly oidcPiiRole: string;
   /** DEAD_LETTER_RETENTION_DAYS (default=30, 1..3650) Replayed and discarded dead letters older than this are purged. */
   readonly deadLetterRetentionDays: number;
   /** RETRY_DELAYS_MS (default=1000,10000,60000) One delay queue per entry, then dead-letter. */

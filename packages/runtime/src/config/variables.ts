@@ -22,6 +22,8 @@ const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
 const WHSEC = '^whsec_[A-Za-z0-9+/]+={0,2}$';
 // A trait name or dotted path into traits, e.g. `user_type` or `profile.role`.
 const TRAIT_PATH = '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$';
+// Express's `trust proxy`: a hop count, or proxy addresses, CIDRs and the names loopback/linklocal/uniquelocal.
+const TRUST_PROXY = '^\\s*([0-9]{1,2}|[0-9A-Za-z.:/]+(\\s*,\\s*[0-9A-Za-z.:/]+)*)\\s*$';
 // Comma-separated positive integers; each value's upper bound is checked after parsing.
 const DELAY_LIST = '^\\s*[1-9][0-9]*(\\s*,\\s*[1-9][0-9]*)*\\s*$';
 
@@ -101,6 +103,13 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   { env: 'DB_POOL_MAX', key: 'dbPoolMax', schema: int(1, 200, 10), expect: 'an integer from 1 to 200' },
   text('HOST', 'host', '0.0.0.0'),
+  {
+    env: 'TRUST_PROXY',
+    key: 'trustProxy',
+    schema: { type: 'string', pattern: TRUST_PROXY },
+    expect:
+      'a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal)',
+  },
   { env: 'INGRESS_PORT', key: 'ingressPort', schema: port(8080), expect: 'a port number from 0 to 65535' },
   { env: 'OPS_PORT', key: 'opsPort', schema: port(8081), expect: 'a port number from 0 to 65535' },
   // Its default depends on the service; the loader fills it in per service.
@@ -204,6 +213,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   text('OIDC_ROLE_CLAIM', 'oidcRoleClaim', 'roles'),
   text('OIDC_READ_ROLE', 'oidcReadRole', 'identity-relay:read'),
   text('OIDC_OPERATOR_ROLE', 'oidcOperatorRole', 'identity-relay:operator'),
+  text('OIDC_PII_ROLE', 'oidcPiiRole', 'identity-relay:pii'),
   {
     env: 'DEAD_LETTER_RETENTION_DAYS',
     key: 'deadLetterRetentionDays',

@@ -1,12 +1,26 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { OpsError } from '../errors.js';
-import { claimAt, roleFrom, rolesIn, type Role } from './roles.js';
+import { claimAt, grantsFrom, roleOf, rolesIn, type Grant, type Role } from './roles.js';
 
 /** Who is calling and what they may do; `actor` is what the audit log records. */
 export interface Principal {
+  /** `ops-token`, or `oidc:<sub> (<name>)`. */
   actor: string;
+  /** Whom a console session is created for: `ops-token` or `oidc:<sub>`. */
+  subject: string;
+  /** Display name (preferred_username or email), when known. */
+  name?: string;
   role: Role;
+  grants: readonly Grant[];
+  /** When the credential stops being valid (a JWT's `exp`); a console session ends no later. */
+  expiresAt?: Date;
 }
 
 /** 401 (no or bad credentials) or 403 (valid credentials without the needed role). */
@@ -20,6 +34,19 @@ export class AuthError extends OpsError {
   }
 }
 
+/** The issuer's discovery document or keys cannot be fetched right now (HTTP 503); says nothing about the token. */
+export class AuthUnavailableError extends OpsError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super('token verification is unavailable; try again later', {
+      code: 'AUTH_UNAVAILABLE',
+      cause: options.cause,
+    });
+  }
+}
+
 export interface OidcOptions {
   issuer: string;
   audience: string;
@@ -28,6 +55,10 @@ export interface OidcOptions {
   roleClaim: string;
   readRole: string;
   operatorRole: string;
+  /** (default=identity-relay:pii) Lets a read-only user see personal data unmasked. */
+  piiRole?: string;
+  /** Refuse http:// issuer, JWKS and discovered `jwks_uri` (production). */
+  requireHttps?: boolean;
 }
 
 export interface AuthOptions {
@@ -36,6 +67,8 @@ export interface AuthOptions {
   oidc?: OidcOptions;
   /** (default=30) Allowed clock difference with the issuer, in seconds. 0..300. */
   clockToleranceSeconds?: number;
+  /** Why a token was refused, for a debug log line; the client only hears "invalid token". */
+  onRejected?: (reason: string) => void;
 }
 
 export type Authenticator = (token: string | undefined) => Promise<Principal>;
@@ -46,81 +79,144 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-async function discoverJwksUrl(issuer: string): Promise<URL> {
+function checkedUrl(value: string, what: string, requireHttps: boolean): URL {
+  const url = new URL(value);
+  if (url.protocol !== 'https:' && (requireHttps || url.protocol !== 'http:'))
+    throw new Error(`${what} must be an https:// URL, got ${url.protocol}//${url.host}`);
+  return url;
+}
+
+async function discoverJwksUrl(issuer: string, requireHttps: boolean): Promise<URL> {
   const url = new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
-  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(url, { signal: AbortSignal.timeout(5_000), redirect: 'error' });
   if (!res.ok) throw new Error(`OIDC discovery at ${url} answered ${res.status}`);
   const doc = (await res.json()) as { jwks_uri?: unknown };
   if (typeof doc.jwks_uri !== 'string') throw new Error(`OIDC discovery at ${url} has no jwks_uri`);
-  return new URL(doc.jwks_uri);
+  return checkedUrl(doc.jwks_uri, 'the discovered jwks_uri', requireHttps);
 }
 
-/** Keys are fetched on first use (and re-fetched by jose on an unknown `kid`); a failed discovery is retried next time. */
-function keySource(oidc: OidcOptions): () => Promise<ReturnType<typeof createRemoteJWKSet>> {
-  let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
-  return () => {
-    jwks ??= (oidc.jwksUrl ? Promise.resolve(new URL(oidc.jwksUrl)) : discoverJwksUrl(oidc.issuer)).then(
-      (url) => createRemoteJWKSet(url),
-    );
-    jwks.catch(() => (jwks = undefined));
-    return jwks;
+/** (ms) First wait after the issuer could not be reached; doubles per failure up to MAX_BACKOFF_MS. */
+const FIRST_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 60_000;
+/** Errors of jose's key lookup that are about the token (unknown or ambiguous kid), not the issuer. */
+const TOKEN_KEY_ERRORS = [joseErrors.JWKSNoMatchingKey, joseErrors.JWKSMultipleMatchingKeys];
+
+/**
+ * The issuer's keys: discovery on first use, keys through jose (which caches them and refetches on
+ * an unknown `kid` at most every 30 s). When discovery or the key fetch fails, nothing is fetched
+ * again until a backoff (1 s doubling to 60 s) has passed: a flood of tokens while the issuer is
+ * down costs one fetch per backoff, and callers get 503 meanwhile.
+ */
+class IssuerKeys {
+  private keys: JWTVerifyGetKey | undefined;
+  private pending: Promise<JWTVerifyGetKey> | undefined;
+  private failures = 0;
+  private retryAt = 0;
+
+  constructor(
+    private readonly oidc: OidcOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  readonly getKey: JWTVerifyGetKey = async (header, token) => {
+    const keys = await this.load();
+    try {
+      const key = await keys(header, token);
+      this.failures = 0;
+      return key;
+    } catch (err) {
+      if (!TOKEN_KEY_ERRORS.some((type) => err instanceof type)) this.failed();
+      throw err;
+    }
   };
+
+  private load(): Promise<JWTVerifyGetKey> {
+    if (this.now() < this.retryAt)
+      return Promise.reject(new AuthUnavailableError(Math.ceil((this.retryAt - this.now()) / 1000)));
+    if (this.keys) return Promise.resolve(this.keys);
+    const https = this.oidc.requireHttps === true;
+    this.pending ??= (
+      this.oidc.jwksUrl
+        ? Promise.resolve(checkedUrl(this.oidc.jwksUrl, 'OIDC_JWKS_URL', https))
+        : discoverJwksUrl(this.oidc.issuer, https)
+    )
+      .then((url) => (this.keys = createRemoteJWKSet(url, { timeoutDuration: 5_000 })))
+      .catch((err: unknown) => {
+        this.failed();
+        throw new AuthUnavailableError(Math.ceil((this.retryAt - this.now()) / 1000), { cause: err });
+      })
+      .finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private failed(): void {
+    this.failures += 1;
+    this.retryAt = this.now() + Math.min(FIRST_BACKOFF_MS * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+  }
 }
 
-function jwtFailure(err: unknown): AuthError {
-  if (err instanceof joseErrors.JWTExpired)
-    return new AuthError(401, 'token expired', { code: 'TOKEN_EXPIRED', cause: err });
-  if (err instanceof joseErrors.JOSEError)
-    return new AuthError(401, `invalid token: ${err.message}`, { code: 'INVALID_TOKEN', cause: err });
-  return new AuthError(401, 'could not verify the token', { code: 'INVALID_TOKEN', cause: err });
-}
-
-function actorOf(payload: JWTPayload): string {
+function actorOf(payload: JWTPayload): { subject: string; name?: string; actor: string } {
   const name = payload.preferred_username ?? payload.email;
-  return `oidc:${payload.sub ?? 'unknown'}${typeof name === 'string' ? ` (${name})` : ''}`;
+  const subject = `oidc:${payload.sub ?? 'unknown'}`;
+  return typeof name === 'string'
+    ? { subject, name, actor: `${subject} (${name})` }
+    : { subject, actor: subject };
 }
+
+const invalid = (cause?: unknown): AuthError =>
+  new AuthError(401, 'invalid or expired token', { code: 'INVALID_TOKEN', cause });
 
 /**
  * Accepts the static OPS_TOKEN (operator) or, when OIDC is configured, a JWT signed by the issuer's
  * keys, for the configured audience, unexpired, carrying a read or operator role. Nothing else.
+ * Every refused token gets the same answer; the reason goes to `onRejected` only.
  */
 export function createAuthenticator(opts: AuthOptions): Authenticator {
   const tolerance = opts.clockToleranceSeconds ?? 30;
   if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > 300) {
     throw new RangeError(`clockToleranceSeconds must be an integer in 0..300, got ${tolerance}`);
   }
-  const keys = opts.oidc ? keySource(opts.oidc) : undefined;
+  const oidc = opts.oidc;
+  if (oidc) {
+    checkedUrl(oidc.issuer, 'OIDC_ISSUER', oidc.requireHttps === true);
+    if (oidc.jwksUrl) checkedUrl(oidc.jwksUrl, 'OIDC_JWKS_URL', oidc.requireHttps === true);
+  }
+  const keys = oidc ? new IssuerKeys(oidc) : undefined;
+  const rejected = (reason: string): void => opts.onRejected?.(reason);
   return async (token) => {
     if (!token)
       throw new AuthError(401, 'authentication required: send Authorization: Bearer <token>', {
         code: 'NO_TOKEN',
       });
-    if (opts.opsToken && sameSecret(token, opts.opsToken)) return { actor: 'ops-token', role: 'operator' };
-    const oidc = opts.oidc;
-    if (!oidc || !keys || token.split('.').length !== 3)
-      throw new AuthError(401, 'invalid token', { code: 'INVALID_TOKEN' });
+    if (opts.opsToken && sameSecret(token, opts.opsToken))
+      return { actor: 'ops-token', subject: 'ops-token', role: 'operator', grants: ['operator', 'pii'] };
+    if (!oidc || !keys || token.split('.').length !== 3) {
+      rejected('neither OPS_TOKEN nor a JWT');
+      throw invalid();
+    }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, await keys(), {
+      ({ payload } = await jwtVerify(token, keys.getKey, {
         issuer: oidc.issuer,
         audience: oidc.audience,
         clockTolerance: tolerance,
         requiredClaims: ['exp'],
       }));
     } catch (err) {
-      throw jwtFailure(err);
+      if (err instanceof AuthUnavailableError) throw err;
+      rejected(err instanceof joseErrors.JOSEError ? `${err.code}: ${err.message}` : String(err));
+      throw invalid(err);
     }
-    const role = roleFrom(rolesIn(claimAt(payload, oidc.roleClaim)), {
+    const grants = grantsFrom(rolesIn(claimAt(payload, oidc.roleClaim)), {
       read: oidc.readRole,
       operator: oidc.operatorRole,
+      pii: oidc.piiRole ?? 'identity-relay:pii',
     });
+    const role = roleOf(grants);
     if (!role) {
-      throw new AuthError(
-        403,
-        `token has neither ${oidc.readRole} nor ${oidc.operatorRole} in claim ${oidc.roleClaim}`,
-        { code: 'NO_ROLE' },
-      );
+      rejected(`no ${oidc.readRole} or ${oidc.operatorRole} in claim ${oidc.roleClaim}`);
+      throw new AuthError(403, 'this token grants no ops role', { code: 'NO_ROLE' });
     }
-    return { actor: actorOf(payload), role };
+    return { ...actorOf(payload), role, grants, expiresAt: new Date(payload.exp! * 1000) };
   };
 }

@@ -1,13 +1,22 @@
 /** What a caller may do: read dead letters, or also replay and discard them. */
 export type Role = 'read' | 'operator';
 
-/** The value at a dotted path in a JWT payload (`realm_access.roles`), or undefined. */
+/** What a token or session grants: a role, and `pii` to see personal data unmasked with the read role. */
+export type Grant = Role | 'pii';
+
+export const GRANTS: readonly Grant[] = ['read', 'operator', 'pii'];
+
+/**
+ * The value at a dotted path in a JWT payload (`realm_access.roles` reads `realm_access` → `roles`).
+ * A dotted name is only ever a path: a top-level claim literally named `realm_access.roles` (which a
+ * user may be able to set through profile attributes mapped into tokens) is not read. Names with a
+ * scheme (`https://example.com/roles`, namespaced claims) are one claim name, not a path.
+ */
 export function claimAt(payload: Record<string, unknown>, path: string): unknown {
-  // An exact key wins, since some IdPs use URLs with dots as claim names.
-  if (Object.hasOwn(payload, path)) return payload[path];
+  if (path.includes('://')) return Object.hasOwn(payload, path) ? payload[path] : undefined;
   let value: unknown = payload;
   for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
     value = (value as Record<string, unknown>)[part];
   }
   return value;
@@ -20,13 +29,31 @@ export function rolesIn(value: unknown): string[] {
   return [];
 }
 
+/** The ops grants the IdP's roles or groups carry, given the configured names of each. */
+export function grantsFrom(
+  roles: readonly string[],
+  names: { read: string; operator: string; pii: string },
+): Grant[] {
+  return GRANTS.filter((grant) => roles.includes(names[grant]));
+}
+
+/** The strongest role among the grants, or null when they grant none. */
+export function roleOf(grants: readonly Grant[]): Role | null {
+  if (grants.includes('operator')) return 'operator';
+  if (grants.includes('read')) return 'read';
+  return null;
+}
+
 /** The strongest role the given roles grant, or null when they grant none. */
 export function roleFrom(roles: readonly string[], names: { read: string; operator: string }): Role | null {
-  if (roles.includes(names.operator)) return 'operator';
-  if (roles.includes(names.read)) return 'read';
-  return null;
+  return roleOf(grantsFrom(roles, { ...names, pii: '\0' }));
 }
 
 export function allows(have: Role, need: Role): boolean {
   return need === 'read' || have === 'operator';
+}
+
+/** Operators handle personal data anyway (they replay it); read-only users only with the pii grant. */
+export function seesPersonalData(grants: readonly Grant[]): boolean {
+  return grants.includes('operator') || grants.includes('pii');
 }

@@ -10,13 +10,14 @@ import { csrfField, layout, statusBadge, type PageContext } from './layout.js';
 
 const n = (v: number | undefined | null): string => (v === undefined || v === null ? '—' : String(v));
 
-export function loginPage(error?: string): string {
+export function loginPage(csrf: string, error?: string): string {
   return layout(
     'Sign in',
     {},
     html`<div class="login">
       ${error ? html`<p class="notice bad" role="alert">${error}</p>` : ''}
       <form class="stack" method="post" action="/login">
+        <input type="hidden" name="_csrf" value="${csrf}" />
         <label for="token">Ops token or OIDC access token</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required />
         <button type="submit">Sign in</button>

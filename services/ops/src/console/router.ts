@@ -6,18 +6,21 @@ import express, {
   type Response,
 } from 'express';
 import { AuthError, type Authenticator, type Principal } from '../auth/authenticator.js';
+import type { SessionStore } from '../auth/sessions.js';
 import { httpFailureOf } from '../http/errors.js';
 import type { OpsService } from '../ops-service.js';
 import { FILTER_KEYS, parseFilter } from '../store/filter.js';
 import { listOutbox, readOutboxMessage } from './outbox.js';
 import type { PageContext } from './layout.js';
 import * as pages from './pages.js';
-import { clearSession, CsrfTokens, readCookie, SESSION_COOKIE, setSession } from './session.js';
+import { ConsoleSessions, readCookie, SESSION_COOKIE } from './session.js';
 import { CONSOLE_CSS } from './style.js';
 
 export interface ConsoleDeps {
   ops: OpsService;
   authenticate: Authenticator;
+  /** Where console sessions live (the cookie holds only a session's random token). */
+  sessions: SessionStore;
   /** Folder of the notifier's .eml files; the outbox view lists it. */
   mailDir?: string;
   onUnexpected: (err: unknown) => void;
@@ -36,6 +39,7 @@ function page(res: Response, status: number, body: string): void {
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const form = (req: Request): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>;
 
 function filterFrom(input: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
@@ -46,7 +50,7 @@ function filterFrom(input: Record<string, unknown>): Record<string, unknown> {
 /** The web console at `/`: server-rendered pages over the same OpsService as the API. */
 export function consoleRouter(deps: ConsoleDeps): Router {
   const { ops, authenticate } = deps;
-  const csrf = new CsrfTokens();
+  const sessions = new ConsoleSessions(deps.sessions);
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
   // Pages and answers of the console must not be framed or sniffed.
@@ -58,45 +62,65 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     });
     next();
   });
+  // Every console POST is a form: anything else (no body, JSON) is a client mistake, not a 500.
+  router.use((req, res, next) => {
+    if (req.method !== 'POST' || req.is('application/x-www-form-urlencoded')) return next();
+    page(res, 400, pages.errorPage({}, 400, 'Send the form (application/x-www-form-urlencoded).'));
+  });
 
   router.get(
     '/console.css',
     (_req, res) => void res.type('css').set('Cache-Control', 'max-age=300').send(CONSOLE_CSS),
   );
-  router.get('/login', (_req, res) => page(res, 200, pages.loginPage()));
+  const loginForm = (req: Request, res: Response, status: number, error?: string): void =>
+    page(res, status, pages.loginPage(sessions.issueLoginCsrf(req, res), error));
+  router.get('/login', (req, res) => loginForm(req, res, 200));
   router.post('/login', async (req, res) => {
-    const token = str((req.body as Record<string, unknown>).token).trim();
+    if (!sessions.checkLoginCsrf(req, form(req)._csrf))
+      return loginForm(
+        req,
+        res,
+        403,
+        'The sign-in form expired or did not come from this console. Try again.',
+      );
+    let principal: Principal;
     try {
-      await authenticate(token);
+      principal = await authenticate(str(form(req).token).trim());
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
-      return page(
+      return loginForm(
+        req,
         res,
         401,
-        pages.loginPage(err.status === 403 ? 'This token has no ops role.' : 'That token was not accepted.'),
+        err.status === 403 ? 'This token has no ops role.' : 'That token was not accepted.',
       );
     }
-    setSession(req, res, token);
+    sessions.clearLoginCsrf(req, res);
+    await sessions.signIn(req, res, {
+      subject: principal.subject,
+      name: principal.name,
+      roles: principal.grants,
+      expiresAt: principal.expiresAt,
+    });
     res.redirect(303, '/');
   });
 
   const signedIn: RequestHandler = async (req, res, next) => {
-    const session = readCookie(req, SESSION_COOKIE);
-    let principal: Principal;
-    try {
-      principal = await authenticate(session);
-    } catch (err) {
-      if (!(err instanceof AuthError)) throw err;
-      if (session) clearSession(res);
+    const current = await sessions.current(req);
+    if (!current) {
+      if (readCookie(req, SESSION_COOKIE) !== undefined) sessions.clear(req, res);
       return res.redirect(303, '/login');
     }
-    res.locals.principal = principal;
-    res.locals.session = session!;
-    res.locals.ctx = { principal, csrf: csrf.issue(session!) } satisfies PageContext;
+    res.locals.principal = current.principal;
+    res.locals.session = current.token;
+    res.locals.ctx = {
+      principal: current.principal,
+      csrf: sessions.csrfToken(current.token),
+    } satisfies PageContext;
     next();
   };
   const checked: RequestHandler = (req, res, next) => {
-    if (!csrf.check(locals(res).session, (req.body as Record<string, unknown>)._csrf)) {
+    if (!sessions.checkCsrf(locals(res).session, form(req)._csrf)) {
       return page(
         res,
         403,
@@ -119,8 +143,8 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     next();
   };
 
-  router.post('/logout', signedIn, checked, (_req, res) => {
-    clearSession(res);
+  router.post('/logout', signedIn, checked, async (req, res) => {
+    await sessions.signOut(req, res);
     res.redirect(303, '/login');
   });
   router.get('/', signedIn, async (_req, res) => {
@@ -142,7 +166,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     page(res, 200, pages.bulkConfirmPage(locals(res).ctx, action, dry));
   });
   router.post('/dead-letters/bulk', signedIn, checked, operator, async (req, res) => {
-    const body = req.body as Record<string, unknown>;
+    const body = form(req);
     const action = body.action === 'discard' ? 'discard' : 'replay';
     const result = await ops.bulk(
       action,
@@ -168,7 +192,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.post('/dead-letters/:id/replay', signedIn, checked, operator, async (req, res) => {
     const id = String(req.params.id);
     await ops.replay(id, locals(res).principal.actor, {
-      force: (req.body as Record<string, unknown>).force === 'true',
+      force: form(req).force === 'true',
     });
     res.redirect(303, `/dead-letters/${id}?done=replayed`);
   });

@@ -1,53 +1,117 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { CookieOptions, Request, Response } from 'express';
+import type { Principal } from '../auth/authenticator.js';
+import { principalOfSession, type Session, type SessionGrant, type SessionStore } from '../auth/sessions.js';
 
 export const SESSION_COOKIE = 'ir_ops_session';
+/** Double-submit token of the sign-in form (there is no session yet to bind it to). */
+export const LOGIN_COOKIE = 'ir_ops_login';
+const LOGIN_FORM_SECONDS = 30 * 60;
 
-/** Cookies of the request (no dependency needed for one cookie). */
+/** A cookie of the request; undefined when absent or not decodable. */
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i <= 0 || part.slice(0, i).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(i + 1).trim());
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
 
-/**
- * The session cookie holds the token itself, so a JWT's expiry and role apply on every request and
- * nothing is stored server-side. HttpOnly keeps scripts away from it; SameSite=Strict keeps other
- * sites from sending it; Secure when served over HTTPS.
- */
-export function setSession(req: Request, res: Response, token: string, maxAgeSeconds = 8 * 3600): void {
-  const secure = req.secure ? '; Secure' : '';
-  res.append(
-    'Set-Cookie',
-    `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`,
-  );
-}
-
-export function clearSession(res: Response): void {
-  res.append('Set-Cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+function sameText(a: string, b: unknown): boolean {
+  if (typeof b !== 'string') return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
- * CSRF tokens bound to the session: HMAC of the session token under a per-process key. A form from
- * another site cannot know it, and it changes with every login.
+ * HttpOnly keeps scripts away from the cookie, SameSite=Strict keeps other sites from sending it,
+ * Secure whenever the request came over https: directly, or through a proxy trusted with
+ * TRUST_PROXY that said so in X-Forwarded-Proto (Express's `req.secure`).
  */
-export class CsrfTokens {
-  private readonly key: Buffer;
+function cookieOptions(req: Request, maxAgeMs?: number): CookieOptions {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: req.secure,
+    ...(maxAgeMs === undefined ? {} : { maxAge: maxAgeMs }),
+  };
+}
 
-  constructor(key: Buffer = randomBytes(32)) {
-    this.key = key;
+/** A signed-in console visitor: who they are and the token of their session. */
+export interface CurrentSession {
+  token: string;
+  session: Session;
+  principal: Principal;
+}
+
+/**
+ * Console sign-in over the server-side SessionStore: the cookie holds only the session's random
+ * token, never a credential. Any sign-in method (ops token, OIDC access token, OIDC login) ends in
+ * `signIn` with the subject and grants it established.
+ */
+export class ConsoleSessions {
+  constructor(readonly store: SessionStore) {}
+
+  /** Creates a session for `grant` and sets its cookie; the cookie lives as long as the session. */
+  async signIn(req: Request, res: Response, grant: SessionGrant): Promise<Session> {
+    const { token, session } = await this.store.create(grant);
+    res.cookie(SESSION_COOKIE, token, cookieOptions(req, session.expiresAt.getTime() - Date.now()));
+    return session;
   }
 
-  issue(session: string): string {
-    return createHmac('sha256', this.key).update(session).digest('base64url');
+  /** The live session of the request's cookie, or null. */
+  async current(req: Request): Promise<CurrentSession | null> {
+    const token = readCookie(req, SESSION_COOKIE);
+    const session = await this.store.resolve(token);
+    const principal = session ? principalOfSession(session) : null;
+    return token && session && principal ? { token, session, principal } : null;
   }
 
-  check(session: string, given: unknown): boolean {
-    if (typeof given !== 'string') return false;
-    const expected = Buffer.from(this.issue(session));
-    const actual = Buffer.from(given);
-    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  /** Revokes the request's session (if any) and clears the cookie. */
+  async signOut(req: Request, res: Response): Promise<void> {
+    const token = readCookie(req, SESSION_COOKIE);
+    if (token) await this.store.revoke(token);
+    this.clear(req, res);
+  }
+
+  clear(req: Request, res: Response): void {
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+  }
+
+  /**
+   * The CSRF token of a session's forms: HMAC keyed by the session token itself, so it needs no
+   * server key (any replica checks it), a page from another site cannot compute it, and it dies
+   * with the session.
+   */
+  csrfToken(sessionToken: string): string {
+    return createHmac('sha256', sessionToken).update('ops-console-csrf').digest('base64url');
+  }
+
+  checkCsrf(sessionToken: string, given: unknown): boolean {
+    return sameText(this.csrfToken(sessionToken), given);
+  }
+
+  /** A fresh token for the sign-in form, also set as a short-lived SameSite=Strict cookie. */
+  issueLoginCsrf(req: Request, res: Response): string {
+    const token = randomBytes(24).toString('base64url');
+    res.cookie(LOGIN_COOKIE, token, cookieOptions(req, LOGIN_FORM_SECONDS * 1000));
+    return token;
+  }
+
+  /** The sign-in form's token matches its cookie: the form came from this console, not another site. */
+  checkLoginCsrf(req: Request, given: unknown): boolean {
+    const expected = readCookie(req, LOGIN_COOKIE);
+    return expected !== undefined && expected !== '' && sameText(expected, given);
+  }
+
+  clearLoginCsrf(req: Request, res: Response): void {
+    res.clearCookie(LOGIN_COOKIE, cookieOptions(req));
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createHealthHandlers, type ReadinessCheck } from '@identity-relay/runtime';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { SessionStore } from '../auth/sessions.js';
 import { consoleRouter } from '../console/router.js';
 import type { OpsService } from '../ops-service.js';
 import { apiRouter } from './api.js';
@@ -11,6 +12,13 @@ import { apiErrorHandler } from './errors.js';
 export interface OpsAppDeps {
   ops: OpsService;
   authenticate: Authenticator;
+  /** Console sessions (server-side rows). */
+  sessions: SessionStore;
+  /**
+   * TRUST_PROXY: proxies whose X-Forwarded-Proto/-For are believed (hop count or addresses, Express
+   * `trust proxy` syntax); unset trusts none, so only a direct TLS connection makes cookies Secure.
+   */
+  trustProxy?: string;
   logger: Logger;
   registry: Registry;
   checks: Record<string, ReadinessCheck>;
@@ -22,7 +30,7 @@ export interface OpsAppDeps {
 export function createOpsApp(deps: OpsAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', trustProxySetting(deps.trustProxy));
   const health = createHealthHandlers({ registry: deps.registry, checks: deps.checks });
   app.get('/healthz', health.healthz);
   app.get('/readyz', health.readyz);
@@ -31,7 +39,20 @@ export function createOpsApp(deps: OpsAppDeps): Express {
   app.use(apiRouter({ ops: deps.ops, authenticate: deps.authenticate }));
   app.use('/api', apiErrorHandler(onUnexpected));
   app.use(
-    consoleRouter({ ops: deps.ops, authenticate: deps.authenticate, mailDir: deps.mailDir, onUnexpected }),
+    consoleRouter({
+      ops: deps.ops,
+      authenticate: deps.authenticate,
+      sessions: deps.sessions,
+      mailDir: deps.mailDir,
+      onUnexpected,
+    }),
   );
   return app;
+}
+
+/** Express's `trust proxy` value for TRUST_PROXY: a hop count, a list of addresses, or nothing trusted. */
+export function trustProxySetting(value: string | undefined): number | string | false {
+  const text = value?.trim() ?? '';
+  if (text === '') return false;
+  return /^\d+$/.test(text) ? Number(text) : text;
 }

@@ -1,6 +1,6 @@
 import { PublishError } from '@identity-relay/bus';
 import type { ErrorRequestHandler, Response } from 'express';
-import { AuthError } from '../auth/authenticator.js';
+import { AuthError, AuthUnavailableError } from '../auth/authenticator.js';
 import { BadRequestError, ConflictError, NotFoundError, OpsError } from '../errors.js';
 
 export interface HttpFailure {
@@ -12,6 +12,7 @@ export interface HttpFailure {
 /** The HTTP answer for an error, or null for an unexpected one (a bug: 500 without detail). */
 export function httpFailureOf(err: unknown): HttpFailure | null {
   if (err instanceof AuthError) return { status: err.status, code: err.code, message: err.message };
+  if (err instanceof AuthUnavailableError) return { status: 503, code: err.code, message: err.message };
   if (err instanceof BadRequestError) return { status: 400, code: err.code, message: err.message };
   if (err instanceof NotFoundError) return { status: 404, code: err.code, message: err.message };
   if (err instanceof ConflictError) return { status: 409, code: err.code, message: err.message };
@@ -30,7 +31,7 @@ export function httpFailureOf(err: unknown): HttpFailure | null {
 }
 
 export function sendFailure(res: Response, f: HttpFailure): void {
-  if (f.status === 401) res.set('WWW-Authenticate', 'Bearer');
+  if (f.status === 401) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
   res.status(f.status).json({ error: f });
 }
 
