@@ -1,5 +1,6 @@
 // `npm run bench [-- options]`: runs the benchmark scenarios against the real services, writes
 // bench/results/<timestamp>.json and regenerates docs/benchmarks.md. Not part of `npm test`.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ const program = new Command('bench')
   .option('--subscribers <n>', 'subscribers in the notifier scenario', positiveInt, 20_000)
   .option('--memory-seconds <n>', 'seconds of sustained load in the memory scenario', positiveInt, 300)
   .option('--cpu-prof', 'run the services with node --cpu-prof (profiles in the run directory)', false)
+  .option('--no-build', 'do not run `npm run build` first (the services run from their compiled dist/)')
   .option('--no-docs', 'do not regenerate docs/benchmarks.md')
   .option('--report <file>', 'only regenerate docs/benchmarks.md from a results file');
 
@@ -44,6 +46,7 @@ interface Options {
   subscribers: number;
   memorySeconds: number;
   cpuProf: boolean;
+  build: boolean;
   docs: boolean;
   report?: string;
 }
@@ -55,6 +58,15 @@ async function main(): Promise<void> {
     const run = JSON.parse(readFileSync(opts.report, 'utf8')) as RunResult;
     console.log(`wrote ${writeReport(run, opts.report)}`);
     return;
+  }
+  if (opts.build) {
+    // The services run as production runs them, compiled (node services/<name>/dist/main.js).
+    console.log('== npm run build');
+    const built = spawnSync('npm', ['run', 'build', '--', '--output-logs=errors-only'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    if (built.status !== 0) throw new Error(`npm run build failed (${built.status ?? built.signal})`);
   }
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
@@ -116,6 +128,7 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     machine,
+    services: `compiled: node services/<name>/dist/main.js${opts.build ? ', built by npm run build at the start of the run' : ''}`,
     scenarios,
   };
   const resultsDir = join(ROOT, 'bench', 'results');

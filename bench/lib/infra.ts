@@ -84,6 +84,8 @@ export function serviceEnv(infra: Infra, extra: Record<string, string> = {}): Re
     HOOKS_API_KEY: 'bench-hooks-key',
     NOTIFY_API_KEY: BENCH_NOTIFY_KEY,
     AUTHENTIK_WEBHOOK_TOKEN: 'bench-authentik-token',
+    OPS_TOKEN: 'bench-ops-token-0123456789abcdef',
+    OPS_PORT: '0',
     // The ingress' per-source limiter would otherwise be what the benchmark measures.
     RATE_LIMIT_PER_SECOND: '1000000',
     RATE_LIMIT_BURST: '10000000',

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BenchContext } from './context.js';
 import { BENCH_KRATOS_KEY, serviceEnv, type Infra } from './infra.js';
 import { postLoad, type LoadResult } from './http-load.js';
-import { freePort, startService, type ServiceProcess } from './services.js';
+import { freePort, ROOT, startService, type ServiceProcess } from './services.js';
 import { syncBodyFor } from './workload.js';
 
 export interface Pipeline {
@@ -17,6 +19,14 @@ const READY: Record<string, RegExp> = {
   subscribers: /subscribers consuming/,
   notifier: /notifier consuming/,
 };
+
+/** Every service with a main.ts, as `npm start` runs them (ingress first: the others need nothing from it). */
+export function allServices(): string[] {
+  const names = readdirSync(join(ROOT, 'services')).filter((s) =>
+    existsSync(join(ROOT, 'services', s, 'src', 'main.ts')),
+  );
+  return [...names.filter((s) => s === 'ingress'), ...names.filter((s) => s !== 'ingress').sort()];
+}
 
 /** Starts the given services (each its own process) on one scenario's broker and database. */
 export async function startPipeline(
@@ -64,6 +74,7 @@ export function webhookLoad(
   sent: Map<string, number>,
   rate?: number,
 ): Promise<LoadResult> {
+  let n = 0;
   return postLoad({
     url,
     connections: 50,
@@ -73,7 +84,7 @@ export function webhookLoad(
     body: () => {
       const id = randomUUID();
       sent.set(id, Date.now());
-      return syncBodyFor(id);
+      return syncBodyFor(id, n++);
     },
   });
 }

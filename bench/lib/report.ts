@@ -62,6 +62,7 @@ export function writeReport(run: RunResult, resultsFile: string, docsDir = join(
     `Produced by \`${run.command}\` on ${run.startedAt} (finished ${run.finishedAt}); raw figures in`,
     `[\`${relative(ROOT, resultsFile)}\`](../${relative(ROOT, resultsFile)}).`,
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}, load average at start ${m.loadAverage.map((l) => l.toFixed(2)).join(' / ')}.`,
+    `Services: ${run.services ?? 'from source through tsx'}.`,
     'RabbitMQ and PostgreSQL run on the same two cores, and other work may run beside the benchmark,',
     'so every figure stands beside a baseline measured in the same run, moments before or after it.',
     '',

@@ -48,6 +48,8 @@ export interface RunResult {
   finishedAt: string;
   command: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; loadAverage: number[] };
+  /** How the services ran (compiled dist/ or from source); absent in runs from before it was recorded. */
+  services?: string;
   scenarios: ScenarioResult[];
 }
 

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import ts from 'typescript';
 
 /** The repository root (bench/lib/ → ../..). */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -19,7 +20,10 @@ export interface ServiceProcess {
 
 export interface StartOptions {
   name: string;
-  /** Path from the repository root of the TypeScript entry point. */
+  /**
+   * Path from the repository root of the TypeScript entry point: a service's `services/<name>/src/main.ts`
+   * (run as its compiled `dist/main.js`) or a self-contained bench script (transpiled to JavaScript first).
+   */
   script: string;
   env: Record<string, string>;
   /** A line of the process's output that says it is ready. */
@@ -33,21 +37,24 @@ export interface StartOptions {
 }
 
 /**
- * Starts `node --conditions=source --import tsx <script>`: the service's own main.ts, loaded from source
- * the way `npm start` does. stdout/stderr go to a file (a pipe read by this process would compete for CPU).
+ * Starts `node <compiled entry>`: what production runs (the Docker image runs `node services/<name>/dist/main.js`).
+ * A service's `src/*.ts` runs as the `dist/*.js` that `npm run build` compiled (the bench builds first); any
+ * other script (baseline servers, the SMTP sink) is a single file transpiled to JavaScript in the run
+ * directory, so baselines and services run the same way, without a TypeScript loader. stdout/stderr go to a
+ * file (a pipe read by this process would compete for CPU).
  */
 export async function startService(opts: StartOptions): Promise<ServiceProcess> {
   mkdirSync(opts.logDir, { recursive: true });
   const logFile = join(opts.logDir, `${opts.name}.log`);
+  const entry = compiledEntry(opts.script);
   const fd = openSync(logFile, 'w');
-  const args = ['--conditions=source', '--import', 'tsx'];
+  const args: string[] = [];
   if (opts.cpuProfDir) {
-    // One directory per process: the tsx loader thread writes its own (small) profile beside the main one.
     const dir = join(opts.cpuProfDir, opts.name);
     mkdirSync(dir, { recursive: true });
     args.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const child = spawn(process.execPath, [...args, join(ROOT, opts.script)], {
+  const child = spawn(process.execPath, [...args, entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
     stdio: ['ignore', fd, fd],
@@ -69,6 +76,40 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
       return code;
     },
   };
+}
+
+/** `services/<name>/src/<file>.ts` → the package's compiled `services/<name>/dist/<file>.js`. */
+const SERVICE_SOURCE = /^services\/([^/]+)\/src\/(.+)\.ts$/;
+
+/** The JavaScript file that runs `script` (see startService); throws when a service was not built. */
+export function compiledEntry(script: string): string {
+  const service = SERVICE_SOURCE.exec(script);
+  if (service) {
+    const file = join(ROOT, 'services', service[1]!, 'dist', `${service[2]!}.js`);
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
+    return file;
+  }
+  if (!script.endsWith('.ts')) return join(ROOT, script);
+  const source = readFileSync(join(ROOT, script), 'utf8');
+  if (/^\s*import\s[^;]*from\s+'\.{1,2}\//m.test(source)) {
+    throw new Error(
+      `${script}: bench scripts run as single transpiled files and cannot import relative modules`,
+    );
+  }
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2023,
+      verbatimModuleSyntax: false,
+    },
+    fileName: script,
+  });
+  // Inside the repository, so the script's bare imports resolve from its node_modules.
+  const binDir = join(ROOT, 'var', 'bench', 'bin');
+  mkdirSync(binDir, { recursive: true });
+  const out = join(binDir, `${basename(script, '.ts')}.mjs`);
+  writeFileSync(out, outputText);
+  return out;
 }
 
 async function waitForLine(child: ChildProcess, file: string, ready: RegExp, timeoutMs: number) {

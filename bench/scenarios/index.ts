@@ -5,6 +5,7 @@ import { drainScenario } from './drain.js';
 import { e2eScenario } from './e2e.js';
 import { memoryScenario } from './memory.js';
 import { notifierScenario } from './notifier.js';
+import { pipelineScenario } from './pipeline.js';
 import { scaleScenario } from './scale.js';
 import { ingressScenario } from './ingress.js';
 
@@ -14,6 +15,7 @@ export type Scenario = (ctx: BenchContext) => Promise<ScenarioResult>;
 export const SCENARIOS: Record<string, Scenario> = {
   baselines: baselinesScenario,
   ingress: ingressScenario,
+  pipeline: pipelineScenario,
   drain: drainScenario,
   e2e: e2eScenario,
   scale: scaleScenario,

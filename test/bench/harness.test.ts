@@ -6,6 +6,7 @@ import type { BenchContext } from '../../bench/lib/context.js';
 import { writeReport } from '../../bench/lib/report.js';
 import type { RunResult } from '../../bench/lib/results.js';
 import { percentile, slope } from '../../bench/lib/stats.js';
+import { compiledEntry, freePort, startService } from '../../bench/lib/services.js';
 import { baselinesScenario } from '../../bench/scenarios/baselines.js';
 
 // Smoke test of the benchmark harness itself (`npm run bench` is not part of the suite): the raw-driver
@@ -45,6 +46,35 @@ describe('bench harness', () => {
     const svg = readFileSync(join(dir, 'benchmarks', 'baselines.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(readdirSync(join(dir, 'benchmarks'))).toEqual(['baselines.svg']);
+  });
+
+  it('runs a baseline server as transpiled JavaScript with plain node, without a TypeScript loader', async () => {
+    const port = await freePort();
+    const proc = await startService({
+      name: 'harness-raw-http',
+      script: 'bench/baselines/raw-http.ts',
+      env: { BENCH_PORT: String(port) },
+      ready: /listening/,
+      logDir: dir,
+    });
+    try {
+      const cmdline = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0');
+      expect(cmdline[1]).toMatch(/var\/bench\/bin\/raw-http\.mjs$/);
+      expect(cmdline.join(' ')).not.toContain('tsx');
+      const res = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        body: JSON.stringify({ identity: { id: 'abc' } }),
+      });
+      expect(await res.json()).toMatchObject({ subject: 'abc' });
+    } finally {
+      await proc.stop();
+    }
+  });
+
+  it("runs a service's src/main.ts as its compiled dist/main.js and says to build when that is missing", () => {
+    expect(() => compiledEntry('services/no-such-service/src/main.ts')).toThrow(
+      /services\/no-such-service\/dist\/main\.js is missing: run `npm run build` first/,
+    );
   });
 
   it('computes percentiles by nearest rank and slopes by least squares', () => {
