@@ -85,6 +85,8 @@ export function serviceEnv(infra: Infra, extra: Record<string, string> = {}): Re
     NOTIFY_API_KEY: BENCH_NOTIFY_KEY,
     AUTHENTIK_WEBHOOK_TOKEN: 'bench-authentik-token',
     OPS_TOKEN: 'bench-ops-token-0123456789abcdef',
+    UNSUBSCRIBE_SECRET: 'bench-unsubscribe-secret-0123456789abcdef',
+    PUBLIC_BASE_URL: 'http://127.0.0.1:8080',
     OPS_PORT: '0',
     // The ingress' per-source limiter would otherwise be what the benchmark measures.
     RATE_LIMIT_PER_SECOND: '1000000',
