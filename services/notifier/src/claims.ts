@@ -7,6 +7,8 @@ import type { PrismaClient } from '@identity-relay/db';
 export interface PendingDelivery {
   email: string;
   messageId: string;
+  /** The subscriber's identity when the notification was recorded (null for rows recorded before). */
+  identityId: string | null;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function claimPending(
       ORDER BY email LIMIT ${limit} FOR UPDATE SKIP LOCKED
     ) c
     WHERE d.notification_id = c.notification_id AND d.email = c.email
-    RETURNING d.email, d.message_id AS "messageId"`;
+    RETURNING d.email, d.message_id AS "messageId", d.identity_id::text AS "identityId"`;
   return rows.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
 }
 
@@ -64,7 +66,8 @@ export async function otherClaimsLapseIn(
 }
 
 export type DeliveryUpdate =
-  { status: 'sent'; smtpMessageId: string } | { status: 'pending' | 'failed'; error: string };
+  | { status: 'sent'; smtpMessageId: string; response?: string }
+  | { status: 'pending' | 'failed'; error: string; response?: string };
 
 export interface DeliveryMark {
   email: string;
@@ -85,14 +88,15 @@ export async function markDeliveries(
   const statuses = marks.map((m) => m.update.status);
   const smtpIds = marks.map((m) => (m.update.status === 'sent' ? m.update.smtpMessageId : null));
   const errors = marks.map((m) => (m.update.status === 'sent' ? null : m.update.error.slice(0, 1000)));
+  const responses = marks.map((m) => m.update.response?.slice(0, 1000) ?? null);
   await prisma.$executeRaw`
     UPDATE email_deliveries d SET status = m.status, attempts = d.attempts + 1,
       smtp_message_id = COALESCE(m.smtp_id, d.smtp_message_id),
       sent_at = CASE WHEN m.status = 'sent' THEN now() ELSE d.sent_at END,
-      error = m.error, updated_at = now(),
+      error = m.error, smtp_response = COALESCE(m.response, d.smtp_response), updated_at = now(),
       claimed_by = CASE WHEN m.status = 'pending' THEN d.claimed_by END,
       claimed_until = CASE WHEN m.status = 'pending' THEN d.claimed_until END
-    FROM unnest(${emails}::text[], ${statuses}::text[], ${smtpIds}::text[], ${errors}::text[])
-      AS m(email, status, smtp_id, error)
+    FROM unnest(${emails}::text[], ${statuses}::text[], ${smtpIds}::text[], ${errors}::text[], ${responses}::text[])
+      AS m(email, status, smtp_id, error, response)
     WHERE d.notification_id = ${notificationId} AND d.email = m.email`;
 }

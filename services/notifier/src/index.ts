@@ -9,9 +9,17 @@ export { createMailTransport, type MailConfig } from './mail/create.js';
 export { createSmtpTransport, type SmtpTransportOptions } from './mail/smtp-transport.js';
 export { createMailDirTransport } from './mail/maildir-transport.js';
 export { classifySmtpError, type SmtpFailure } from './mail/classify.js';
-export { messageIdFor, fileNameFor } from './mail/message-id.js';
+export { messageIdFor, fileNameFor, mailDomain } from './mail/message-id.js';
+export {
+  Letter,
+  traitsOf,
+  type NotificationToSend,
+  type LetterOptions,
+  type UnsubscribeLinks,
+} from './letter.js';
+export { skipHeldBack, suppress, type Bounce } from './suppressions.js';
 export type { MailTransport, OutgoingMail, MailReceipt } from './mail/types.js';
-export { recordNotification, deliveryCounts } from './repository.js';
+export { recordNotification, deliveryCounts, type DeliveryStatus } from './repository.js';
 export {
   claimPending,
   markDeliveries,
@@ -19,5 +27,5 @@ export {
   type PendingDelivery,
   type DeliveryUpdate,
 } from './claims.js';
-export { sendPending, type NotificationToSend, type RoundResult } from './sender.js';
+export { sendPending, type RoundResult } from './sender.js';
 export { RateLimiter, Semaphore } from './pacing.js';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '@identity-relay/db';
 import type { Logger } from 'pino';
+import { TemplateError } from '@identity-relay/contracts';
+import { Letter, traitsOf, type LetterOptions, type NotificationToSend, type Recipient } from './letter.js';
 import { classifySmtpError, type SmtpFailure } from './mail/classify.js';
-import { headerSafeId } from './mail/message-id.js';
 import type { MailTransport, OutgoingMail } from './mail/types.js';
 import type { RateLimiter, Semaphore } from './pacing.js';
 import {
@@ -15,21 +16,16 @@ import {
   type PendingDelivery,
 } from './claims.js';
 import { MarkWriter } from './marks.js';
+import { skipHeldBack, suppress } from './suppressions.js';
 
-/** A recorded notification with the bodies its emails carry. */
-export interface NotificationToSend {
-  id: string;
-  topic: string;
-  subject: string;
-  text: string;
-  html?: string | null;
-}
+export type { NotificationToSend } from './letter.js';
 
 export interface SenderDeps {
   prisma: PrismaClient;
   transport: MailTransport;
   logger: Logger;
-  from: string;
+  /** Sender, MAIL_FROM domain and unsubscribe links of every email. */
+  letter: LetterOptions;
   /** Process-wide: bounds concurrent sends across all notifications. */
   slots: Semaphore;
   /** Process-wide sending rate. */
@@ -51,6 +47,8 @@ export interface SenderDeps {
 export interface RoundResult {
   sent: number;
   failed: number;
+  /** Pending deliveries skipped without an SMTP attempt: suppressed address or opted out of the list. */
+  skipped: number;
   /** Deliveries tried this round that stay pending (transient failures). */
   deferred: number;
   /** Set when the round stopped early because the server could not be used. */
@@ -60,22 +58,6 @@ export interface RoundResult {
   interrupted?: boolean;
 }
 
-function mailFor(n: NotificationToSend, d: PendingDelivery, from: string): OutgoingMail {
-  return {
-    from,
-    to: d.email,
-    subject: n.subject,
-    text: n.text,
-    html: n.html,
-    messageId: d.messageId,
-    headers: {
-      'X-Notification-Id': headerSafeId(n.id),
-      'X-Notification-Topic': n.topic,
-      'Auto-Submitted': 'auto-generated',
-    },
-  };
-}
-
 const DEFAULT_CLAIM_BATCH = 100;
 const DEFAULT_CLAIM_LEASE_MS = 10_000;
 
@@ -83,6 +65,12 @@ function checkedRange(name: string, value: number, min: number, max: number): nu
   if (!Number.isInteger(value) || value < min || value > max)
     throw new RangeError(`${name} must be an integer in ${min}..${max}`);
   return value;
+}
+
+/** The server's reply carried by nodemailer's error, e.g. `550 5.1.1 mailbox unavailable`. */
+function smtpReply(err: Error): string | undefined {
+  const { response } = err as { response?: unknown };
+  return typeof response === 'string' && response.length > 0 ? response : undefined;
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -98,10 +86,13 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function sendPending(n: NotificationToSend, deps: SenderDeps): Promise<RoundResult> {
   const claimBatch = checkedRange('claimBatch', deps.claimBatch ?? DEFAULT_CLAIM_BATCH, 1, 1000);
   const leaseMs = checkedRange('claimLeaseMs', deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS, 1000, 600_000);
-  const result: RoundResult = { sent: 0, failed: 0, deferred: 0 };
+  // Parsed once per round; a template that does not parse throws here, before anything is claimed.
+  const letter = new Letter(n, deps.letter);
+  const result: RoundResult = { sent: 0, failed: 0, skipped: 0, deferred: 0 };
+  result.skipped = await skipHeldBack(deps.prisma, n.id, n.list);
   const round = randomUUID();
   const marks = new MarkWriter((batch) => markDeliveries(deps.prisma, n.id, batch));
-  const queue: PendingDelivery[] = [];
+  const queue: Recipient[] = [];
   let refill: Promise<void> | null = null;
   let exhausted = false;
   let fatal: unknown;
@@ -131,7 +122,7 @@ export async function sendPending(n: NotificationToSend, deps: SenderDeps): Prom
     const claimed = await claimPending(deps.prisma, n.id, round, claimBatch, leaseMs);
     if (claimed.length > 0) {
       leaseFrom = Math.max(leaseFrom, at);
-      queue.push(...claimed);
+      queue.push(...(letter.needsTraits ? await withTraits(claimed) : claimed));
       return;
     }
     const lapseIn = await otherClaimsLapseIn(deps.prisma, n.id, round);
@@ -144,7 +135,13 @@ export async function sendPending(n: NotificationToSend, deps: SenderDeps): Prom
     while (performance.now() < until && !stopping()) await pause(Math.min(100, until - performance.now()));
   }
 
-  async function nextDelivery(): Promise<PendingDelivery | null> {
+  async function withTraits(claimed: PendingDelivery[]): Promise<Recipient[]> {
+    const ids = [...new Set(claimed.flatMap((d) => (d.identityId ? [d.identityId] : [])))];
+    const traits = await traitsOf(deps.prisma, ids);
+    return claimed.map((d) => ({ ...d, traits: (d.identityId && traits.get(d.identityId)) || {} }));
+  }
+
+  async function nextDelivery(): Promise<Recipient | null> {
     while (queue.length === 0) {
       if (exhausted || !mayStart()) return null;
       refill ??= fill().finally(() => (refill = null));
@@ -160,31 +157,45 @@ export async function sendPending(n: NotificationToSend, deps: SenderDeps): Prom
         if (!mayStart()) return; // stays claimed; released below
         await deps.rate.take();
         if (!mayStart()) return;
-        const update = await attempt(mailFor(n, delivery, deps.from));
+        const update = await attempt(delivery);
         await marks.mark({ email: delivery.email, update });
+        if (update.status === 'failed' && update.response !== undefined)
+          await suppress(deps.prisma, n.id, [{ email: delivery.email, reason: update.response }]);
       });
     }
   }
 
-  async function attempt(mail: OutgoingMail): Promise<DeliveryUpdate> {
+  async function attempt(recipient: Recipient): Promise<DeliveryUpdate> {
+    let mail: OutgoingMail;
+    try {
+      mail = letter.compose(recipient);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      // This recipient's data broke a render limit: nothing to retry, and not the address's fault.
+      result.failed++;
+      deps.logger.warn({ err, notificationId: n.id }, 'email not rendered');
+      return { status: 'failed', error: err.message };
+    }
     try {
       const receipt = await deps.transport.send(mail);
       result.sent++;
       deps.onResult?.('sent');
-      return { status: 'sent', smtpMessageId: receipt.smtpMessageId };
+      return { status: 'sent', smtpMessageId: receipt.smtpMessageId, response: receipt.response };
     } catch (thrown) {
       const err = thrown instanceof Error ? thrown : new Error(String(thrown));
       const kind = classifySmtpError(err);
       deps.onResult?.(kind);
       result.lastError = err;
       deps.logger.warn({ err, notificationId: n.id, failure: kind }, 'email not sent');
+      const response = smtpReply(err);
       if (kind === 'recipient-permanent') {
+        // The server refused this address for good: suppressed for every later notification.
         result.failed++;
-        return { status: 'failed', error: err.message };
+        return { status: 'failed', error: err.message, response: response ?? err.message };
       }
       result.deferred++;
       if (kind === 'server') result.serverError = err;
-      return { status: 'pending', error: err.message };
+      return { status: 'pending', error: err.message, response };
     }
   }
 

@@ -1,6 +1,14 @@
-import { QUEUES, TransientError, type Bus, type Consumer, type IncomingMessage } from '@identity-relay/bus';
+import {
+  PermanentError,
+  QUEUES,
+  TransientError,
+  type Bus,
+  type Consumer,
+  type IncomingMessage,
+} from '@identity-relay/bus';
 import {
   MessageType,
+  TemplateError,
   validateMessage,
   type CloudEvent,
   type NotificationRequestedData,
@@ -8,6 +16,7 @@ import {
 import type { PrismaClient } from '@identity-relay/db';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { mailDomain } from './mail/message-id.js';
 import type { MailTransport } from './mail/types.js';
 import { RateLimiter, Semaphore } from './pacing.js';
 import { deliveryCounts, recordNotification } from './repository.js';
@@ -18,8 +27,14 @@ export const CONSUMER_NAME = 'notifier';
 export interface NotifierConfig {
   retryDelaysMs: readonly number[];
   prefetch: number;
-  /** MAIL_FROM: the From header of every email. */
+  /** MAIL_FROM: the From header of every email; its domain is that of Message-IDs and List-Id. */
   mailFrom: string;
+  /** PUBLIC_BASE_URL: unsubscribe links are `<publicBaseUrl>/unsubscribe/<token>`. */
+  publicBaseUrl: string;
+  /** UNSUBSCRIBE_SECRET: signs the unsubscribe tokens (the first of its comma-separated keys). */
+  unsubscribeSecret: string;
+  /** UNSUBSCRIBE_MAILTO: also offer `mailto:` in List-Unsubscribe. */
+  unsubscribeMailto?: string;
   /** MAIL_RATE_PER_SECOND: most emails per second for this process. */
   mailRatePerSecond: number;
   /** SMTP_MAX_CONNECTIONS: emails in flight at once (pooled connections). */
@@ -70,11 +85,20 @@ export function createNotifierWorker(deps: NotifierDeps): NotifierWorker {
   if (!Number.isInteger(sendsPerConnection) || sendsPerConnection < 1 || sendsPerConnection > 4)
     throw new RangeError('sendsPerConnection must be an integer in 1..4');
   const lanes = config.smtpMaxConnections * sendsPerConnection;
+  const domain = mailDomain(config.mailFrom);
   const sender: SenderDeps = {
     prisma,
     transport: deps.transport,
     logger,
-    from: config.mailFrom,
+    letter: {
+      from: config.mailFrom,
+      domain,
+      unsubscribe: {
+        baseUrl: config.publicBaseUrl.replace(/\/+$/, ''),
+        secret: config.unsubscribeSecret,
+        mailto: config.unsubscribeMailto,
+      },
+    },
     slots: new Semaphore(lanes),
     rate: new RateLimiter(config.mailRatePerSecond),
     concurrency: lanes,
@@ -90,16 +114,24 @@ export function createNotifierWorker(deps: NotifierDeps): NotifierWorker {
 
   async function onNotificationRequested(msg: IncomingMessage): Promise<void> {
     const event = msg.body as CloudEvent<NotificationRequestedData>;
-    const recorded = await recordNotification(prisma, event.id, event.time, event.data);
+    const recorded = await recordNotification(prisma, event.id, event.time, event.data, domain);
     if (recorded.created)
       logger.info(
         { notificationId: event.id, list: event.data.list, recipients: recorded.recipients },
         'notification recorded',
       );
-    const round = await sendPending({ id: event.id, ...event.data }, sender);
+    const round = await sendPending({ id: event.id, ...event.data }, sender).catch((err: unknown) => {
+      // The ingress refuses such templates; one published straight to the exchange cannot get better.
+      if (err instanceof TemplateError)
+        throw new PermanentError(`template does not parse: ${err.message}`, {
+          code: 'TEMPLATE_INVALID',
+          cause: err,
+        });
+      throw err;
+    });
     if (round.deferred === 0 && !round.interrupted) {
       logger.info(
-        { notificationId: event.id, sent: round.sent, failed: round.failed },
+        { notificationId: event.id, sent: round.sent, failed: round.failed, skipped: round.skipped },
         'notification delivered',
       );
       return;

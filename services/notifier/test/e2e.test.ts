@@ -124,7 +124,7 @@ test('a Kratos educator registration followed by POST /notifications yields exac
   const mail = await simpleParser(readFileSync(join(mailDir, files[0]!)));
   expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address) : []).toEqual([EDUCATOR]);
   expect(mail.subject).toBe(exam().subject);
-  expect(mail.messageId).toMatch(new RegExp(`^<${id}\\.[0-9a-f]{32}@identity-relay>$`));
+  expect(mail.messageId).toMatch(new RegExp(`^<${id}\\.[0-9a-f]{32}@school\\.example>$`));
   expect(await h.deliveries(id)).toMatchObject([{ email: EDUCATOR, status: 'sent', attempts: 1 }]);
   await stopFiles();
 

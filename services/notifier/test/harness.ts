@@ -17,6 +17,10 @@ import {
   type NotifierConfig,
 } from '../src/index.js';
 
+/** What the harness's notifiers sign unsubscribe links with. */
+export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-key';
+export const UNSUBSCRIBE_BASE_URL = 'https://relay.school.example';
+
 export interface Delivery {
   email: string;
   status: string;
@@ -34,7 +38,11 @@ export interface Harness {
   retryDelaysMs: number[];
   /** Starts a notifier worker in this process with the given mail settings. */
   startNotifier(mail: Partial<MailConfig>, config?: Partial<NotifierConfig>): Promise<() => Promise<void>>;
-  subscribe(list: string, emails: string[], opts?: { unsubscribed?: boolean }): Promise<void>;
+  subscribe(
+    list: string,
+    emails: string[],
+    opts?: { unsubscribed?: boolean; traits?: (email: string) => Record<string, unknown> },
+  ): Promise<void>;
   request(data: NotificationRequestedData, id?: string): Promise<string>;
   deliveries(notificationId: string): Promise<Delivery[]>;
   waitFor<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs?: number): Promise<T>;
@@ -76,6 +84,8 @@ export async function startHarness(opts: { retryDelaysMs?: number[] } = {}): Pro
           retryDelaysMs,
           prefetch: 10,
           mailFrom: 'Exams <exams@school.example>',
+          publicBaseUrl: UNSUBSCRIBE_BASE_URL,
+          unsubscribeSecret: UNSUBSCRIBE_SECRET,
           mailRatePerSecond: 1000,
           smtpMaxConnections: 3,
           smtpTimeoutMs: 5000,
@@ -97,9 +107,17 @@ export async function startHarness(opts: { retryDelaysMs?: number[] } = {}): Pro
     },
     async subscribe(list, emails, o = {}) {
       for (const email of emails) {
+        // With traits, a synced identity row too: the templates read its traits.
+        const identityId = randomUUID();
+        if (o.traits) {
+          await db.prisma.$executeRaw`
+            INSERT INTO identities (id, provider, external_id, email, state, traits, source_updated_at, version)
+            VALUES (${identityId}::uuid, 'kratos', ${identityId}, ${email}, 'active',
+              ${JSON.stringify(o.traits(email))}::jsonb, now(), 1)`;
+        }
         await db.prisma.$executeRaw`
           INSERT INTO subscribers (id, list, email, identity_id, subscribed_at, unsubscribed_at, updated_at)
-          VALUES (gen_random_uuid(), ${list}, ${email}, gen_random_uuid(), now(), ${o.unsubscribed ? new Date() : null}, now())`;
+          VALUES (gen_random_uuid(), ${list}, ${email}, ${identityId}::uuid, now(), ${o.unsubscribed ? new Date() : null}, now())`;
       }
     },
     async request(data, id = randomUUID()) {

@@ -9,7 +9,7 @@ import {
   sendPending,
 } from '../src/index.js';
 import type { SenderDeps } from '../src/sender.js';
-import { exam, startHarness, type Harness } from './harness.js';
+import { exam, startHarness, UNSUBSCRIBE_BASE_URL, UNSUBSCRIBE_SECRET, type Harness } from './harness.js';
 import { startSmtpServer, type TestSmtpServer } from './smtp-server.js';
 
 let h: Harness;
@@ -29,7 +29,11 @@ function replica(): SenderDeps & { close(): Promise<void> } {
     prisma: h.prisma,
     transport,
     logger: createLogger({ service: 'notifier-test', level: 'silent' }),
-    from: 'Exams <exams@school.example>',
+    letter: {
+      from: 'Exams <exams@school.example>',
+      domain: 'school.example',
+      unsubscribe: { baseUrl: UNSUBSCRIBE_BASE_URL, secret: UNSUBSCRIBE_SECRET },
+    },
     slots: new Semaphore(3),
     rate: new RateLimiter(100_000),
     concurrency: 3,
@@ -42,7 +46,7 @@ function replica(): SenderDeps & { close(): Promise<void> } {
 async function notification(id: string, emails: string[]) {
   await h.subscribe(id, emails);
   const data = exam({ list: id });
-  await recordNotification(h.prisma, id, new Date().toISOString(), data);
+  await recordNotification(h.prisma, id, new Date().toISOString(), data, 'school.example');
   return { id, ...data };
 }
 

@@ -11,11 +11,23 @@ export interface Received {
   html: string | false;
   messageId: string;
   headers: ParsedMail['headers'];
+  headerLines: ParsedMail['headerLines'];
+}
+
+/** One header exactly as sent, unfolded (RFC 5322 §2.2.3), without its name: `undefined` when absent. */
+export function rawHeader(lines: ParsedMail['headerLines'], name: string): string | undefined {
+  const line = lines.find((l) => l.key === name.toLowerCase())?.line;
+  return line
+    ?.replace(/\r?\n[ \t]+/g, ' ')
+    .slice(name.length + 1)
+    .trim();
 }
 
 export interface TestSmtpServer {
   port: number;
   received: Received[];
+  /** Every RCPT TO address the server was offered, accepted or not, in order. */
+  rcptTo: string[];
   close(): Promise<void>;
 }
 
@@ -37,6 +49,7 @@ const addresses = (value: AddressObject | AddressObject[] | undefined): string[]
 /** A real SMTP server (the `smtp-server` package) on 127.0.0.1; what it accepts is parsed with mailparser. */
 export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestSmtpServer> {
   const received: Received[] = [];
+  const rcptTo: string[] = [];
   const reject = new Set((opts.reject ?? []).map((r) => r.toLowerCase()));
   let seen = 0;
   const server = new SMTPServer({
@@ -44,6 +57,7 @@ export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestS
     authOptional: true,
     logger: false,
     onRcptTo(address, _session: SMTPServerSession, callback) {
+      rcptTo.push(address.address.toLowerCase());
       if (reject.has(address.address.toLowerCase())) {
         const err = Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 });
         return callback(err);
@@ -63,6 +77,7 @@ export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestS
             html: mail.html ?? false,
             messageId: mail.messageId ?? '',
             headers: mail.headers,
+            headerLines: mail.headerLines,
           });
           callback(null, `Ok: queued as Q${seen}`);
         })
@@ -77,6 +92,7 @@ export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestS
   return {
     port: (server.server.address() as AddressInfo).port,
     received,
+    rcptTo,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

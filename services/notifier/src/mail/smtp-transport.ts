@@ -33,7 +33,10 @@ export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
     kind: 'smtp',
     async send(mail: OutgoingMail) {
       const info = await transport.sendMail({ ...mail, html: mail.html ?? undefined });
-      return { smtpMessageId: receiptOf(info.response, info.messageId) };
+      return {
+        smtpMessageId: receiptOf(info.response, info.messageId),
+        response: info.response?.slice(0, 1000),
+      };
     },
     async close() {
       transport.close();

@@ -5,7 +5,7 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html?: string | null;
-  /** Deterministic `<...@identity-relay>` so receivers can drop the duplicate a crash can cause. */
+  /** Deterministic `<...@MAIL_FROM domain>` so receivers can drop the duplicate a crash can cause. */
   messageId: string;
   headers: Record<string, string>;
 }
@@ -13,6 +13,8 @@ export interface OutgoingMail {
 export interface MailReceipt {
   /** What the server (or the .eml writer) reported: its queue id when it names one, else its reply. */
   smtpMessageId: string;
+  /** The server's full reply (`250 2.0.0 Ok: queued as X`); absent for .eml files. */
+  response?: string;
 }
 
 /** Where mail goes: one pooled SMTP transport, or a folder of .eml files. */
