@@ -81,9 +81,9 @@ export function serviceEnv(infra: Infra, extra: Record<string, string> = {}): Re
     HEALTH_PORT: '0',
     HOST: '127.0.0.1',
     KRATOS_API_KEY: BENCH_KRATOS_KEY,
-    HOOKS_API_KEY: 'bench-hooks-key',
+    HOOKS_API_KEY: 'bench-hooks-key-4e7a0c3f9b2d',
     NOTIFY_API_KEY: BENCH_NOTIFY_KEY,
-    AUTHENTIK_WEBHOOK_TOKEN: 'bench-authentik-token',
+    AUTHENTIK_WEBHOOK_TOKEN: 'bench-authentik-token-8c1f5a2e',
     OPS_TOKEN: 'bench-ops-token-0123456789abcdef',
     UNSUBSCRIBE_SECRET: 'bench-unsubscribe-secret-0123456789abcdef',
     PUBLIC_BASE_URL: 'http://127.0.0.1:8080',
@@ -95,5 +95,5 @@ export function serviceEnv(infra: Infra, extra: Record<string, string> = {}): Re
   };
 }
 
-export const BENCH_KRATOS_KEY = 'bench-kratos-key';
-export const BENCH_NOTIFY_KEY = 'bench-notify-key';
+export const BENCH_KRATOS_KEY = 'bench-kratos-key-2b9e6d0a4c7f';
+export const BENCH_NOTIFY_KEY = 'bench-notify-key-7d3a9f1c5e8b';

@@ -3,6 +3,8 @@ export {
   loadConfig,
   loadConfigOrExit,
   formatGeneratedSecrets,
+  announceGeneratedSecrets,
+  type AnnounceOptions,
   type Env,
   type LoadConfigOrExitOptions,
 } from './load.js';

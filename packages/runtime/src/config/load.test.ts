@@ -5,11 +5,11 @@ import { SERVICE_NAMES } from './types.js';
 import { VARIABLES } from './variables.js';
 
 const INGRESS_SECRETS = {
-  KRATOS_API_KEY: 'kratos-key',
-  HOOKS_API_KEY: 'hooks-key',
-  NOTIFY_API_KEY: 'notify-key',
-  AUTHENTIK_WEBHOOK_TOKEN: 'authentik-token',
-  UNSUBSCRIBE_SECRET: 'unsubscribe-key',
+  KRATOS_API_KEY: 'kratos-key-6b1f0e2c9d4a7385',
+  HOOKS_API_KEY: 'hooks-key-0f3e6a9c2b5d8174',
+  NOTIFY_API_KEY: 'notify-key-9a2c5e8b1d4f7036',
+  AUTHENTIK_WEBHOOK_TOKEN: 'authentik-token-3d6f9b2e5a8c1047',
+  UNSUBSCRIBE_SECRET: 'unsubscribe-key-7e2a9c4f1b8d3056',
 };
 
 function problemsOf(env: Env, service: (typeof SERVICE_NAMES)[number] = 'cli'): readonly string[] {
@@ -92,7 +92,7 @@ describe('loadConfig coercion', () => {
       { ...INGRESS_SECRETS, AUTHENTIK_URL: 'https://authentik.example.org', AUTHENTIK_TOKEN: 't' },
       { service: 'ingress' },
     );
-    expect(config.kratosApiKey).toBe('kratos-key');
+    expect(config.kratosApiKey).toBe(INGRESS_SECRETS.KRATOS_API_KEY);
     expect(config.authentikUrl).toBe('https://authentik.example.org');
     expect(config.generatedSecrets).toEqual({});
   });
@@ -218,7 +218,7 @@ describe('loadConfig secrets', () => {
     ]);
     const env = {
       NODE_ENV: 'production',
-      UNSUBSCRIBE_SECRET: 'k',
+      UNSUBSCRIBE_SECRET: 'unsubscribe-key-7e2a9c4f1b8d3056',
       PUBLIC_BASE_URL: 'https://relay.example.org/',
     };
     expect(loadConfig(env, { service: 'notifier' }).publicBaseUrl).toBe('https://relay.example.org');
@@ -232,7 +232,7 @@ describe('loadConfig secrets', () => {
 
   it('starts in production when the secrets are given', () => {
     const config = loadConfig({ NODE_ENV: 'production', ...INGRESS_SECRETS }, { service: 'ingress' });
-    expect(config.hooksApiKey).toBe('hooks-key');
+    expect(config.hooksApiKey).toBe(INGRESS_SECRETS.HOOKS_API_KEY);
     expect(config.generatedSecrets).toEqual({});
   });
 
@@ -276,8 +276,8 @@ describe('loadConfig secrets', () => {
     const env = {
       ...INGRESS_SECRETS,
       NODE_ENV: 'production',
-      KRATOS_BASIC_USER: 'k',
-      KRATOS_BASIC_PASSWORD: 'p',
+      KRATOS_BASIC_USER: 'kratos',
+      KRATOS_BASIC_PASSWORD: 'basic-password-5c8e1b4d7a0f3926',
     };
     delete (env as Env).KRATOS_API_KEY;
     expect(loadConfig(env, { service: 'ingress' }).kratosApiKey).toBeUndefined();
@@ -307,6 +307,71 @@ describe('loadConfig secrets', () => {
     for (const service of ['identity-sync', 'subscribers', 'cli'] as const) {
       expect(loadConfig({ NODE_ENV: 'production' }, { service }).generatedSecrets).toEqual({});
     }
+  });
+});
+
+describe('loadConfig refuses weak secrets in production', () => {
+  const PRODUCTION = { NODE_ENV: 'production', ...INGRESS_SECRETS };
+
+  it('lists every placeholder and short secret at once, without echoing them', () => {
+    const problems = problemsOf(
+      {
+        ...PRODUCTION,
+        KRATOS_API_KEY: 'change-me',
+        HOOKS_API_KEY: 'k3y-9Qz',
+        NOTIFY_API_KEY: 'Change-Me-Notify-Key-For-Production',
+        AUTHENTIK_WEBHOOK_TOKEN: 'secret',
+        OPS_TOKEN: 'password',
+        KRATOS_WEBHOOK_SECRET: 'whsec_c2hvcnQ=',
+      },
+      'ingress',
+    );
+    expect(problems).toEqual([
+      'KRATOS_API_KEY: is a known placeholder; set a secret of your own',
+      'KRATOS_WEBHOOK_SECRET: must be at least 24 characters in production',
+      'AUTHENTIK_WEBHOOK_TOKEN: is a known placeholder; set a secret of your own',
+      'HOOKS_API_KEY: must be at least 24 characters in production',
+      'NOTIFY_API_KEY: is a known placeholder; set a secret of your own',
+      'OPS_TOKEN: is a known placeholder; set a secret of your own',
+    ]);
+    expect(problems.join('\n')).not.toMatch(/Change-Me-Notify|c2hvcnQ/);
+  });
+
+  it('refuses the values the Helm chart and Compose file used to ship', () => {
+    expect(problemsOf({ NODE_ENV: 'production', OPS_TOKEN: 'change-me' }, 'ops')).toEqual([
+      'OPS_TOKEN: is a known placeholder; set a secret of your own',
+    ]);
+    expect(problemsOf({ ...PRODUCTION, KRATOS_API_KEY: 'change-me-kratos-key' }, 'ingress')).toEqual([
+      'KRATOS_API_KEY: is a known placeholder; set a secret of your own',
+    ]);
+  });
+
+  it('refuses placeholder passwords inside URLs but not a real one', () => {
+    const problems = problemsOf(
+      {
+        ...PRODUCTION,
+        AMQP_URL: 'amqp://identity-relay:change-me@rabbitmq:5672',
+        DATABASE_URL: 'postgresql://identity_relay:change-me@postgres:5432/identity_relay',
+      },
+      'ingress',
+    );
+    expect(problems).toEqual([
+      'AMQP_URL: the password in the URL is a known placeholder; set one of your own',
+      'DATABASE_URL: the password in the URL is a known placeholder; set one of your own',
+    ]);
+    const config = loadConfig(
+      { ...PRODUCTION, AMQP_URL: 'amqp://relay:Gq7%40pL2x@rabbitmq:5672' },
+      { service: 'ingress' },
+    );
+    expect(config.amqpUrl).toContain('rabbitmq');
+  });
+
+  it('accepts the same weak values outside production (local development)', () => {
+    const config = loadConfig(
+      { NODE_ENV: 'development', KRATOS_API_KEY: 'change-me' },
+      { service: 'ingress' },
+    );
+    expect(config.kratosApiKey).toBe('change-me');
   });
 });
 

@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { ConfigError, formatConfigError } from './errors.js';
 import { crossCheck, parseRetryDelays } from './checks.js';
-import { resolveSecrets } from './secrets.js';
+import { resolveSecrets, weakSecretProblems } from './secrets.js';
 import type { Config, ConfigFor, ServiceName } from './types.js';
 import { DEFAULT_HEALTH_PORT, VARIABLES, type VariableSpec } from './variables.js';
 
@@ -86,6 +86,7 @@ export function loadConfig<S extends ServiceName>(env: Env, opts: { service: S }
   if (opts.service === 'notifier' && raw.NODE_ENV === 'production' && raw.PUBLIC_BASE_URL === undefined)
     // A localhost default would put dead unsubscribe links into real people's mail.
     problems.push('PUBLIC_BASE_URL: required in production (the public address of the ingress)');
+  problems.push(...weakSecretProblems(raw, failed));
   const secrets = resolveSecrets(opts.service, raw);
   problems.push(...secrets.problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -119,4 +120,34 @@ export function loadConfigOrExit<S extends ServiceName>(
 /** Lines `main` prints once so a developer can reuse generated secrets (`KEY=value`). */
 export function formatGeneratedSecrets(config: Pick<Config, 'generatedSecrets'>): string[] {
   return Object.entries(config.generatedSecrets).map(([name, value]) => `${name}=${value}`);
+}
+
+export interface AnnounceOptions {
+  /** (default=process.stdout.isTTY) Only a terminal sees the values; container logs get the names only. */
+  isTerminal?: boolean;
+  /** (default=process.stdout.write) Where the values go when `isTerminal`. */
+  write?: (text: string) => void;
+}
+
+/**
+ * Tells the developer about generated secrets once. On a terminal the values are printed (outside the log) so
+ * the IdP can be configured; anywhere else — a container, a log collector — only their names are logged, since
+ * container logs are kept and shared, and whoever needs a key should set it instead.
+ */
+export function announceGeneratedSecrets(
+  config: Pick<Config, 'generatedSecrets'>,
+  logger: { warn: (obj: object, msg: string) => void },
+  opts: AnnounceOptions = {},
+): void {
+  const names = Object.keys(config.generatedSecrets);
+  if (names.length === 0) return;
+  if (opts.isTerminal ?? process.stdout.isTTY === true) {
+    const write = opts.write ?? ((text: string) => void process.stdout.write(text));
+    for (const line of formatGeneratedSecrets(config)) write(`generated ${line}\n`);
+    return;
+  }
+  logger.warn(
+    { variables: names },
+    'generated random secrets for this run (not printed: output is not a terminal); set these variables to use the endpoints',
+  );
 }

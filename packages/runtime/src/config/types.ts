@@ -140,13 +140,29 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** BODY_LIMIT_BYTES (default=1048576, 1..104857600) Largest request body the ingress accepts. */
   readonly bodyLimitBytes: number;
+  /** HTTP_HEADERS_TIMEOUT_MS (default=10000, 1000..600000) Time a client has to send its request headers, every HTTP listener. */
+  readonly httpHeadersTimeoutMs: number;
+  /** HTTP_REQUEST_TIMEOUT_MS (default=30000, 1000..3600000) Time a client has to send a whole request, body included. */
+  readonly httpRequestTimeoutMs: number;
+  /** HTTP_MAX_CONNECTIONS (default=1000, 1..1000000) Open connections per HTTP listener; more are closed at once. */
+  readonly httpMaxConnections: number;
   /**
-   * RATE_LIMIT_PER_SECOND (default=50, 1..1000000) Sustained requests per second the ingress accepts from one
-   * source (client address) per route group; RATE_LIMIT_BURST (default=200, 1..10000000) requests it may send
-   * at once. Kept in memory: each ingress replica counts on its own.
+   * TRUST_PROXY (default=0, 0..10) Proxy hops in front of the ingress and ops whose `X-Forwarded-For` /
+   * `X-Forwarded-Proto` are believed. 0: the TCP peer is the client, forwarded headers are ignored.
    */
-  readonly rateLimitPerSecond: number;
-  readonly rateLimitBurst: number;
+  readonly trustProxy: number;
+  /**
+   * AUTH_FAILURES_PER_MINUTE (default=30, 1..1000000) Failed authentications one client address may make per
+   * minute (the same number at once) before further failures are answered 429; valid credentials still pass.
+   */
+  readonly authFailuresPerMinute: number;
+  /**
+   * RATE_LIMIT_PER_SECOND (1..1000000) Optional quota per credential (Kratos, Authentik, hooks, notify key):
+   * sustained requests per second; RATE_LIMIT_BURST (1..10000000, default = the rate) at once. Unset: authenticated
+   * traffic is never throttled (backpressure is the broker's: 503 when it cannot confirm). In memory per replica.
+   */
+  readonly rateLimitPerSecond?: number;
+  readonly rateLimitBurst?: number;
   /**
    * Secrets that were missing and generated for this run (development/test only), keyed by env
    * variable name, so `main` can print them once. Empty in production.

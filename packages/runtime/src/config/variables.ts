@@ -12,6 +12,11 @@ export interface VariableSpec {
   readonly expect: string;
   /** Never echo the value in problems (secrets, URLs that may carry credentials). */
   readonly sensitive?: boolean;
+  /**
+   * A secret this deployment chooses (API key, token, password, signing secret): in production it must not be
+   * a known placeholder nor shorter than MIN_SECRET_LENGTH (see secrets.ts).
+   */
+  readonly secret?: boolean;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -51,7 +56,14 @@ function port(fallback: number): Record<string, unknown> {
 }
 
 function secret(env: string, key: VariableKey): VariableSpec {
-  return { env, key, schema: { type: 'string' }, expect: 'a non-empty string', sensitive: true };
+  return {
+    env,
+    key,
+    schema: { type: 'string' },
+    expect: 'a non-empty string',
+    sensitive: true,
+    secret: true,
+  };
 }
 
 function signingSecret(env: string, key: VariableKey): VariableSpec {
@@ -61,6 +73,7 @@ function signingSecret(env: string, key: VariableKey): VariableSpec {
     schema: { type: 'string', pattern: WHSEC },
     expect: 'a whsec_<base64> secret',
     sensitive: true,
+    secret: true,
   };
 }
 
@@ -253,15 +266,45 @@ export const VARIABLES: readonly VariableSpec[] = [
     expect: 'an integer from 1 to 104857600 (bytes)',
   },
   {
+    env: 'HTTP_HEADERS_TIMEOUT_MS',
+    key: 'httpHeadersTimeoutMs',
+    schema: int(1000, 600_000, 10_000),
+    expect: 'an integer from 1000 to 600000 (milliseconds)',
+  },
+  {
+    env: 'HTTP_REQUEST_TIMEOUT_MS',
+    key: 'httpRequestTimeoutMs',
+    schema: int(1000, 3_600_000, 30_000),
+    expect: 'an integer from 1000 to 3600000 (milliseconds)',
+  },
+  {
+    env: 'HTTP_MAX_CONNECTIONS',
+    key: 'httpMaxConnections',
+    schema: int(1, 1_000_000, 1000),
+    expect: 'an integer from 1 to 1000000 (connections)',
+  },
+  {
+    env: 'TRUST_PROXY',
+    key: 'trustProxy',
+    schema: int(0, 10, 0),
+    expect: 'an integer from 0 to 10 (proxy hops)',
+  },
+  {
+    env: 'AUTH_FAILURES_PER_MINUTE',
+    key: 'authFailuresPerMinute',
+    schema: int(1, 1_000_000, 30),
+    expect: 'an integer from 1 to 1000000 (failed attempts per minute)',
+  },
+  {
     env: 'RATE_LIMIT_PER_SECOND',
     key: 'rateLimitPerSecond',
-    schema: int(1, 1_000_000, 50),
+    schema: int(1, 1_000_000),
     expect: 'an integer from 1 to 1000000 (requests per second)',
   },
   {
     env: 'RATE_LIMIT_BURST',
     key: 'rateLimitBurst',
-    schema: int(1, 10_000_000, 200),
+    schema: int(1, 10_000_000),
     expect: 'an integer from 1 to 10000000 (requests)',
   },
 ];
