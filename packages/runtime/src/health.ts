@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { createHttpServer, listenHttp, type HttpLimits } from './http-server.js';
 import { evaluateReadiness, READINESS_CHECK_TIMEOUT_MS, type ReadinessCheck } from './readiness.js';
 
 export interface HealthDeps {
@@ -13,15 +13,6 @@ export interface HealthDeps {
 
 /** A node:http request handler; Express accepts it as a route handler too. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-
-/** Named error for a health server that could not listen (port in use, no permission). */
-export class HealthServerError extends Error {
-  readonly code = 'HEALTH_LISTEN_FAILED';
-  constructor(message: string, options: { cause: unknown }) {
-    super(message, options);
-    this.name = 'HealthServerError';
-  }
-}
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string): void {
   res.statusCode = status;
@@ -88,26 +79,24 @@ export function createHealthRouter(deps: HealthDeps): Handler {
 }
 
 /**
- * Serves the health endpoints on their own port (workers). Port 0 picks a free port; the actual
- * one is returned. `close()` stops listening and drops open keep-alive connections.
- * @throws HealthServerError when the port cannot be bound.
+ * Serves the health endpoints on their own port (workers) with the shared HTTP limits. Port 0 picks a free
+ * port; the actual one is returned. `close()` stops listening and drops open keep-alive connections.
+ * @throws ListenError naming the port and `variable` (default HEALTH_PORT) when the port cannot be bound.
  */
 export async function startHealthServer(
-  deps: HealthDeps & { port: number; host?: string },
+  deps: HealthDeps & { port: number; host?: string; variable?: string; limits?: Partial<HttpLimits> },
 ): Promise<{ port: number; close(): Promise<void> }> {
   const router = createHealthRouter(deps);
-  const server = createServer((req, res) => void router(req, res));
-  const host = deps.host ?? '0.0.0.0';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (cause) =>
-      reject(new HealthServerError(`cannot listen on ${host}:${deps.port}`, { cause })),
-    );
-    server.listen(deps.port, host, resolve);
+  const server = createHttpServer((req, res) => void router(req, res), deps.limits);
+  const { port } = await listenHttp(server, {
+    port: deps.port,
+    host: deps.host ?? '0.0.0.0',
+    variable: deps.variable ?? 'HEALTH_PORT',
   });
   const close = () =>
     new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
       server.closeAllConnections();
     });
-  return { port: (server.address() as AddressInfo).port, close };
+  return { port, close };
 }

@@ -6,7 +6,6 @@ export {
   createHealthHandlers,
   createHealthRouter,
   startHealthServer,
-  HealthServerError,
   type Handler,
   type HealthDeps,
 } from './health.js';
@@ -24,3 +23,19 @@ export {
   type ShutdownHandle,
   type ShutdownStep,
 } from './shutdown.js';
+export {
+  createHttpServer,
+  DEFAULT_HTTP_LIMITS,
+  exitOnStartFailure,
+  httpLimitsOf,
+  listenHttp,
+  ListenError,
+  type HttpLimits,
+  type ListenOptions,
+} from './http-server.js';
+export {
+  AuthFailureLimiter,
+  TokenBucketLimiter,
+  type AuthFailureLimiterOptions,
+  type TokenBucketOptions,
+} from './rate-limit.js';

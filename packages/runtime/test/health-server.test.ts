@@ -81,7 +81,9 @@ describe('health server over HTTP', () => {
     await expect(
       startHealthServer({ registry, checks: {}, port: server.port, host: '127.0.0.1' }),
     ).rejects.toMatchObject({
-      code: 'HEALTH_LISTEN_FAILED',
+      code: 'LISTEN_FAILED',
+      variable: 'HEALTH_PORT',
+      message: `cannot listen on 127.0.0.1:${server.port} (HEALTH_PORT): the port is in use by another process; stop it or set HEALTH_PORT to a free port`,
     });
   });
 });

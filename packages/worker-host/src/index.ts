@@ -2,6 +2,8 @@ import { buildTopology, connectBus, type Bus } from '@identity-relay/bus';
 import { createPrismaClient, migrate, type PrismaClient } from '@identity-relay/db';
 import {
   createMetrics,
+  exitOnStartFailure,
+  httpLimitsOf,
   installShutdown,
   startHealthServer,
   type Config,
@@ -12,7 +14,16 @@ import type { Registry } from 'prom-client';
 /** The settings a hosted worker process needs; every worker's config has them. */
 export type WorkerHostConfig = Pick<
   Config,
-  'databaseUrl' | 'dbPoolMax' | 'amqpUrl' | 'retryDelaysMs' | 'healthPort' | 'host' | 'shutdownGraceMs'
+  | 'databaseUrl'
+  | 'dbPoolMax'
+  | 'amqpUrl'
+  | 'retryDelaysMs'
+  | 'healthPort'
+  | 'host'
+  | 'shutdownGraceMs'
+  | 'httpHeadersTimeoutMs'
+  | 'httpRequestTimeoutMs'
+  | 'httpMaxConnections'
 >;
 
 export interface HostedWorker {
@@ -39,30 +50,35 @@ export interface WorkerHostOptions {
 export async function runWorker(opts: WorkerHostOptions): Promise<void> {
   const { service, config, logger } = opts;
   const { registry } = createMetrics(service);
+  // The health port is bound first: a taken port stops the start at once, before anything is consumed.
+  const live: { bus?: Bus; prisma?: PrismaClient } = {};
+  const health = await startHealthServer({
+    port: config.healthPort,
+    host: config.host,
+    limits: httpLimitsOf(config),
+    registry,
+    checks: {
+      broker: () => live.bus?.isConnected() === true,
+      database: async () =>
+        live.prisma !== undefined &&
+        (await live.prisma.$queryRaw<{ ok: number }[]>`SELECT 1 AS ok`).length === 1,
+    },
+  }).catch(exitOnStartFailure(logger));
   await migrate({ databaseUrl: config.databaseUrl, log: (m) => logger.info(m) });
-  const prisma = createPrismaClient({
+  const prisma = (live.prisma = createPrismaClient({
     databaseUrl: config.databaseUrl,
     poolMax: config.dbPoolMax,
     applicationName: service,
-  });
-  const bus = await connectBus({
+  }));
+  const bus = (live.bus = await connectBus({
     url: config.amqpUrl,
     name: service,
     logger,
     registry,
     topology: buildTopology({ retryDelaysMs: config.retryDelaysMs }),
-  });
+  }));
   const worker = opts.create({ prisma, bus, registry });
   await worker.start();
-  const health = await startHealthServer({
-    port: config.healthPort,
-    host: config.host,
-    registry,
-    checks: {
-      broker: () => bus.isConnected(),
-      database: async () => (await prisma.$queryRaw<{ ok: number }[]>`SELECT 1 AS ok`).length === 1,
-    },
-  });
   logger.info({ healthPort: health.port, ...opts.describe }, `${service} consuming`);
 
   // The consumer gets most of the grace; the rest is kept for closing the bus, pools and health server.

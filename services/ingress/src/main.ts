@@ -1,5 +1,15 @@
 import { connectBus, buildTopology } from '@identity-relay/bus';
-import { createLogger, createMetrics, installShutdown, loadConfigOrExit } from '@identity-relay/runtime';
+import {
+  announceGeneratedSecrets,
+  createHttpServer,
+  createLogger,
+  createMetrics,
+  exitOnStartFailure,
+  httpLimitsOf,
+  installShutdown,
+  listenHttp,
+  loadConfigOrExit,
+} from '@identity-relay/runtime';
 import { createIngress } from './app.js';
 import { drainHttpServer } from './http/drain.js';
 import { createPolicyStore } from './policy/store.js';
@@ -31,14 +41,14 @@ const app = createIngress({
   policy,
   isBrokerConnected: () => bus.isConnected(),
 });
-const server = app.listen(config.ingressPort, config.host, () => {
-  logger.info({ port: config.ingressPort }, 'ingress listening');
-  for (const [name, value] of Object.entries(config.generatedSecrets)) {
-    // Printed once to the terminal in development so the operator can configure the IdP; never logged.
-    process.stdout.write(`generated ${name}=${value}\n`);
-  }
-});
-server.keepAliveTimeout = 65_000;
+const server = createHttpServer(app, httpLimitsOf(config));
+const { port } = await listenHttp(server, {
+  port: config.ingressPort,
+  host: config.host,
+  variable: 'INGRESS_PORT',
+}).catch(exitOnStartFailure(logger));
+logger.info({ port }, 'ingress listening');
+announceGeneratedSecrets(config, logger);
 
 installShutdown({
   logger,

@@ -1,6 +1,16 @@
 import { buildTopology, connectBrokerAdmin, connectBus } from '@identity-relay/bus';
 import { createPrismaClient, migrate } from '@identity-relay/db';
-import { createLogger, createMetrics, installShutdown, loadConfigOrExit } from '@identity-relay/runtime';
+import {
+  announceGeneratedSecrets,
+  createHttpServer,
+  createLogger,
+  createMetrics,
+  exitOnStartFailure,
+  httpLimitsOf,
+  installShutdown,
+  listenHttp,
+  loadConfigOrExit,
+} from '@identity-relay/runtime';
 import { createDeadLetterArchive } from './archive/archive.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { SessionStore } from './auth/sessions.js';
@@ -55,16 +65,15 @@ const app = createOpsApp({
     database: async () => (await prisma.$queryRaw<{ ok: number }[]>`SELECT 1 AS ok`).length === 1,
   },
 });
-const server = app.listen(config.opsPort, config.host, () => {
-  const port = (server.address() as { port: number }).port;
-  logger.info({ port }, 'ops listening');
-  process.stdout.write(`ops console: http://localhost:${port}/  (API: /api, OpenAPI: /api/openapi.json)\n`);
-  for (const [name, value] of Object.entries(config.generatedSecrets)) {
-    // Printed once to the terminal in development so the operator can sign in; never logged.
-    process.stdout.write(`generated ${name}=${value}\n`);
-  }
-});
-server.keepAliveTimeout = 65_000;
+const server = createHttpServer(app, httpLimitsOf(config));
+const { port } = await listenHttp(server, {
+  port: config.opsPort,
+  host: config.host,
+  variable: 'OPS_PORT',
+}).catch(exitOnStartFailure(logger));
+logger.info({ port }, 'ops listening');
+process.stdout.write(`ops console: http://localhost:${port}/  (API: /api, OpenAPI: /api/openapi.json)\n`);
+announceGeneratedSecrets(config, logger);
 
 installShutdown({
   logger,
