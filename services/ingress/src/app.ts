@@ -1,8 +1,9 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { createHealthHandlers } from '@identity-relay/runtime';
+import { AuthFailureLimiter, createHealthHandlers, TokenBucketLimiter } from '@identity-relay/runtime';
 import type { Config } from '@identity-relay/runtime';
+import type { AccessLimits } from './http/rate-limit.js';
 import { errorHandler, HttpError, sendError } from './http/errors.js';
 import { requestContext } from './http/request-id.js';
 import { idpRoutes, type IdpRoutesConfig } from './idp-routes.js';
@@ -13,7 +14,17 @@ import { ROUTES } from './route-table.js';
 import { notificationsRouter } from './routes/notifications.js';
 
 export interface IngressDeps {
-  config: IdpRoutesConfig & Pick<Config, 'publishTimeoutMs' | 'bodyLimitBytes' | 'notifyApiKey'>;
+  config: IdpRoutesConfig &
+    Pick<
+      Config,
+      | 'publishTimeoutMs'
+      | 'bodyLimitBytes'
+      | 'notifyApiKey'
+      | 'trustProxy'
+      | 'authFailuresPerMinute'
+      | 'rateLimitPerSecond'
+      | 'rateLimitBurst'
+    >;
   logger: Logger;
   registry: Registry;
   publisher: ConfirmedPublisher;
@@ -33,9 +44,18 @@ export function createIngress(deps: IngressDeps): Express {
     registers: [registry],
   });
 
+  const refused = new Counter({
+    name: 'identity_relay_ingress_refused_total',
+    help: 'Requests refused before their body was read, by reason (unauthenticated, auth_failures, quota)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const limits = accessLimits(config, (reason) => refused.inc({ reason }));
+
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // req.ip: the TCP peer, or the client X-Forwarded-For names through exactly TRUST_PROXY proxies.
+  app.set('trust proxy', config.trustProxy > 0 ? config.trustProxy : false);
   app.use(requestContext(logger));
   app.use((req, res, next) => {
     res.on('finish', () =>
@@ -51,7 +71,7 @@ export function createIngress(deps: IngressDeps): Express {
   const openApi = buildOpenApiDocument({ kratosApiKeyHeader: config.kratosApiKeyHeader });
   app.get(ROUTES.openapi.path, (_req, res) => void res.json(openApi));
 
-  app.use(idpRoutes({ ...deps, policy: deps.policy ?? staticPolicyStore(ALLOW_ALL) }));
+  app.use(idpRoutes({ ...deps, limits, policy: deps.policy ?? staticPolicyStore(ALLOW_ALL) }));
   app.use(
     notificationsRouter({
       publisher: deps.publisher,
@@ -60,6 +80,7 @@ export function createIngress(deps: IngressDeps): Express {
       bodyLimitBytes: config.bodyLimitBytes,
       source: 'identity-relay/ingress',
       apiKey: config.notifyApiKey,
+      limits,
     }),
   );
 
@@ -68,4 +89,20 @@ export function createIngress(deps: IngressDeps): Express {
   );
   app.use(errorHandler((err) => logger.error({ err }, 'unexpected error in request')));
   return app;
+}
+
+/** The ingress' limits from its configuration (see http/rate-limit.ts for the rules). */
+export function accessLimits(
+  config: Pick<Config, 'authFailuresPerMinute' | 'rateLimitPerSecond' | 'rateLimitBurst'>,
+  onRefused?: AccessLimits['onRefused'],
+): AccessLimits {
+  const rate = config.rateLimitPerSecond;
+  return {
+    failures: new AuthFailureLimiter({ perMinute: config.authFailuresPerMinute }),
+    quota:
+      rate === undefined
+        ? undefined
+        : new TokenBucketLimiter({ ratePerSecond: rate, burst: config.rateLimitBurst ?? rate }),
+    onRefused,
+  };
 }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '@identity-relay/runtime';
-import { TokenBucketLimiter } from './http/rate-limit.js';
+import type { AccessLimits } from './http/rate-limit.js';
 import { ReplayCache } from './http/replay-cache.js';
 import { routeAuth } from './http/route-auth.js';
 import type { PolicyStore } from './policy/store.js';
@@ -26,8 +26,6 @@ export type IdpRoutesConfig = Pick<
   | 'hooksWebhookSecret'
   | 'publishTimeoutMs'
   | 'bodyLimitBytes'
-  | 'rateLimitPerSecond'
-  | 'rateLimitBurst'
 >;
 
 export interface IdpRoutesDeps {
@@ -36,6 +34,8 @@ export interface IdpRoutesDeps {
   registry: Registry;
   publisher: ConfirmedPublisher;
   policy: PolicyStore;
+  /** Failed-authentication limit and per-credential quotas, shared with every other ingress route. */
+  limits: AccessLimits;
 }
 
 /** (bytes) Per-route body caps below BODY_LIMIT_BYTES: hook and Authentik bodies are small documents. */
@@ -45,10 +45,7 @@ const AUTHENTIK_BODY_LIMIT = 256 * 1024;
 /** Every IdP-facing route: Kratos sync and validation, Authentik, and the policy hooks. */
 export function idpRoutes(deps: IdpRoutesDeps): Router {
   const { config, logger } = deps;
-  const limiter = new TokenBucketLimiter({
-    ratePerSecond: config.rateLimitPerSecond,
-    burst: config.rateLimitBurst,
-  });
+  const { limits } = deps;
   const replay = new ReplayCache();
   const ignored = new Counter({
     name: 'identity_relay_ingress_authentik_ignored_total',
@@ -60,6 +57,8 @@ export function idpRoutes(deps: IdpRoutesDeps): Router {
       ? { user: config.kratosBasicUser, password: config.kratosBasicPassword }
       : undefined;
   const kratosAuth = routeAuth({
+    name: 'kratos',
+    limits,
     credentials: { apiKey: config.kratosApiKey, apiKeyHeader: config.kratosApiKeyHeader, basic },
     signingSecret: config.kratosWebhookSecret,
     replay,
@@ -68,13 +67,10 @@ export function idpRoutes(deps: IdpRoutesDeps): Router {
   const source = 'identity-relay/ingress';
 
   const router = Router();
-  router.use(
-    kratosRouter({ ...publish, auth: kratosAuth, limiter, bodyLimitBytes: config.bodyLimitBytes, source }),
-  );
+  router.use(kratosRouter({ ...publish, auth: kratosAuth, bodyLimitBytes: config.bodyLimitBytes, source }));
   router.use(
     kratosValidateRouter({
       auth: kratosAuth,
-      limiter,
       bodyLimitBytes: config.bodyLimitBytes,
       policy: deps.policy,
       logger,
@@ -84,11 +80,12 @@ export function idpRoutes(deps: IdpRoutesDeps): Router {
     authentikRouter({
       ...publish,
       auth: routeAuth({
+        name: 'authentik',
+        limits,
         credentials: { apiKey: config.authentikWebhookToken, acceptBearer: true },
         signingSecret: config.authentikWebhookSecret,
         replay,
       }),
-      limiter,
       bodyLimitBytes: Math.min(config.bodyLimitBytes, AUTHENTIK_BODY_LIMIT),
       source,
       onIgnored: () => ignored.inc(),
@@ -97,11 +94,12 @@ export function idpRoutes(deps: IdpRoutesDeps): Router {
   router.use(
     hooksRouter({
       auth: routeAuth({
+        name: 'hooks',
+        limits,
         credentials: { apiKey: config.hooksApiKey, acceptBearer: true },
         signingSecret: config.hooksWebhookSecret,
         replay,
       }),
-      limiter,
       bodyLimitBytes: Math.min(config.bodyLimitBytes, HOOKS_BODY_LIMIT),
       policy: deps.policy,
       logger,

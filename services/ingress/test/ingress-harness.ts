@@ -7,10 +7,10 @@ import { createIngress, type ConfirmedPublisher } from '../src/index.js';
 import { parsePolicy, staticPolicyStore, type PolicyStore } from '../src/policy/store.js';
 
 export const KEYS = {
-  kratos: 'kratos-key-0123456789',
-  authentik: 'authentik-token-0123456789',
-  hooks: 'hooks-key-0123456789',
-  notify: 'notify-key-0123456789',
+  kratos: 'kratos-key-0123456789abcdef',
+  authentik: 'authentik-token-0123456789abcdef',
+  hooks: 'hooks-key-0123456789abcdef',
+  notify: 'notify-key-0123456789abcdef',
 };
 export const SIGNING_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -47,8 +47,6 @@ export async function startIngress(
       NOTIFY_API_KEY: KEYS.notify,
       BODY_LIMIT_BYTES: '65536',
       PUBLISH_TIMEOUT_MS: '2000',
-      RATE_LIMIT_PER_SECOND: '100000',
-      RATE_LIMIT_BURST: '100000',
       ...opts.env,
     },
     { service: 'ingress' },

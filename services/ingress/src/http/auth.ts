@@ -1,6 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import { HttpError } from './errors.js';
 
 /** Digests of the configured secrets (`b` below): a handful per process, hashed once instead of per request. */
 const secretDigests = new Map<string, Buffer>();
@@ -54,16 +52,4 @@ export function credentialsMatch(
     }
   }
   return basicMatches(authorization, opts.basic);
-}
-
-export function requireCredentials(opts: CredentialOptions, onRefused?: () => void): RequestHandler {
-  return (req, _res, next) => {
-    if (credentialsMatch(req.headers, opts)) return next();
-    onRefused?.();
-    next(
-      new HttpError(401, 'unauthorized', 'missing or invalid credentials', undefined, {
-        'WWW-Authenticate': opts.basic ? 'Basic realm="identity-relay"' : 'ApiKey',
-      }),
-    );
-  };
 }

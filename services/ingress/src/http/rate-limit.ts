@@ -1,77 +1,58 @@
-import type { RequestHandler } from 'express';
+import type { Request, Response } from 'express';
+import type { AuthFailureLimiter, TokenBucketLimiter } from '@identity-relay/runtime';
 import { HttpError } from './errors.js';
 
-export interface TokenBucketOptions {
-  /** Tokens added per second: the sustained request rate of one source. 0 < ratePerSecond. */
-  ratePerSecond: number;
-  /** Bucket size: how many requests one source may send at once. 1 <= burst. */
-  burst: number;
-  /** (default=10000) Sources remembered; the least recently seen is forgotten first (it starts full again). */
-  maxSources?: number;
-  /** (default=Date.now) Clock in milliseconds, replaced in tests. */
-  now?: () => number;
+/**
+ * Who the ingress slows down, and who it does not (docs/security.md, "Rate limits"):
+ * - authenticated IdP traffic is never throttled by default: backpressure is the broker's (503 when it
+ *   cannot confirm), since a 429 to Kratos during a registration spike loses identity changes;
+ * - failed authentication is limited per client address (`req.ip`: the TCP peer, or the client named by
+ *   X-Forwarded-For through TRUST_PROXY hops): past AUTH_FAILURES_PER_MINUTE, failures are answered 429;
+ * - optionally, each credential has a quota (RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST).
+ */
+export interface AccessLimits {
+  failures: AuthFailureLimiter;
+  /** Per-credential quota; undefined = none. */
+  quota?: TokenBucketLimiter;
+  /** Counts refusals by reason, for the metrics. */
+  onRefused?: (reason: 'unauthenticated' | 'auth_failures' | 'quota') => void;
 }
 
-interface Bucket {
-  tokens: number;
-  at: number;
+/** The client address failures are counted against. */
+export function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+function tooMany(reason: string, wait: number): HttpError {
+  return new HttpError(429, 'rate_limited', `${reason}; retry in ${wait} s`, undefined, {
+    'Retry-After': String(wait),
+  });
 }
 
 /**
- * A token bucket per source, in this process's memory: with several ingress replicas each one limits on its
- * own, so the effective limit is replicas × rate. Enough to stop a runaway or hostile sender; not a quota.
+ * Records a failed authentication: the HttpError to answer (`unauthorized` while the address has attempts left,
+ * 429 after). The connection is closed after the answer, so an unread body is never waited for.
  */
-export class TokenBucketLimiter {
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly rate: number;
-  private readonly burst: number;
-  private readonly maxSources: number;
-  private readonly now: () => number;
-
-  constructor(opts: TokenBucketOptions) {
-    if (!(opts.ratePerSecond > 0))
-      throw new RangeError(`ratePerSecond must be > 0, got ${opts.ratePerSecond}`);
-    if (!(opts.burst >= 1)) throw new RangeError(`burst must be >= 1, got ${opts.burst}`);
-    const maxSources = opts.maxSources ?? 10_000;
-    if (!Number.isInteger(maxSources) || maxSources < 1)
-      throw new RangeError(`maxSources must be an integer >= 1, got ${maxSources}`);
-    this.rate = opts.ratePerSecond;
-    this.burst = opts.burst;
-    this.maxSources = maxSources;
-    this.now = opts.now ?? Date.now;
+export function authenticationFailed(
+  limits: AccessLimits,
+  req: Request,
+  res: Response,
+  unauthorized: HttpError,
+): HttpError {
+  res.set('Connection', 'close');
+  const wait = limits.failures.fail(clientAddress(req));
+  if (wait === 0) {
+    limits.onRefused?.('unauthenticated');
+    return unauthorized;
   }
-
-  /** Takes one token for `source`: 0 when allowed, else the seconds to wait before the next one. */
-  take(source: string): number {
-    const now = this.now();
-    const stored = this.buckets.get(source);
-    const bucket = stored ?? { tokens: this.burst, at: now };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.rate);
-    bucket.at = now;
-    // Re-inserting keeps the Map in least-recently-seen order for eviction.
-    this.buckets.delete(source);
-    this.buckets.set(source, bucket);
-    if (this.buckets.size > this.maxSources) this.buckets.delete(this.buckets.keys().next().value as string);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.rate));
-  }
+  limits.onRefused?.('auth_failures');
+  return tooMany('too many failed authentication attempts from this address', wait);
 }
 
-/**
- * 429 with `Retry-After` once a source exhausts its bucket. The source is the route group plus the client
- * address (the TCP peer: `trust proxy` is off, so a forged X-Forwarded-For cannot pick a fresh bucket).
- */
-export function rateLimit(limiter: TokenBucketLimiter, group: string): RequestHandler {
-  return (req, _res, next) => {
-    const wait = limiter.take(`${group}|${req.socket.remoteAddress ?? 'unknown'}`);
-    if (wait === 0) return next();
-    next(
-      new HttpError(429, 'rate_limited', `too many requests; retry in ${wait} s`, undefined, {
-        'Retry-After': String(wait),
-      }),
-    );
-  };
+/** The quota check of an authenticated request of `credential`; undefined when it may go on. */
+export function quotaExceeded(limits: AccessLimits, credential: string): HttpError | undefined {
+  const wait = limits.quota?.take(credential) ?? 0;
+  if (wait === 0) return undefined;
+  limits.onRefused?.('quota');
+  return tooMany(`request quota of this credential exceeded`, wait);
 }

@@ -36,6 +36,26 @@ export class ReplayCache {
     return false;
   }
 
+  /**
+   * Claims `id` for one request, atomically (check and record in one synchronous step): false when it was
+   * already accepted or is being handled right now. Follow with `confirm` (accepted) or `release` (failed).
+   */
+  reserve(id: string): boolean {
+    if (this.has(id)) return false;
+    this.remember(id);
+    return true;
+  }
+
+  /** The reserved request succeeded: the id stays refused for the TTL from now. */
+  confirm(id: string): void {
+    this.remember(id);
+  }
+
+  /** The reserved request failed (e.g. 503): the sender may retry with the same id. */
+  release(id: string): void {
+    this.seenUntil.delete(id);
+  }
+
   remember(id: string): void {
     this.seenUntil.delete(id);
     this.seenUntil.set(id, this.now() + this.ttlMs);

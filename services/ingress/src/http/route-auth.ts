@@ -2,16 +2,21 @@ import type { RequestHandler } from 'express';
 import { credentialsMatch, type CredentialOptions } from './auth.js';
 import { HttpError } from './errors.js';
 import './locals.js';
+import { authenticationFailed, quotaExceeded, type AccessLimits } from './rate-limit.js';
 import type { ReplayCache } from './replay-cache.js';
 import { SignatureError, signingKey, verifyStandardWebhook } from './standard-webhooks.js';
 
 export interface RouteAuthOptions {
+  /** The credential's name (`kratos`, `authentik`, `hooks`, `notify`): what its quota is counted under. */
+  name: string;
   /** The route's own credential (API key, bearer token, HTTP basic). */
   credentials: CredentialOptions;
   /** `whsec_...` Standard Webhooks secret; when set, a valid signature authenticates a request too. */
   signingSecret?: string;
-  /** Ids of accepted signed requests, refused when seen again. */
-  replay: ReplayCache;
+  /** Ids of accepted signed requests, refused when seen again. Required with `signingSecret`. */
+  replay?: ReplayCache;
+  /** Failed-authentication limit per address and optional per-credential quota. */
+  limits: AccessLimits;
   /** (default=300, seconds) Signature timestamp tolerance. */
   toleranceSeconds?: number;
 }
@@ -27,30 +32,43 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function unauthorized(code: string, message: string, signed: boolean): HttpError {
-  return new HttpError(401, code, message, undefined, {
-    'WWW-Authenticate': signed ? 'Standard-Webhooks' : 'ApiKey',
-  });
+function unauthorized(code: string, message: string, opts: RouteAuthOptions): HttpError {
+  const scheme = opts.signingSecret
+    ? 'Standard-Webhooks'
+    : opts.credentials.basic
+      ? 'Basic realm="identity-relay"'
+      : 'ApiKey';
+  return new HttpError(401, code, message, undefined, { 'WWW-Authenticate': scheme });
 }
 
 /**
  * Authentication of one route: its credential, or (when a signing secret is configured) a Standard Webhooks
- * signature over the exact raw body. A signed id is remembered only once the request succeeded (2xx), so a
- * sender retrying after our 503 is not mistaken for a replay.
+ * signature over the exact raw body. A signed id is reserved before anything is published, so parallel copies
+ * of one request are refused (409) while the first is in flight; it is released when the request does not
+ * succeed, so a sender retrying after our 503 is not mistaken for a replay.
  */
 export function routeAuth(opts: RouteAuthOptions): RouteAuth {
   const key = opts.signingSecret ? signingKey(opts.signingSecret) : undefined;
+  if (key && !opts.replay) throw new TypeError('routeAuth: a signing secret needs a replay cache');
   const gate: RequestHandler = (req, res, next) => {
     if (credentialsMatch(req.headers, opts.credentials)) {
       res.locals.authenticatedBy = 'credential';
-      return next();
+      return next(quotaExceeded(opts.limits, opts.name));
     }
     if (key && req.headers['webhook-signature'] !== undefined) return next();
-    next(unauthorized('unauthorized', 'missing or invalid credentials', key !== undefined));
+    next(
+      authenticationFailed(
+        opts.limits,
+        req,
+        res,
+        unauthorized('unauthorized', 'missing or invalid credentials', opts),
+      ),
+    );
   };
   const verify: RequestHandler = (req, res, next) => {
     if (res.locals.authenticatedBy === 'credential') return next();
-    if (!key) return next(unauthorized('unauthorized', 'missing or invalid credentials', false));
+    if (!key || !opts.replay)
+      return next(unauthorized('unauthorized', 'missing or invalid credentials', opts));
     let id: string;
     try {
       id = verifyStandardWebhook(
@@ -65,17 +83,33 @@ export function routeAuth(opts: RouteAuthOptions): RouteAuth {
       );
     } catch (err) {
       if (err instanceof SignatureError)
-        return next(unauthorized(err.code, `invalid signature: ${err.message}`, true));
+        return next(
+          authenticationFailed(
+            opts.limits,
+            req,
+            res,
+            unauthorized(err.code, `invalid signature: ${err.message}`, opts),
+          ),
+        );
       return next(err);
     }
-    if (opts.replay.has(id)) {
+    const quota = quotaExceeded(opts.limits, opts.name);
+    if (quota) return next(quota);
+    const replay = opts.replay;
+    if (!replay.reserve(id)) {
       return next(new HttpError(409, 'replayed', `webhook-id ${JSON.stringify(id)} was already accepted`));
     }
     res.locals.authenticatedBy = 'signature';
     res.locals.webhookId = id;
-    res.on('finish', () => {
-      if (res.statusCode >= 200 && res.statusCode < 300) opts.replay.remember(id);
-    });
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      if (res.statusCode >= 200 && res.statusCode < 300 && res.writableFinished) replay.confirm(id);
+      else replay.release(id);
+    };
+    res.on('finish', settle);
+    res.on('close', settle);
     next();
   };
   return { gate, verify };

@@ -7,7 +7,6 @@ import {
 } from '@identity-relay/contracts';
 import { HttpError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
-import { rateLimit, type TokenBucketLimiter } from '../http/rate-limit.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { sha256Hex, stableEventId } from '../ids.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
@@ -16,7 +15,6 @@ import { classifyAuthentikBody } from './authentik-classify.js';
 
 export interface AuthentikRouteDeps extends PublishDeps {
   auth: RouteAuth;
-  limiter: TokenBucketLimiter;
   bodyLimitBytes: number;
   source: string;
   /** Counts events answered 2xx without publishing, by reason. */
@@ -45,7 +43,6 @@ export function authentikRouter(deps: AuthentikRouteDeps): Router {
   const router = Router();
   router.post(
     ROUTES.authentik.path,
-    rateLimit(deps.limiter, 'authentik'),
     deps.auth.gate,
     ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
     async (req, res) => {

@@ -3,7 +3,6 @@ import { compile, formatErrors } from '@identity-relay/contracts';
 import type { Logger } from 'pino';
 import { errorHandler, HttpError, type ErrorFormat } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
-import { rateLimit, type TokenBucketLimiter } from '../http/rate-limit.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { PolicyStore } from '../policy/store.js';
@@ -19,7 +18,6 @@ const hookFormat: ErrorFormat = (err) => ({ code: err.code.replace(/_/g, '-'), m
 
 export interface HooksDeps {
   auth: RouteAuth;
-  limiter: TokenBucketLimiter;
   bodyLimitBytes: number;
   policy: PolicyStore;
   logger: Logger;
@@ -35,7 +33,6 @@ export function hooksRouter(deps: HooksDeps): Router {
   for (const kind of ['signup', 'login'] as const) {
     router.post(
       ROUTES[kind === 'signup' ? 'preSignup' : 'preLogin'].path,
-      rateLimit(deps.limiter, 'hooks'),
       deps.auth.gate,
       ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
       (req, res) => {

@@ -10,7 +10,6 @@ import {
 import type { Logger } from 'pino';
 import { errorHandler, HttpError, type ErrorFormat } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
-import { rateLimit, type TokenBucketLimiter } from '../http/rate-limit.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { evaluatePolicy, type RefusalCode } from '../policy/evaluate.js';
 import type { PolicyStore } from '../policy/store.js';
@@ -45,7 +44,6 @@ const kratosFormat: ErrorFormat = (err): KratosErrorBody => ({
 
 export interface KratosValidateDeps {
   auth: RouteAuth;
-  limiter: TokenBucketLimiter;
   bodyLimitBytes: number;
   policy: PolicyStore;
   logger: Logger;
@@ -61,7 +59,6 @@ export function kratosValidateRouter(deps: KratosValidateDeps): Router {
   const router = Router();
   router.post(
     ROUTES.kratosValidate.path,
-    rateLimit(deps.limiter, 'kratos'),
     deps.auth.gate,
     ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
     (req, res) => {

@@ -11,7 +11,6 @@ import {
 } from '@identity-relay/contracts';
 import { HttpError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
-import { rateLimit, type TokenBucketLimiter } from '../http/rate-limit.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { stableEventId } from '../ids.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
@@ -27,14 +26,21 @@ const TRIGGER_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface KratosRouteDeps extends PublishDeps {
   auth: RouteAuth;
-  limiter: TokenBucketLimiter;
   bodyLimitBytes: number;
   source: string;
   onAccepted?: (route: string) => void;
 }
 
-/** The CloudEvent id of one sync call: stable across Kratos' retries of one trigger, else random. */
-export function syncEventId(triggerId: string | string[] | undefined): string | undefined {
+/**
+ * The CloudEvent id of one sync call, stable across Kratos' retries of one delivery: from the signed
+ * `webhook-id` when a signing proxy verified one (it is covered by the signature), else from Kratos'
+ * `Ory-Webhook-Trigger-ID` (not signed, but only an authenticated caller — Kratos' key — gets this far), else random.
+ */
+export function syncEventId(
+  triggerId: string | string[] | undefined,
+  webhookId?: string,
+): string | undefined {
+  if (webhookId !== undefined) return stableEventId('kratos:webhook-id', webhookId);
   const value = Array.isArray(triggerId) ? triggerId[0] : triggerId;
   return value !== undefined && TRIGGER_ID.test(value)
     ? stableEventId('kratos:sync-identity', value)
@@ -49,7 +55,6 @@ export function kratosRouter(deps: KratosRouteDeps): Router {
   const router = Router();
   router.post(
     ROUTES.kratosSync.path,
-    rateLimit(deps.limiter, 'kratos'),
     deps.auth.gate,
     ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
     async (req, res) => {
@@ -72,7 +77,7 @@ export function kratosRouter(deps: KratosRouteDeps): Router {
       }
       const event = newCloudEvent({
         type: MessageType.KratosIdentityUpdated,
-        id: syncEventId(req.headers['ory-webhook-trigger-id']),
+        id: syncEventId(req.headers['ory-webhook-trigger-id'], res.locals.webhookId),
         source: deps.source,
         subject: body.identity.id,
         data: { identity: body.identity },

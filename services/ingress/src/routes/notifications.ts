@@ -9,9 +9,10 @@ import {
   notificationRequestedDataSchema,
   type NotificationRequestedData,
 } from '@identity-relay/contracts';
-import { requireCredentials } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
+import type { AccessLimits } from '../http/rate-limit.js';
+import { routeAuth } from '../http/route-auth.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
 import { ROUTES } from '../route-table.js';
 
@@ -63,6 +64,8 @@ class RecentKeys {
 export interface NotificationRouteDeps extends PublishDeps {
   /** NOTIFY_API_KEY, accepted as `X-Api-Key` or `Authorization: Bearer`. */
   apiKey: string | undefined;
+  /** The ingress' failed-authentication limit and quotas, as on every other route. */
+  limits: AccessLimits;
   bodyLimitBytes: number;
   source: string;
   /** (default=10000) Idempotency keys remembered by this replica. 1..1000000. */
@@ -77,11 +80,16 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
   if (!Number.isInteger(size) || size < 1 || size > 1_000_000)
     throw new RangeError('idempotencyCacheSize must be 1..1000000');
   const recent = new RecentKeys(size, deps.idempotencyTtlMs ?? 86_400_000);
+  const auth = routeAuth({
+    name: 'notify',
+    limits: deps.limits,
+    credentials: { apiKey: deps.apiKey, apiKeyHeader: 'x-api-key', acceptBearer: true },
+  });
   const router = Router();
   router.post(
     ROUTES.notifications.path,
-    requireCredentials({ apiKey: deps.apiKey, apiKeyHeader: 'x-api-key', acceptBearer: true }),
-    ...jsonBody(deps.bodyLimitBytes),
+    auth.gate,
+    ...jsonBody(deps.bodyLimitBytes, { beforeParse: [auth.verify] }),
     async (req, res) => {
       const key = req.get('idempotency-key');
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
