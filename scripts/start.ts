@@ -6,15 +6,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { migrate } from '@identity-relay/db';
+import { probeBroker } from '@identity-relay/bus';
+import { migrate, redactUrl } from '@identity-relay/db';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** `npm start -- --var-dir <path>`: where dev secrets, dev.env and mail go (default: var/ in the checkout). */
+const varFlag = process.argv.indexOf('--var-dir');
+const varDir =
+  varFlag >= 0 && process.argv[varFlag + 1] ? resolve(process.argv[varFlag + 1]!) : join(root, 'var');
 const env: Record<string, string | undefined> = { ...process.env };
 env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/identity_relay';
 env.AMQP_URL ??= 'amqp://guest:guest@127.0.0.1:5672';
-env.MAIL_DIR ??= join(root, 'var', 'mail');
+env.MAIL_DIR ??= join(varDir, 'mail');
 
 /** Development secrets are generated once and kept in var/ so IdP configuration survives restarts. */
 function devSecrets(): Record<string, string> {
@@ -27,7 +32,7 @@ function devSecrets(): Record<string, string> {
     'OPS_TOKEN',
     'UNSUBSCRIBE_SECRET',
   ];
-  const file = join(root, 'var', 'dev-secrets.json');
+  const file = join(varDir, 'dev-secrets.json');
   const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   for (const name of names) stored[name] ??= randomBytes(24).toString('base64url');
   mkdirSync(dirname(file), { recursive: true });
@@ -40,6 +45,26 @@ function devSecrets(): Record<string, string> {
 const production = env.NODE_ENV === 'production';
 const secrets = production ? {} : devSecrets();
 
+/**
+ * Workers' health ports. One HEALTH_PORT cannot serve three processes: a set HEALTH_PORT=N gives
+ * identity-sync N, subscribers N+1 and notifier N+2 (0 stays 0: any free port); unset keeps each
+ * worker's default (8082, 8083, 8084).
+ */
+const WORKERS = ['identity-sync', 'subscribers', 'notifier'];
+function healthPortOf(service: string): string | undefined {
+  const index = WORKERS.indexOf(service);
+  if (index < 0 || env.HEALTH_PORT === undefined || env.HEALTH_PORT.trim() === '') return undefined;
+  const base = Number(env.HEALTH_PORT);
+  if (!Number.isInteger(base) || base < 0 || base + WORKERS.length - 1 > 65535) {
+    console.error(
+      `HEALTH_PORT=${env.HEALTH_PORT}: must be 0 or a port from 1 to ${65535 - WORKERS.length + 1}`,
+    );
+    process.exit(1);
+  }
+  return String(base === 0 ? 0 : base + index);
+}
+for (const worker of WORKERS) healthPortOf(worker);
+
 try {
   const { applied } = await migrate({
     databaseUrl: env.DATABASE_URL,
@@ -48,9 +73,25 @@ try {
   console.log(`[migrate] ${applied.length} migration(s) applied`);
 } catch (err) {
   console.error(`[migrate] failed: ${(err as Error).message}`);
-  console.error('Is PostgreSQL running? See README "Requirements".');
+  console.error(
+    `PostgreSQL is not usable at ${redactUrl(env.DATABASE_URL)}. Start it (Debian: ` +
+      '`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`; Docker: ' +
+      '`docker compose up -d postgres`) or set DATABASE_URL. See README "Requirements".',
+  );
   process.exit(1);
 }
+
+const brokerProblem = await probeBroker(env.AMQP_URL);
+if (brokerProblem !== undefined) {
+  console.error(`[broker] RabbitMQ is not reachable at ${redactUrl(env.AMQP_URL)}: ${brokerProblem}`);
+  console.error(
+    'Start it (Debian: `rabbitmq-server -detached && rabbitmqctl await_startup`; macOS: ' +
+      '`brew services start rabbitmq`; Docker: `docker compose up -d rabbitmq`) or set AMQP_URL. ' +
+      'See README "Requirements".',
+  );
+  process.exit(1);
+}
+console.log('[broker] RabbitMQ answers');
 
 const services = ['ingress', 'identity-sync', 'subscribers', 'notifier', 'ops'].filter((s) =>
   existsSync(join(root, 'services', s, 'src', 'main.ts')),
@@ -64,7 +105,7 @@ function run(service: string): void {
     ['--conditions=source', '--import', 'tsx', join('services', service, 'src', 'main.ts')],
     {
       cwd: root,
-      env,
+      env: { ...env, ...(healthPortOf(service) === undefined ? {} : { HEALTH_PORT: healthPortOf(service) }) },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Own process group: Ctrl-C reaches the children once, through stopAll, so each shuts down gracefully.
       detached: true,
@@ -101,18 +142,41 @@ services.forEach(run);
 
 const ingress = `http://localhost:${env.INGRESS_PORT ?? 8080}`;
 const ops = `http://localhost:${env.OPS_PORT ?? 8081}`;
+
+/**
+ * var/dev.env: the keys and URLs of this run as `export` lines, so `source var/dev.env` puts them in a shell
+ * and the README's curl examples work as pasted. Readable by this user only.
+ */
+const devEnvFile = join(varDir, 'dev.env');
+const exports = { ...secrets, INGRESS_URL: ingress, OPS_URL: ops };
+mkdirSync(dirname(devEnvFile), { recursive: true });
+writeFileSync(
+  devEnvFile,
+  '# Written by `npm start`: source it (`source var/dev.env`) to use the examples in the README.\n' +
+    Object.entries(exports)
+      .map(([name, value]) => `export ${name}='${value}'`)
+      .join('\n') +
+    '\n',
+  { mode: 0o600 },
+);
+
+const healthPorts = WORKERS.filter((w) => services.includes(w)).map(
+  (w) => `${w} ${healthPortOf(w) ?? { 'identity-sync': 8082, subscribers: 8083, notifier: 8084 }[w]}`,
+);
 const lines = [
   '',
   'identity-relay is starting:',
   `  services     ${services.join(', ')}`,
   `  ingress      ${ingress}   (POST /kratos/sync-identity, GET /healthz /readyz /metrics)`,
   services.includes('ops') ? `  ops console  ${ops}` : '',
+  `  health       ${healthPorts.join(', ')}`,
   `  mail folder  ${env.SMTP_URL ? '(sending over SMTP)' : env.MAIL_DIR}`,
   ...Object.entries(secrets).map(([k, v]) => `  ${k.padEnd(24)} ${v}`),
   '',
-  'Try it:',
-  `  curl -i -X POST ${ingress}/kratos/sync-identity -H 'Content-Type: application/json' \\`,
-  `    -H "X-Api-Key: ${secrets.KRATOS_API_KEY ?? '$KRATOS_API_KEY'}" \\`,
+  'Try it (in another shell):',
+  `  source ${varFlag >= 0 ? devEnvFile : 'var/dev.env'}`,
+  `  curl -i -X POST "$INGRESS_URL/kratos/sync-identity" -H 'Content-Type: application/json' \\`,
+  `    -H "X-Api-Key: $KRATOS_API_KEY" \\`,
   `    -d '{"identity":{"id":"7f1c0a4e-3d2b-4c1a-9e8f-1a2b3c4d5e6f","schema_id":"default","state":"active","traits":{"email":"ada@school.edu","type":"educator"},"updated_at":"2026-01-01T00:00:00Z"}}'`,
   '',
 ];

@@ -42,3 +42,4 @@ export {
   type TopologyProblem,
 } from './broker-admin.js';
 export type { Drain, DrainOptions, RawDelivery, RawHandler } from './raw-drain.js';
+export { probeBroker } from './probe.js';
