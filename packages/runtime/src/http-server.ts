@@ -133,3 +133,13 @@ export function exitOnStartFailure(
     return exit(1);
   };
 }
+
+/**
+ * Express' `trust proxy` setting from TRUST_PROXY: a hop count, or addresses/CIDRs (`loopback`, `10.0.0.0/8`…);
+ * unset trusts no proxy, so `req.ip` is the TCP peer and forwarded headers are ignored.
+ */
+export function trustProxySetting(value: string | undefined): number | string | false {
+  const text = value?.trim() ?? '';
+  if (text === '') return false;
+  return /^\d+$/.test(text) ? Number(text) : text;
+}

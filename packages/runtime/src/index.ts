@@ -30,6 +30,7 @@ export {
   httpLimitsOf,
   listenHttp,
   ListenError,
+  trustProxySetting,
   type HttpLimits,
   type ListenOptions,
 } from './http-server.js';

@@ -1,7 +1,12 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { AuthFailureLimiter, createHealthHandlers, TokenBucketLimiter } from '@identity-relay/runtime';
+import {
+  AuthFailureLimiter,
+  createHealthHandlers,
+  TokenBucketLimiter,
+  trustProxySetting,
+} from '@identity-relay/runtime';
 import type { Config } from '@identity-relay/runtime';
 import type { AccessLimits } from './http/rate-limit.js';
 import { errorHandler, HttpError, sendError } from './http/errors.js';
@@ -54,8 +59,8 @@ export function createIngress(deps: IngressDeps): Express {
 
   const app = express();
   app.disable('x-powered-by');
-  // req.ip: the TCP peer, or the client X-Forwarded-For names through exactly TRUST_PROXY proxies.
-  app.set('trust proxy', config.trustProxy > 0 ? config.trustProxy : false);
+  // req.ip: the TCP peer, or the client X-Forwarded-For names through the TRUST_PROXY proxies.
+  app.set('trust proxy', trustProxySetting(config.trustProxy));
   app.use(requestContext(logger));
   app.use((req, res, next) => {
     res.on('finish', () =>

@@ -147,11 +147,6 @@ export interface Config {
   /** HTTP_MAX_CONNECTIONS (default=1000, 1..1000000) Open connections per HTTP listener; more are closed at once. */
   readonly httpMaxConnections: number;
   /**
-   * TRUST_PROXY (default=0, 0..10) Proxy hops in front of the ingress and ops whose `X-Forwarded-For` /
-   * `X-Forwarded-Proto` are believed. 0: the TCP peer is the client, forwarded headers are ignored.
-   */
-  readonly trustProxy: number;
-  /**
    * AUTH_FAILURES_PER_MINUTE (default=30, 1..1000000) Failed authentications one client address may make per
    * minute (the same number at once) before further failures are answered 429; valid credentials still pass.
    */

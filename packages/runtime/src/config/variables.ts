@@ -284,12 +284,6 @@ export const VARIABLES: readonly VariableSpec[] = [
     expect: 'an integer from 1 to 1000000 (connections)',
   },
   {
-    env: 'TRUST_PROXY',
-    key: 'trustProxy',
-    schema: int(0, 10, 0),
-    expect: 'an integer from 0 to 10 (proxy hops)',
-  },
-  {
     env: 'AUTH_FAILURES_PER_MINUTE',
     key: 'authFailuresPerMinute',
     schema: int(1, 1_000_000, 30),

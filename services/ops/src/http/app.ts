@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createHealthHandlers, type ReadinessCheck } from '@identity-relay/runtime';
+import { createHealthHandlers, trustProxySetting, type ReadinessCheck } from '@identity-relay/runtime';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { SessionStore } from '../auth/sessions.js';
 import { consoleRouter } from '../console/router.js';
@@ -48,11 +48,4 @@ export function createOpsApp(deps: OpsAppDeps): Express {
     }),
   );
   return app;
-}
-
-/** Express's `trust proxy` value for TRUST_PROXY: a hop count, a list of addresses, or nothing trusted. */
-export function trustProxySetting(value: string | undefined): number | string | false {
-  const text = value?.trim() ?? '';
-  if (text === '') return false;
-  return /^\d+$/.test(text) ? Number(text) : text;
 }
