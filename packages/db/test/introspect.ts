@@ -41,6 +41,7 @@ export async function listIndexes(client: pg.Client, table: string): Promise<Exp
                   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns
      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
      WHERE i.indrelid = ('public.' || quote_ident($1))::regclass
+       AND i.indexprs IS NULL -- expression indexes (lower(email)) cannot be written in schema.prisma
      ORDER BY 1`,
     [table],
   );

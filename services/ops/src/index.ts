@@ -46,3 +46,12 @@ export { ConsoleSessions, type CurrentSession } from './console/session.js';
 export { OpsService, type QueueStats, type Stats } from './ops-service.js';
 export { authOptionsFrom, createOps } from './wiring.js';
 export { openApiDocument } from './http/openapi.js';
+export {
+  IdentityRepository,
+  type IdentityItem,
+  type IdentityQuery,
+  type Timeline,
+} from './identities/repository.js';
+export { IdentityService } from './identities/service.js';
+export type { TimelineEntry, FieldChange } from './identities/timeline.js';
+export { AuditLog, type AuditItem, type AuditPage } from './audit/audit-log.js';

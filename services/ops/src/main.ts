@@ -38,7 +38,12 @@ const bus = await connectBus({
   publishTimeoutMs: config.publishTimeoutMs,
 });
 const admin = await connectBrokerAdmin({ url: config.amqpUrl, name: 'ops-archive', logger });
-const { actions, ops } = createOps({ prisma, bus, admin, retryDelaysMs: config.retryDelaysMs });
+const { actions, ops, identities, audit } = createOps({
+  prisma,
+  bus,
+  admin,
+  retryDelaysMs: config.retryDelaysMs,
+});
 const archive = createDeadLetterArchive({ admin, prisma, logger, registry, prefetch: config.prefetch });
 await archive.start();
 const sessions = new SessionStore(prisma);
@@ -51,6 +56,8 @@ const retention = startRetention({
 
 const app = createOpsApp({
   ops,
+  identities,
+  audit,
   authenticate: createAuthenticator({
     ...authOptionsFrom(config),
     onRejected: (reason) => logger.debug({ reason }, 'ops credential refused'),

@@ -2,6 +2,9 @@ import type { BrokerAdmin, Bus } from '@identity-relay/bus';
 import type { PrismaClient } from '@identity-relay/db';
 import type { Config } from '@identity-relay/runtime';
 import type { AuthOptions } from './auth/authenticator.js';
+import { AuditLog } from './audit/audit-log.js';
+import { IdentityRepository } from './identities/repository.js';
+import { IdentityService } from './identities/service.js';
 import { OpsService } from './ops-service.js';
 import { DeadLetterActions } from './store/actions.js';
 import { DeadLetterRepository } from './store/repository.js';
@@ -49,9 +52,12 @@ export function createOps(deps: {
   repo: DeadLetterRepository;
   actions: DeadLetterActions;
   ops: OpsService;
+  identities: IdentityService;
+  audit: AuditLog;
 } {
   const repo = new DeadLetterRepository(deps.prisma);
   const actions = new DeadLetterActions(deps.prisma, repo, deps.bus);
   const ops = new OpsService({ repo, actions, admin: deps.admin, retryDelaysMs: deps.retryDelaysMs });
-  return { repo, actions, ops };
+  const identities = new IdentityService(new IdentityRepository(deps.prisma));
+  return { repo, actions, ops, identities, audit: new AuditLog(deps.prisma) };
 }

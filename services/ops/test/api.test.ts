@@ -5,13 +5,7 @@ import { QUEUES, type RawDelivery } from '@identity-relay/bus';
 import { queueDepth } from '@identity-relay/bus/testing';
 import { createLogger } from '@identity-relay/runtime';
 import { Registry } from 'prom-client';
-import {
-  createAuthenticator,
-  createOpsApp,
-  OpsService,
-  SessionStore,
-  type DeadLetterItem,
-} from '../src/index.js';
+import { createAuthenticator, createOpsApp, SessionStore, type DeadLetterItem } from '../src/index.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
 import { listen, startTestIssuer, type TestIssuer } from './http-server.js';
 
@@ -77,7 +71,6 @@ beforeAll(async () => {
   h = await startOpsHarness();
   await h.archive.stop(); // rows are stored directly below; the drain is covered by archive.test.ts
   issuer = await startTestIssuer(AUDIENCE);
-  const ops = new OpsService({ repo: h.repo, actions: h.actions, admin: h.admin, retryDelaysMs: [50] });
   const authenticate = createAuthenticator({
     opsToken: OPS_TOKEN,
     oidc: {
@@ -89,7 +82,7 @@ beforeAll(async () => {
     },
   });
   const app = createOpsApp({
-    ops,
+    ...h.services,
     authenticate,
     logger: createLogger({ service: 'ops-test', level: 'silent' }),
     registry: new Registry(),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@identity-relay/runtime';
 import { Registry } from 'prom-client';
-import { createAuthenticator, createOpsApp, OpsService, SessionStore } from '../src/index.js';
+import { createAuthenticator, createOpsApp, SessionStore } from '../src/index.js';
 import type { OpsHarness } from './harness.js';
 import { listen } from './http-server.js';
 
@@ -19,9 +19,8 @@ export async function startConsole(
     join(mailDir, '2026-01-01T10-00-00Z-welcome.eml'),
     'From: identity-relay <no-reply@localhost>\r\nTo: ada@school.example\r\nSubject: Welcome to the educators list\r\nContent-Type: text/plain\r\n\r\nHello Ada.\r\n',
   );
-  const ops = new OpsService({ repo: h.repo, actions: h.actions, admin: h.admin, retryDelaysMs: [50] });
   const app = createOpsApp({
-    ops,
+    ...h.services,
     authenticate: createAuthenticator({ opsToken: CONSOLE_TOKEN }),
     sessions: new SessionStore(h.prisma),
     trustProxy: opts.trustProxy,

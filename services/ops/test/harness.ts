@@ -18,6 +18,7 @@ import { createLogger } from '@identity-relay/runtime';
 import { Registry } from 'prom-client';
 import {
   createDeadLetterArchive,
+  createOps,
   DeadLetterActions,
   DeadLetterRepository,
   type DeadLetterArchive,
@@ -55,6 +56,8 @@ export interface OpsHarness {
   archive: DeadLetterArchive;
   repo: DeadLetterRepository;
   actions: DeadLetterActions;
+  /** Every ops service over this broker and database, as `createOps` wires them. */
+  services: ReturnType<typeof createOps>;
   /** A consumer on `queue` that fails (TransientError) while `broken()` is true and records handled ids otherwise. */
   startWorker(queue: WorkQueue, broken: () => boolean): Promise<Consumer>;
   handled: Map<string, string[]>;
@@ -75,8 +78,8 @@ export async function startOpsHarness(): Promise<OpsHarness> {
   const admin = await connectBrokerAdmin({ url: vhost.url, name: 'ops-test-admin', logger });
   const archive = createDeadLetterArchive({ admin, prisma: db.prisma, logger, registry: new Registry() });
   await archive.start();
-  const repo = new DeadLetterRepository(db.prisma);
-  const actions = new DeadLetterActions(db.prisma, repo, bus);
+  const services = createOps({ prisma: db.prisma, bus, admin, retryDelaysMs: RETRY_DELAYS_MS });
+  const { repo, actions } = services;
   const consumers: Consumer[] = [];
   const handled = new Map<string, string[]>();
 
@@ -108,6 +111,7 @@ export async function startOpsHarness(): Promise<OpsHarness> {
     archive,
     repo,
     actions,
+    services,
     startWorker,
     handled,
     async publish(queue, opts = {}) {

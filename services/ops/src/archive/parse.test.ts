@@ -122,6 +122,21 @@ describe('parseDeadLetter', () => {
   });
 });
 
+describe('replay lineage', () => {
+  it('links a replayed copy that failed again to the dead letter it was replayed from', () => {
+    const from = 'AAAAAAAA-2222-4333-8444-555555555555';
+    const record = parseDeadLetter(delivery({ headers: { ...runtimeHeaders, 'x-replayed-from': from } }));
+    expect(record.replayedFromId).toBe(from.toLowerCase());
+  });
+
+  it('ignores a missing or malformed x-replayed-from', () => {
+    expect(parseDeadLetter(delivery({ headers: runtimeHeaders })).replayedFromId).toBeNull();
+    expect(
+      parseDeadLetter(delivery({ headers: { ...runtimeHeaders, 'x-replayed-from': 'nope' } })).replayedFromId,
+    ).toBeNull();
+  });
+});
+
 describe('workQueueOf', () => {
   it('strips .dead', () => {
     expect(workQueueOf('notifier.dead')).toBe('notifier');

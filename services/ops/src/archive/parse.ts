@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { HEADERS, type RawDelivery } from '@identity-relay/bus';
 import { fingerprintOf } from './fingerprint.js';
+import { UUID } from '../store/filter.js';
+import { REPLAY_HEADERS } from '../store/replay-message.js';
 import { stableJson, toJsonSafe } from './json-safe.js';
 
 /** One dead letter as stored in `dead_letters` (without the columns the database fills in). */
@@ -23,6 +25,8 @@ export interface DeadLetterRecord {
   deadLetteredAt: Date;
   service: string | null;
   host: string | null;
+  /** `x-replayed-from`: the dead letter a replay that failed again came from. */
+  replayedFromId: string | null;
 }
 
 /** RabbitMQ's own record of a dead-lettering (`x-death`), for messages the broker gave up on itself. */
@@ -58,6 +62,11 @@ const date = (v: unknown): Date | null => {
   if (typeof v !== 'string' && !(v instanceof Date)) return null;
   const d = new Date(v);
   return Number.isNaN(d.getTime()) ? null : d;
+};
+
+const uuid = (v: unknown): string | null => {
+  const text = str(v);
+  return text && UUID.test(text) ? text.toLowerCase() : null;
 };
 
 /** The work queue a dead queue belongs to: `identity-sync.dead` → `identity-sync`. */
@@ -152,5 +161,6 @@ export function parseDeadLetter(d: RawDelivery, now = new Date()): DeadLetterRec
     deadLetteredAt: date(h[HEADERS.deadLetteredAt]) ?? death?.time ?? now,
     service: str(h[HEADERS.service]),
     host: str(h[HEADERS.host]),
+    replayedFromId: uuid(h[REPLAY_HEADERS.from]),
   };
 }

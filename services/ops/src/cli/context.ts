@@ -17,7 +17,7 @@ export class CliContext {
   private prisma: PrismaClient | undefined;
   private bus: Bus | undefined;
   private admin: BrokerAdmin | undefined;
-  private service: OpsService | undefined;
+  private wired: ReturnType<typeof createOps> | undefined;
   private readonly logger = createLogger({ service: 'cli', level: 'silent' });
   readonly actor = `cli:${safeUser()}`;
 
@@ -37,9 +37,14 @@ export class CliContext {
     return this.admin;
   }
 
-  /** The service; the broker connection is opened too, since replays and stats need it. */
+  /** The dead-letter service; the broker connection is opened too, since replays and stats need it. */
   async ops(): Promise<OpsService> {
-    if (!this.service) {
+    return (await this.services()).ops;
+  }
+
+  /** Every ops service over one database client, bus and broker admin, opened on first use. */
+  async services(): Promise<ReturnType<typeof createOps>> {
+    if (!this.wired) {
       this.prisma = createPrismaClient({
         databaseUrl: this.config.databaseUrl,
         poolMax: 2,
@@ -51,14 +56,14 @@ export class CliContext {
         logger: this.logger,
         publishTimeoutMs: this.config.publishTimeoutMs,
       });
-      this.service = createOps({
+      this.wired = createOps({
         prisma: this.prisma,
         bus: this.bus,
         admin: await this.brokerAdmin(),
         retryDelaysMs: this.config.retryDelaysMs,
-      }).ops;
+      });
     }
-    return this.service;
+    return this.wired;
   }
 
   async close(): Promise<void> {

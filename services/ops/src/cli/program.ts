@@ -2,7 +2,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { migrate, redactUrl } from '@identity-relay/db';
 import { BadRequestError } from '../errors.js';
 import { FILTER_KEYS } from '../store/filter.js';
+import { auditCommand } from './audit-command.js';
 import type { CliContext } from './context.js';
+import { identityCommand } from './identity-command.js';
 import * as fmt from './format.js';
 
 export interface CliIo {
@@ -40,7 +42,11 @@ function filterOptions(cmd: Command): Command {
     .option('--fingerprint <fingerprint>', 'failure group')
     .addOption(new Option('--status <status>', 'status').choices(['open', 'replayed', 'discarded']))
     .option('--since <date-time>', 'dead-lettered at or after (ISO 8601)')
-    .option('--until <date-time>', 'dead-lettered before (ISO 8601)');
+    .option('--until <date-time>', 'dead-lettered before (ISO 8601)')
+    .option('--message-id <id>', 'message id')
+    .option('--identity-id <id>', 'mentions this identity (its id, external id or email)')
+    .option('--external-id <id>', 'mentions this external (IdP) id')
+    .option('--email <address>', 'mentions this email address');
 }
 
 function pickFilter(opts: Record<string, unknown>): Record<string, unknown> {
@@ -174,7 +180,7 @@ function topologyCommand(ctx: () => CliContext, io: CliIo, exit: ExitCode): Comm
 /** The `identity-relay` command line. `ctx` is created on first use, so `--help` needs no configuration. */
 export function createProgram(ctx: () => CliContext, io: CliIo, exit: ExitCode): Command {
   const program = new Command('identity-relay')
-    .description('identity-relay operations: dead letters, migrations, broker topology')
+    .description('identity-relay operations: dead letters, identities, audit, migrations, broker topology')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => io.out(s.replace(/\n$/, '')),
@@ -192,6 +198,8 @@ export function createProgram(ctx: () => CliContext, io: CliIo, exit: ExitCode):
       io.out(applied.length === 0 ? 'database is up to date' : `applied ${applied.length} migration(s)`);
     });
   program.addCommand(topologyCommand(ctx, io, exit));
+  program.addCommand(identityCommand(ctx, io));
+  program.addCommand(auditCommand(ctx, io));
   // Subcommands inherit the error handling and output of the root.
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError();

@@ -5,12 +5,17 @@ import { createHealthHandlers, trustProxySetting, type ReadinessCheck } from '@i
 import type { Authenticator } from '../auth/authenticator.js';
 import type { SessionStore } from '../auth/sessions.js';
 import { consoleRouter } from '../console/router.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { IdentityService } from '../identities/service.js';
 import type { OpsService } from '../ops-service.js';
 import { apiRouter } from './api.js';
+import { operatorsApiRouter } from './operators-api.js';
 import { apiErrorHandler } from './errors.js';
 
 export interface OpsAppDeps {
   ops: OpsService;
+  identities: IdentityService;
+  audit: AuditLog;
   authenticate: Authenticator;
   /** Console sessions (server-side rows). */
   sessions: SessionStore;
@@ -36,6 +41,7 @@ export function createOpsApp(deps: OpsAppDeps): Express {
   app.get('/readyz', health.readyz);
   app.get('/metrics', health.metrics);
   const onUnexpected = (err: unknown): void => deps.logger.error({ err }, 'unexpected error in ops request');
+  app.use(operatorsApiRouter(deps));
   app.use(apiRouter({ ops: deps.ops, authenticate: deps.authenticate }));
   app.use('/api', apiErrorHandler(onUnexpected));
   app.use(

@@ -1,7 +1,7 @@
 import type { OutgoingMessage } from '@identity-relay/bus';
 import type { Prisma, PrismaClient } from '@identity-relay/db';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { filterToJson, toWhere, type DeadLetterFilter } from './filter.js';
+import { filterToJson, type DeadLetterFilter } from './filter.js';
 import { replayMessage } from './replay-message.js';
 import type { DeadLetterRepository } from './repository.js';
 import { toItem, type DeadLetterItem } from './views.js';
@@ -118,7 +118,7 @@ export class DeadLetterActions {
   /** A dry run counts exactly what the real run with the same filter would act on (at that moment). */
   async bulk(req: BulkRequest): Promise<BulkResult> {
     const where: Prisma.DeadLetterWhereInput = {
-      AND: [toWhere(req.filter), this.eligible(req.action, req.force)],
+      AND: [await this.repo.whereOf(req.filter), this.eligible(req.action, req.force)],
     };
     const base = { action: req.action, dryRun: req.dryRun, filter: filterToJson(req.filter) };
     if (req.dryRun) {

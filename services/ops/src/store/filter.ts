@@ -14,9 +14,31 @@ export interface DeadLetterFilter {
   since?: Date;
   /** dead_lettered_at < until */
   until?: Date;
+  /** The message id (AMQP `messageId` / CloudEvent `id`). */
+  messageId?: string;
+  /** Mentions our identity id, or that identity's external id or email. */
+  identityId?: string;
+  /** Mentions this external (IdP) id. */
+  externalId?: string;
+  /** Mentions this email address (case-insensitive). */
+  email?: string;
 }
 
-export const FILTER_KEYS = ['queue', 'type', 'fingerprint', 'status', 'since', 'until'] as const;
+export const FILTER_KEYS = [
+  'queue',
+  'type',
+  'fingerprint',
+  'status',
+  'since',
+  'until',
+  'messageId',
+  'identityId',
+  'externalId',
+  'email',
+] as const;
+
+/** Filter keys matched against the body, headers and error text of each dead letter. */
+export const MENTION_KEYS = ['identityId', 'externalId', 'email'] as const;
 
 function parseDate(key: string, value: string, problems: string[]): Date | undefined {
   const d = new Date(value);
@@ -53,8 +75,11 @@ export function parseFilter(
       else problems.push(`status: must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(raw)}`);
     } else if (key === 'since' || key === 'until') {
       filter[key] = parseDate(key, raw, problems);
+    } else if (key === 'identityId' && !UUID.test(raw)) {
+      problems.push(`identityId: must be a UUID, got ${JSON.stringify(raw)}`);
     } else {
-      filter[key as 'queue' | 'type' | 'fingerprint'] = raw;
+      filter[key as 'queue' | 'type' | 'fingerprint' | 'messageId' | 'identityId' | 'externalId' | 'email'] =
+        key === 'identityId' ? raw.toLowerCase() : raw;
     }
   }
   if (filter.since && filter.until && filter.since >= filter.until)
@@ -63,8 +88,10 @@ export function parseFilter(
   return filter;
 }
 
+/** The column conditions of a filter; the mention keys need a search (`DeadLetterRepository.whereOf`). */
 export function toWhere(filter: DeadLetterFilter): Prisma.DeadLetterWhereInput {
   const where: Prisma.DeadLetterWhereInput = {};
+  if (filter.messageId) where.messageId = filter.messageId;
   if (filter.queue) where.queue = filter.queue;
   if (filter.type) where.messageType = filter.type;
   if (filter.fingerprint) where.fingerprint = filter.fingerprint;

@@ -45,6 +45,8 @@ function row(over: Partial<Prisma.DeadLetterModel> = {}): Prisma.DeadLetterModel
     replayCount: 1,
     resolvedAt: null,
     archivedAt: now,
+    replayedFromId: null,
+    erasedAt: null,
     ...over,
   };
 }
@@ -67,7 +69,14 @@ describe('replayMessage', () => {
       'x-replay-count': 2,
       'x-replayed-at': '2026-03-01T00:00:00.000Z',
       'x-replayed-by': 'cli:ada',
+      'x-replayed-from': '11111111-2222-4333-8444-555555555555',
     });
+  });
+
+  it('publishes a corrected body instead of the stored one when given', () => {
+    const msg = replayMessage(row(), 'cli:ada', now, Buffer.from('{"a":2}'));
+    expect((msg.body as Buffer).toString()).toBe('{"a":2}');
+    expect(msg.messageId).toBe('e-1');
   });
 
   it('sends a dead letter with no known route straight to its work queue, and uses the row id when there is no message id', () => {

@@ -6,6 +6,8 @@ export const REPLAY_HEADERS = {
   count: 'x-replay-count',
   at: 'x-replayed-at',
   by: 'x-replayed-by',
+  /** The dead letter this copy was replayed from: if it fails again, the archive links the two. */
+  from: 'x-replayed-from',
 } as const;
 
 /**
@@ -30,6 +32,7 @@ const FAILURE_HEADERS = new Set<string>([
   REPLAY_HEADERS.count,
   REPLAY_HEADERS.at,
   REPLAY_HEADERS.by,
+  REPLAY_HEADERS.from,
 ]);
 const FAILURE_PREFIXES = ['x-first-death-', 'x-last-death-'];
 
@@ -48,6 +51,7 @@ export function replayHeaders(
   replayCount: number,
   actor: string,
   now: Date,
+  from?: string,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const headers = stored && typeof stored === 'object' ? (stored as Record<string, unknown>) : {};
@@ -58,15 +62,21 @@ export function replayHeaders(
   out[REPLAY_HEADERS.count] = replayCount;
   out[REPLAY_HEADERS.at] = now.toISOString();
   out[REPLAY_HEADERS.by] = actor;
+  if (from) out[REPLAY_HEADERS.from] = from;
   return out;
 }
 
 /**
  * The message a replay publishes: the original bytes, id, type and headers, to the exchange and
  * routing key it was first published with. When the route is unknown it goes straight to the work
- * queue through the default exchange.
+ * queue through the default exchange. `body` replaces the stored bytes for an edited replay.
  */
-export function replayMessage(row: Prisma.DeadLetterModel, actor: string, now: Date): OutgoingMessage {
+export function replayMessage(
+  row: Prisma.DeadLetterModel,
+  actor: string,
+  now: Date,
+  body?: Buffer,
+): OutgoingMessage {
   const props = (row.properties ?? {}) as Record<string, unknown>;
   const routeKnown = row.exchange !== null;
   return {
@@ -74,9 +84,9 @@ export function replayMessage(row: Prisma.DeadLetterModel, actor: string, now: D
     routingKey: routeKnown ? (row.routingKey ?? '') : row.queue,
     messageId: row.messageId ?? row.id,
     type: row.messageType ?? '',
-    body: Buffer.from(row.body),
+    body: body ?? Buffer.from(row.body),
     ...(typeof props.contentType === 'string' ? { contentType: props.contentType } : {}),
     ...(typeof props.timestamp === 'number' ? { timestamp: new Date(props.timestamp * 1000) } : {}),
-    headers: replayHeaders(row.headers, row.replayCount + 1, actor, now),
+    headers: replayHeaders(row.headers, row.replayCount + 1, actor, now, row.id),
   };
 }

@@ -1,6 +1,7 @@
 import type { Prisma, PrismaClient } from '@identity-relay/db';
 import { NotFoundError } from '../errors.js';
 import { encodeCursor, decodeCursor, toWhere, type DeadLetterFilter } from './filter.js';
+import { deadLettersMentioning, mentionGroups } from './mentions.js';
 import { toItem, type DeadLetterGroup, type DeadLetterItem } from './views.js';
 
 export interface Page {
@@ -18,7 +19,7 @@ export interface DeadLetterCounts {
 
 export interface AuditEntry {
   actor: string;
-  action: 'replay' | 'discard' | 'purge';
+  action: 'replay' | 'discard' | 'purge' | 'erase';
   deadLetterIds: string[];
   count: number;
   filter?: Record<string, string> | null;
@@ -32,9 +33,22 @@ const LIST_SELECT = { body: false, headers: false, properties: false } as const;
 export class DeadLetterRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
+  /** The rows a filter means: its column conditions, and for the mention keys the ids whose content matches. */
+  async whereOf(filter: DeadLetterFilter): Promise<Prisma.DeadLetterWhereInput> {
+    const where = toWhere(filter);
+    const groups = await mentionGroups(this.prisma, filter);
+    if (!groups) return where;
+    let ids: Set<string> | undefined;
+    for (const terms of groups) {
+      const found = await deadLettersMentioning(this.prisma, terms);
+      ids = new Set(ids ? found.filter((id) => ids!.has(id)) : found);
+    }
+    return { AND: [where, { id: { in: [...(ids ?? [])] } }] };
+  }
+
   /** Newest first, keyset-paginated on (dead_lettered_at, id) so pages stay stable while rows arrive. */
   async list(filter: DeadLetterFilter, opts: { limit: number; cursor?: string }): Promise<Page> {
-    const where: Prisma.DeadLetterWhereInput[] = [toWhere(filter)];
+    const where: Prisma.DeadLetterWhereInput[] = [await this.whereOf(filter)];
     if (opts.cursor) {
       const c = decodeCursor(opts.cursor);
       where.push({ OR: [{ deadLetteredAt: { lt: c.at } }, { deadLetteredAt: c.at, id: { lt: c.id } }] });
@@ -86,7 +100,7 @@ export class DeadLetterRepository {
 
   /** Failures grouped by fingerprint, most recently seen first; the status defaults to open. */
   async groups(filter: DeadLetterFilter): Promise<DeadLetterGroup[]> {
-    const where = toWhere({ status: 'open', ...filter });
+    const where = await this.whereOf({ status: 'open', ...filter });
     const groups = await this.prisma.deadLetter.groupBy({
       by: ['fingerprint', 'queue', 'messageType', 'errorClass'],
       where,

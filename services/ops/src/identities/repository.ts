@@ -1,0 +1,199 @@
+import type { Prisma, PrismaClient } from '@identity-relay/db';
+import { NotFoundError } from '../errors.js';
+import { deadLettersMentioning, identityTerms } from '../store/mentions.js';
+import { eventEntries, sortTimeline, type MembershipEntry, type TimelineEntry } from './timeline.js';
+
+/** An identity as search results and the timeline header show it. */
+export interface IdentityItem {
+  id: string;
+  provider: string;
+  externalId: string;
+  email: string | null;
+  username: string | null;
+  emailVerified: boolean;
+  state: string;
+  traits: unknown;
+  version: number;
+  sourceUpdatedAt: string;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  erasedAt: string | null;
+}
+
+export interface IdentityQuery {
+  id?: string;
+  email?: string;
+  externalId?: string;
+  provider?: string;
+}
+
+export interface Timeline {
+  identity: IdentityItem;
+  entries: TimelineEntry[];
+}
+
+/** Rows of each kind a timeline shows at most (the newest ones). */
+export const TIMELINE_LIMIT = 500;
+
+const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
+
+function toItem(r: Prisma.IdentityModel): IdentityItem {
+  return {
+    id: r.id,
+    provider: r.provider,
+    externalId: r.externalId,
+    email: r.email,
+    username: r.username,
+    emailVerified: r.emailVerified,
+    state: r.state,
+    traits: r.traits,
+    version: r.version,
+    sourceUpdatedAt: r.sourceUpdatedAt.toISOString(),
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    deletedAt: iso(r.deletedAt),
+    erasedAt: iso(r.erasedAt),
+  };
+}
+
+interface DeliveryRow {
+  notification_id: string;
+  email: string;
+  status: string;
+  attempts: number;
+  smtp_message_id: string | null;
+  error: string | null;
+  sent_at: Date | null;
+  updated_at: Date;
+  topic: string | null;
+  subject: string | null;
+}
+
+/** Reads of identities and of everything that mentions one; the ops service writes none of these here. */
+export class IdentityRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Every given key must match; email case-insensitively. Newest change first. */
+  async search(q: IdentityQuery, limit: number): Promise<IdentityItem[]> {
+    const where: Prisma.IdentityWhereInput = {};
+    if (q.id) where.id = q.id;
+    if (q.email) where.email = { equals: q.email, mode: 'insensitive' };
+    if (q.externalId) where.externalId = q.externalId;
+    if (q.provider) where.provider = q.provider;
+    const rows = await this.prisma.identity.findMany({ where, orderBy: { updatedAt: 'desc' }, take: limit });
+    return rows.map(toItem);
+  }
+
+  async get(id: string): Promise<IdentityItem> {
+    const row = await this.prisma.identity.findUnique({ where: { id } });
+    if (!row) throw new NotFoundError(`no identity ${id}`);
+    return toItem(row);
+  }
+
+  async timeline(id: string): Promise<Timeline> {
+    const identity = await this.get(id);
+    const [events, memberships, deadLetters] = await Promise.all([
+      this.events(id),
+      this.memberships(id, identity.email),
+      this.deadLetters(id),
+    ]);
+    const addresses = new Set<string>(memberships.map((m) => m.email.toLowerCase()));
+    if (identity.email) addresses.add(identity.email.toLowerCase());
+    const emails = await this.emails([...addresses]);
+    const entries: TimelineEntry[] = [
+      ...events.flatMap((e) => eventEntries(e, identity.provider)),
+      ...memberships,
+      ...emails,
+      ...deadLetters,
+    ];
+    return { identity, entries: sortTimeline(entries) };
+  }
+
+  private async events(identityId: string) {
+    const rows = await this.prisma.identityEvent.findMany({
+      where: { identityId },
+      orderBy: { createdAt: 'desc' },
+      take: TIMELINE_LIMIT,
+    });
+    return rows.reverse();
+  }
+
+  /** Subscriptions of the identity (or of its current address) to lists, as events over time. */
+  private async memberships(identityId: string, email: string | null): Promise<MembershipEntry[]> {
+    const rows = await this.prisma.subscriber.findMany({
+      where: {
+        OR: [{ identityId }, ...(email ? [{ email: { equals: email, mode: 'insensitive' as const } }] : [])],
+      },
+      orderBy: { subscribedAt: 'desc' },
+      take: TIMELINE_LIMIT,
+    });
+    return rows.flatMap((r) => {
+      const out: MembershipEntry[] = [
+        {
+          at: r.subscribedAt.toISOString(),
+          kind: 'membership',
+          list: r.list,
+          event: 'subscribed',
+          email: r.email,
+        },
+      ];
+      if (r.unsubscribedAt) {
+        out.push({
+          at: r.unsubscribedAt.toISOString(),
+          kind: 'membership',
+          list: r.list,
+          event: 'unsubscribed',
+          email: r.email,
+        });
+      }
+      return out;
+    });
+  }
+
+  private async emails(addresses: string[]): Promise<TimelineEntry[]> {
+    if (addresses.length === 0) return [];
+    const rows = await this.prisma.$queryRaw<DeliveryRow[]>`
+      SELECT d.notification_id, d.email, d.status, d.attempts, d.smtp_message_id, d.error, d.sent_at, d.updated_at,
+             n.topic, n.subject
+      FROM email_deliveries d LEFT JOIN notifications n ON n.id = d.notification_id
+      WHERE lower(d.email) = ANY(${addresses}::text[])
+      ORDER BY d.updated_at DESC LIMIT ${TIMELINE_LIMIT}`;
+    return rows.map((r) => ({
+      at: (r.sent_at ?? r.updated_at).toISOString(),
+      kind: 'email',
+      notificationId: r.notification_id,
+      topic: r.topic,
+      subject: r.subject,
+      email: r.email,
+      status: r.status,
+      attempts: r.attempts,
+      smtpResponse: r.smtp_message_id,
+      error: r.error,
+    }));
+  }
+
+  private async deadLetters(identityId: string): Promise<TimelineEntry[]> {
+    const ids = await deadLettersMentioning(
+      this.prisma,
+      await identityTerms(this.prisma, identityId),
+      TIMELINE_LIMIT,
+    );
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.deadLetter.findMany({
+      where: { id: { in: ids } },
+      omit: { body: true, headers: true, properties: true },
+    });
+    return rows.map((r) => ({
+      at: r.deadLetteredAt.toISOString(),
+      kind: 'dead-letter',
+      id: r.id,
+      queue: r.queue,
+      messageId: r.messageId,
+      messageType: r.messageType,
+      status: r.status,
+      errorClass: r.errorClass,
+      error: r.error,
+    }));
+  }
+}

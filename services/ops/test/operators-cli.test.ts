@@ -1,0 +1,81 @@
+// `identity-relay identity show`, `audit` and the person filters of `dlq list`, as child processes against
+// a real database and broker.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from './cli-runner.js';
+import { startOpsHarness, type OpsHarness } from './harness.js';
+import { seedPerson, type SeededPerson } from './identity-fixtures.js';
+
+let h: OpsHarness;
+let ada: SeededPerson;
+let twin: SeededPerson;
+
+const run = (args: string[]): Promise<CliRun> =>
+  runCli(args, { DATABASE_URL: h.db.url, AMQP_URL: h.vhost.url, RETRY_DELAYS_MS: '50' });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- checked by the assertions
+const json = (r: CliRun): any => JSON.parse(r.stdout);
+
+beforeAll(async () => {
+  h = await startOpsHarness();
+  await h.archive.stop();
+  ada = await seedPerson(h, 'ada@school.example');
+  // Two identities with one address (one per provider account): `identity show` must not guess.
+  twin = await seedPerson(h, 'twin@school.example');
+  await seedPerson(h, 'Twin@school.example');
+});
+
+afterAll(async () => {
+  await h?.dispose();
+});
+
+describe('identity show', () => {
+  it('prints the timeline of the identity with that email, and with --json the API object', async () => {
+    const text = await run(['identity', 'show', 'ada@school.example']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`identity      ${ada.id}`);
+    expect(text.stdout).toContain('v2 updated: traits.role student → educator');
+    expect(text.stdout).toContain('subscribed educators');
+    expect(text.stdout).toContain('250 2.0.0 Ok: queued as 4F2A1');
+    const out = await run(['identity', 'show', ada.id, '--json']);
+    expect(out.code).toBe(0);
+    const timeline = json(out);
+    expect(timeline.identity.id).toBe(ada.id);
+    expect(timeline.entries.map((e: { kind: string }) => e.kind)).toContain('dead-letter');
+  });
+
+  it('finds by external id, lists the candidates when several match, exits 1 when none does', async () => {
+    expect(json(await run(['identity', 'show', twin.externalId, '--json'])).identity.id).toBe(twin.id);
+    const several = await run(['identity', 'show', 'TWIN@school.example']);
+    expect(several.code).toBe(0);
+    expect(several.stdout).toContain('2 identities match');
+    const none = await run(['identity', 'show', 'nobody@school.example']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no identity matches');
+    expect((await run(['identity', 'show', ' '])).code).toBe(2);
+  });
+});
+
+describe('dlq list by person, and audit', () => {
+  it('dlq list --email / --identity-id / --message-id finds that person’s dead letter only', async () => {
+    for (const args of [
+      ['--email', 'ADA@school.example'],
+      ['--identity-id', ada.id],
+      ['--message-id', ada.deadMessageId],
+    ]) {
+      const out = json(await run(['dlq', 'list', ...args, '--json']));
+      expect(out.items.map((i: { messageId: string }) => i.messageId)).toEqual([ada.deadMessageId]);
+    }
+  });
+
+  it('audit shows the CLI user’s discard, filtered by action and dead letter', async () => {
+    const [dl] = json(await run(['dlq', 'list', '--email', ada.email, '--json'])).items;
+    expect((await run(['dlq', 'discard', dl.id])).code).toBe(0);
+    const out = await run(['audit', '--action', 'discard', '--dead-letter-id', dl.id, '--json']);
+    expect(out.code).toBe(0);
+    expect(json(out).items).toEqual([
+      expect.objectContaining({ action: 'discard', count: 1, actor: expect.stringMatching(/^cli:/) }),
+    ]);
+    const table = await run(['audit']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^AT\s+ACTOR\s+ACTION\s+COUNT\s+WHAT$/);
+    expect((await run(['audit', '--action', 'explode'])).code).toBe(2);
+  });
+});
