@@ -30,7 +30,7 @@ function canonical(externalId: string, email: string, role: string, at: string) 
   };
 }
 
-/** A Kratos identity created as a student, updated to educator, one stale update, a list membership, an email and a dead letter. */
+/** A Kratos identity created as a student, updated to educator, one stale update, a list membership, an email, an opt-out and a dead letter. */
 export async function seedPerson(h: OpsHarness, email: string): Promise<SeededPerson> {
   const prisma: PrismaClient = h.prisma;
   const externalId = randomUUID();
@@ -103,6 +103,14 @@ export async function seedPerson(h: OpsHarness, email: string): Promise<SeededPe
           sentAt: new Date('2026-01-02T09:00:05Z'),
         },
       },
+    },
+  });
+  await prisma.subscriberOptOut.create({
+    data: {
+      list: 'educators',
+      email: email.toLowerCase(),
+      method: 'one-click',
+      optedOutAt: new Date('2026-01-03T08:00:00Z'),
     },
   });
   const deadMessageId = randomUUID();

@@ -103,6 +103,7 @@ describe('GET /api/identities/:id/timeline', () => {
       'dead-letter',
       'message',
       'email',
+      'membership',
     ]);
     expect(JSON.stringify(entries)).not.toContain(bob.id);
   });
@@ -126,10 +127,10 @@ describe('GET /api/identities/:id/timeline', () => {
     const { body } = await call('GET', `/api/identities/${ada.id}/timeline`);
     const v2 = body.entries.find((e: Body) => e.kind === 'version' && e.version === 2);
     expect(v2.changes).toEqual([{ field: 'traits.role', before: 'student', after: 'educator' }]);
-    expect(body.entries.find((e: Body) => e.kind === 'membership')).toMatchObject({
-      list: 'educators',
-      event: 'subscribed',
-    });
+    expect(body.entries.filter((e: Body) => e.kind === 'membership')).toEqual([
+      expect.objectContaining({ list: 'educators', event: 'subscribed' }),
+      expect.objectContaining({ list: 'educators', event: 'opted-out', detail: 'one-click' }),
+    ]);
     expect(body.entries.find((e: Body) => e.kind === 'email')).toMatchObject({
       notificationId: ada.notificationId,
       subject: 'Exam dates',

@@ -100,10 +100,14 @@ export class IdentityRepository {
     ]);
     const addresses = new Set<string>(memberships.map((m) => m.email.toLowerCase()));
     if (identity.email) addresses.add(identity.email.toLowerCase());
-    const emails = await this.emails([...addresses]);
+    const [emails, optOuts] = await Promise.all([
+      this.emails(id, [...addresses]),
+      this.optOuts([...addresses]),
+    ]);
     const entries: TimelineEntry[] = [
       ...events.flatMap((e) => eventEntries(e, identity.provider)),
       ...memberships,
+      ...optOuts,
       ...emails,
       ...deadLetters,
     ];
@@ -151,13 +155,45 @@ export class IdentityRepository {
     });
   }
 
-  private async emails(addresses: string[]): Promise<TimelineEntry[]> {
+  /** Opt-outs (and an operator's resubscription) and suppressions of the identity's addresses. */
+  private async optOuts(addresses: string[]): Promise<MembershipEntry[]> {
     if (addresses.length === 0) return [];
+    const [optOuts, suppressions] = await Promise.all([
+      this.prisma.subscriberOptOut.findMany({ where: { email: { in: addresses } }, take: TIMELINE_LIMIT }),
+      this.prisma.suppression.findMany({ where: { email: { in: addresses } } }),
+    ]);
+    const out: MembershipEntry[] = [];
+    for (const o of optOuts) {
+      const base = { kind: 'membership', list: o.list, email: o.email } as const;
+      out.push({ ...base, at: o.optedOutAt.toISOString(), event: 'opted-out', detail: o.method });
+      if (o.resubscribedAt) {
+        out.push({
+          ...base,
+          at: o.resubscribedAt.toISOString(),
+          event: 'resubscribed',
+          detail: o.resubscribedBy,
+        });
+      }
+    }
+    for (const s of suppressions) {
+      out.push({
+        at: s.suppressedAt.toISOString(),
+        kind: 'membership',
+        list: '*',
+        email: s.email,
+        event: 'suppressed',
+        detail: s.reason,
+      });
+    }
+    return out;
+  }
+
+  private async emails(identityId: string, addresses: string[]): Promise<TimelineEntry[]> {
     const rows = await this.prisma.$queryRaw<DeliveryRow[]>`
-      SELECT d.notification_id, d.email, d.status, d.attempts, d.smtp_message_id, d.error, d.sent_at, d.updated_at,
-             n.topic, n.subject
+      SELECT d.notification_id, d.email, d.status, d.attempts, coalesce(d.smtp_response, d.smtp_message_id) AS smtp_message_id,
+             d.error, d.sent_at, d.updated_at, n.topic, n.subject
       FROM email_deliveries d LEFT JOIN notifications n ON n.id = d.notification_id
-      WHERE lower(d.email) = ANY(${addresses}::text[])
+      WHERE d.identity_id = ${identityId}::uuid OR lower(d.email) = ANY(${addresses}::text[])
       ORDER BY d.updated_at DESC LIMIT ${TIMELINE_LIMIT}`;
     return rows.map((r) => ({
       at: (r.sent_at ?? r.updated_at).toISOString(),

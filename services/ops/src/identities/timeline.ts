@@ -40,9 +40,12 @@ export interface VersionEntry extends EntryBase {
 
 export interface MembershipEntry extends EntryBase {
   kind: 'membership';
+  /** The list; `*` for a suppression, which stops mail to the address on every list. */
   list: string;
-  event: 'subscribed' | 'unsubscribed' | 'opted-out';
+  event: 'subscribed' | 'unsubscribed' | 'opted-out' | 'resubscribed' | 'suppressed';
   email: string;
+  /** How: the opt-out method (one-click, page), who resubscribed, or the bounce that suppressed. */
+  detail?: string | null;
 }
 
 export interface EmailEntry extends EntryBase {
