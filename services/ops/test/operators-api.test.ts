@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@identity-relay/runtime';
 import { Registry } from 'prom-client';
-import { createAuthenticator, createOpsApp } from '../src/index.js';
+import { createAuthenticator, createOpsApp, SessionStore } from '../src/index.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
 import { listen } from './http-server.js';
 import { seedPerson, TRACEPARENT, type SeededPerson } from './identity-fixtures.js';
@@ -44,6 +44,7 @@ beforeAll(async () => {
   const app = createOpsApp({
     ...h.services,
     authenticate: createAuthenticator({ opsToken: TOKEN }),
+    sessions: new SessionStore(h.prisma),
     logger: createLogger({ service: 'ops-test', level: 'silent' }),
     registry: new Registry(),
     checks: {},

@@ -1,6 +1,7 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Authenticator } from '../auth/authenticator.js';
+import { AuthError, type Authenticator, type Principal } from '../auth/authenticator.js';
+import { seesPersonalData } from '../auth/roles.js';
 import type { IdentityService } from '../identities/service.js';
 import { requireRole } from './api.js';
 
@@ -12,20 +13,28 @@ export interface OperatorsApiDeps {
 
 const query = (req: Request): Record<string, unknown> => ({ ...(req.query as Record<string, unknown>) });
 
+/** Identities are personal data through and through: operators, or readers with the pii grant. */
+const personalData: RequestHandler = (_req, res, next) => {
+  if (!seesPersonalData((res.locals.principal as Principal).grants))
+    throw new AuthError(403, 'identities are personal data: the operator role or the pii grant is required', {
+      code: 'FORBIDDEN',
+    });
+  next();
+};
+
 /** `/api/identities*` and `/api/audit`: questions about people and about what operators did. */
 export function operatorsApiRouter(deps: OperatorsApiDeps): Router {
   const { identities, audit } = deps;
   const read = requireRole(deps.authenticate, 'read');
   const router = Router();
-  router.get('/api/identities', read, async (req, res) => void res.json(await identities.search(query(req))));
+  router.use('/api/identities', read, personalData);
+  router.get('/api/identities', async (req, res) => void res.json(await identities.search(query(req))));
   router.get(
     '/api/identities/:id',
-    read,
     async (req, res) => void res.json(await identities.get(String(req.params.id))),
   );
   router.get(
     '/api/identities/:id/timeline',
-    read,
     async (req, res) => void res.json(await identities.timeline(String(req.params.id))),
   );
   router.get('/api/audit', read, async (req, res) => void res.json(await audit.list(query(req))));
