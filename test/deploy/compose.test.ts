@@ -22,6 +22,7 @@ interface ComposeService {
   profiles?: string[];
   volumes?: string[];
   user?: string;
+  ports?: string[];
 }
 
 const composeText = readFileSync(repoPath('docker-compose.yml'), 'utf8');
@@ -132,6 +133,21 @@ describe('docker-compose.yml', () => {
         `http://127.0.0.1:${port}/healthz`,
       ]);
     }
+  });
+
+  it('publishes every port on 127.0.0.1 only (broker, management UI, Postgres, Mailpit, Kratos admin included)', () => {
+    const published = Object.entries(services).flatMap(([name, s]) =>
+      (s.ports ?? []).map((p) => `${name} ${p}`),
+    );
+    for (const port of [
+      'rabbitmq 127.0.0.1:5672:5672',
+      'rabbitmq 127.0.0.1:15672:15672',
+      'postgres 127.0.0.1:5432:5432',
+    ])
+      expect(published).toContain(port);
+    expect(published).toContain('mailpit 127.0.0.1:8025:8025');
+    expect(published).toContain('kratos 127.0.0.1:4434:4434');
+    for (const entry of published) expect(entry).toMatch(/^\S+ 127\.0\.0\.1:\d+:\d+$/);
   });
 
   it('points the services at the Compose broker, database and Mailpit', () => {

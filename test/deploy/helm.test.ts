@@ -6,9 +6,29 @@
 import { describe, expect, it } from 'vitest';
 import { QUEUES } from '@identity-relay/bus';
 import { CONFIG_VARIABLES, HEALTH_PORTS, SERVICES } from './config-variables.js';
-import { renderChart, renderNotes, type Manifest } from './helm/chart.js';
-import { renderTemplate } from './helm/go-template.js';
+import { loadConfig } from '@identity-relay/runtime';
+import {
+  defaultValues,
+  mergeValues,
+  renderChart as renderWith,
+  renderNotes,
+  type Manifest,
+} from './helm/chart.js';
+import { renderTemplate, RequiredValueError } from './helm/go-template.js';
 import { kubernetesProblems } from './helm/kubernetes-schemas.js';
+
+/** What an operator must give on install: where the broker, database and mail server are. */
+const CONNECTIONS = {
+  connections: {
+    AMQP_URL: 'amqp://relay:Zq4vW9mT2pLx@rabbitmq.rabbitmq.svc:5672',
+    DATABASE_URL: 'postgresql://relay:Rk8nB3cY6sHd@postgres.postgres.svc:5432/identity_relay',
+    SMTP_URL: 'smtp://relay:Hs2mQ7wE5tUv@mail.example.com:587',
+  },
+};
+const renderChart = (
+  overrides: Record<string, unknown> = {},
+  cluster?: Record<string, unknown>,
+): Manifest[] => renderWith(mergeValues(CONNECTIONS, overrides) as Record<string, unknown>, 'ir', cluster);
 
 const byKind = (manifests: Manifest[], kind: string): Manifest[] => manifests.filter((m) => m.kind === kind);
 const named = (manifests: Manifest[], kind: string, name: string): Manifest => {
@@ -195,6 +215,63 @@ describe('helm chart infra/helm/identity-relay', () => {
     expect(JSON.stringify(named(manifests, 'TriggerAuthentication', 'ir-rabbitmq'))).toContain(
       '"my-secrets"',
     );
+  });
+
+  it('ships no usable secret: every connection and key in values.yaml is empty', () => {
+    const values = defaultValues() as {
+      connections: Record<string, string>;
+      secrets: Record<string, string>;
+    };
+    expect(Object.keys(values.connections).sort()).toEqual(['AMQP_URL', 'DATABASE_URL', 'SMTP_URL']);
+    for (const value of [...Object.values(values.connections), ...Object.values(values.secrets)])
+      expect(value).toBe('');
+  });
+
+  it('refuses to install until the connections are given, saying which', () => {
+    expect(() => renderWith({})).toThrow(RequiredValueError);
+    expect(() => renderWith({})).toThrow(/connections\.AMQP_URL is required/);
+    expect(() => renderWith({ connections: { ...CONNECTIONS.connections, SMTP_URL: '' } })).toThrow(
+      /connections\.SMTP_URL is required/,
+    );
+    // With a Secret of your own, the chart needs none of them.
+    expect(() => renderWith({ existingSecret: 'my-secrets' })).not.toThrow();
+  });
+
+  it('generates each key on install: random, 48 characters, different per install, accepted by the production checks', () => {
+    const keys = Object.keys((defaultValues() as { secrets: Record<string, string> }).secrets);
+    const first = named(renderChart(), 'Secret', 'ir-secrets').stringData as Record<string, string>;
+    const second = named(renderChart(), 'Secret', 'ir-secrets').stringData as Record<string, string>;
+    for (const key of keys) {
+      expect(first[key], key).toMatch(/^[A-Za-z0-9]{48}$/);
+      expect(first[key], key).not.toBe(second[key]);
+    }
+    const env = { ...first, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://relay.example.org' };
+    for (const service of ['ingress', 'ops', 'notifier'] as const)
+      expect(() => loadConfig(env, { service }), service).not.toThrow();
+  });
+
+  it('keeps the generated keys on upgrade (read back from the Secret) and uses keys the operator set as given', () => {
+    const stored = {
+      KRATOS_API_KEY: 'k'.repeat(10) + 'Stored0KratosKey0FromInstall0',
+      OPS_TOKEN: 'Stored0OpsToken0FromInstall0abcdefgh',
+    };
+    const cluster = {
+      'Secret/identity-relay/ir-secrets': {
+        data: Object.fromEntries(
+          Object.entries(stored).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+        ),
+      },
+    };
+    const upgraded = named(
+      renderChart({ secrets: { NOTIFY_API_KEY: 'Operator0Chosen0Notify0Key0123456' } }, cluster),
+      'Secret',
+      'ir-secrets',
+    ).stringData as Record<string, string>;
+    expect(upgraded.KRATOS_API_KEY).toBe(stored.KRATOS_API_KEY);
+    expect(upgraded.OPS_TOKEN).toBe(stored.OPS_TOKEN);
+    expect(upgraded.NOTIFY_API_KEY).toBe('Operator0Chosen0Notify0Key0123456');
+    expect(upgraded.HOOKS_API_KEY).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(upgraded.AMQP_URL).toBe(CONNECTIONS.connections.AMQP_URL);
   });
 
   it('prints where the webhooks are', () => {

@@ -35,12 +35,17 @@ export function defaultValues(): Record<string, unknown> {
 }
 
 /** Every manifest the chart renders for these value overrides (NOTES.txt excluded). */
-export function renderChart(overrides: Record<string, unknown> = {}, release = 'ir'): Manifest[] {
+export function renderChart(
+  overrides: Record<string, unknown> = {},
+  release = 'ir',
+  cluster: Record<string, unknown> = {},
+): Manifest[] {
   const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
   const root = {
     Values: mergeValues(defaultValues(), overrides),
     Release: { Name: release, Namespace: 'identity-relay', Service: 'Helm' },
     Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion },
+    Cluster: cluster,
   };
   const manifests: Manifest[] = [];
   const templates = readdirSync(join(CHART_DIR, 'templates')).filter((f) => f.endsWith('.yaml'));

@@ -1,10 +1,11 @@
 /**
  * The subset of Go templates (text/template + the few Sprig functions) the identity-relay chart uses,
  * so its templates can be rendered where `helm` cannot be installed. Supported: `{{- -}}` trimming,
- * `if`/`else`/`end` (Go truthiness), `range $k, $v := <map>` (sorted keys, like Go), fields of `.`,
+ * `if`/`else`/`end` (Go truthiness), `range $k, $v := <map>` (sorted keys, like Go), `$x := <pipeline>`, fields of `.`,
  * `$` and variables, string/number literals, parentheses, pipelines, and the functions in FUNCTIONS.
  * Anything else throws, so a template that outgrows the subset fails loudly instead of rendering wrong.
  */
+import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 
 type Node =
@@ -17,6 +18,11 @@ type Scope = { dot: unknown; root: unknown; vars: Record<string, unknown> };
 
 export class TemplateError extends Error {
   readonly code = 'TEMPLATE_UNSUPPORTED';
+}
+
+/** A `required` value was empty: the render fails with the chart's message, as `helm install` would. */
+export class RequiredValueError extends Error {
+  readonly code = 'VALUE_REQUIRED';
 }
 
 /** Splits into text and `{{ }}` actions, applying `{{-` / `-}}` whitespace trimming. */
@@ -101,6 +107,23 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   nindent: (spaces, text) => `\n${indent(Number(spaces), String(text))}`,
   indent: (spaces, text) => indent(Number(spaces), String(text)),
   not: (value) => !truthy(value),
+  /** Fails the render like Helm's `required` when the value is empty. */
+  required: (message, value) => {
+    if (value === undefined || value === null || value === '') throw new RequiredValueError(String(message));
+    return value;
+  },
+  randAlphaNum: (count) => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    return Array.from(randomBytes(Number(count)), (b) => alphabet[b % alphabet.length]).join('');
+  },
+  b64dec: (value) => Buffer.from(String(value), 'base64').toString('utf8'),
+  /** Sprig `dig "k1" "k2" default map`. */
+  dig: (...args) => {
+    const map = args.pop();
+    const fallback = args.pop();
+    const found = field(map, args.map(String));
+    return found === undefined || found === null ? fallback : found;
+  },
   printf: (format, ...args) => {
     let n = 0;
     return String(format).replace(/%[sd]/g, () => String(args[n++]));
@@ -144,8 +167,20 @@ function operand(text: string, scope: Scope): unknown {
   throw new TemplateError(`unsupported operand: ${text}`);
 }
 
+/**
+ * Helm's `lookup`: what the cluster holds, from the root's `Cluster` map (`"<kind>/<namespace>/<name>"` → object);
+ * an empty map when absent, as `helm template` and a first install see it.
+ */
+function lookup(scope: Scope, args: unknown[]): unknown {
+  const [, kind, namespace, name] = args.map(String);
+  const cluster = (scope.root as { Cluster?: Record<string, unknown> }).Cluster ?? {};
+  return cluster[`${kind}/${namespace}/${name}`] ?? {};
+}
+
 function command(text: string, scope: Scope, piped: unknown[]): unknown {
   const words = splitTop(text, ' ');
+  if (words[0] === 'lookup')
+    return lookup(scope, [...words.slice(1).map((w) => operand(w, scope)), ...piped]);
   const fn = FUNCTIONS[words[0]!];
   if (!fn) {
     if (words.length > 1 || piped.length > 0) throw new TemplateError(`unknown function: ${words[0]}`);
@@ -170,8 +205,11 @@ function render(nodes: Node[], scope: Scope): string {
   let out = '';
   for (const node of nodes) {
     if (node.kind === 'text') out += node.text;
-    else if (node.kind === 'action') out += print(pipeline(node.expr, scope));
-    else if (node.kind === 'if')
+    else if (node.kind === 'action') {
+      const assignment = /^(\$\w+)\s*:=\s*(.+)$/s.exec(node.expr);
+      if (assignment) scope.vars[assignment[1]!] = pipeline(assignment[2]!, scope);
+      else out += print(pipeline(node.expr, scope));
+    } else if (node.kind === 'if')
       out += render(truthy(pipeline(node.cond, scope)) ? node.then : node.else, scope);
     else {
       const collection = pipeline(node.expr, scope);

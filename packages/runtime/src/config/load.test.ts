@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatConfigError } from './errors.js';
-import { loadConfig, loadConfigOrExit, formatGeneratedSecrets, type Env } from './load.js';
+import {
+  announceGeneratedSecrets,
+  loadConfig,
+  loadConfigOrExit,
+  formatGeneratedSecrets,
+  type Env,
+} from './load.js';
 import { SERVICE_NAMES } from './types.js';
 import { VARIABLES } from './variables.js';
 
@@ -372,6 +378,36 @@ describe('loadConfig refuses weak secrets in production', () => {
       { service: 'ingress' },
     );
     expect(config.kratosApiKey).toBe('change-me');
+  });
+});
+
+describe('announceGeneratedSecrets', () => {
+  const config = loadConfig({}, { service: 'ops' });
+  const token = config.generatedSecrets.OPS_TOKEN!;
+
+  it('prints generated values to a terminal only', () => {
+    const written: string[] = [];
+    const warned: unknown[] = [];
+    announceGeneratedSecrets(
+      config,
+      { warn: (obj) => warned.push(obj) },
+      { isTerminal: true, write: (t) => written.push(t) },
+    );
+    expect(written).toEqual([`generated OPS_TOKEN=${token}\n`]);
+    expect(warned).toEqual([]);
+  });
+
+  it('logs only the names when the output is not a terminal (container logs keep no key)', () => {
+    const written: string[] = [];
+    const lines: string[] = [];
+    announceGeneratedSecrets(
+      config,
+      { warn: (obj, msg) => lines.push(JSON.stringify(obj) + msg) },
+      { isTerminal: false, write: (t) => written.push(t) },
+    );
+    expect(written).toEqual([]);
+    expect(lines.join()).toContain('OPS_TOKEN');
+    expect(lines.join()).not.toContain(token);
   });
 });
 
