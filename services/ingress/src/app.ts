@@ -17,6 +17,7 @@ import { ALLOW_ALL, staticPolicyStore, type PolicyStore } from './policy/store.j
 import type { ConfirmedPublisher } from './publish.js';
 import { ROUTES } from './route-table.js';
 import { notificationsRouter } from './routes/notifications.js';
+import { unsubscribeRouter } from './routes/unsubscribe.js';
 
 export interface IngressDeps {
   config: IdpRoutesConfig &
@@ -29,7 +30,10 @@ export interface IngressDeps {
       | 'authFailuresPerMinute'
       | 'rateLimitPerSecond'
       | 'rateLimitBurst'
-    >;
+    > & {
+      /** UNSUBSCRIBE_SECRET (the loader guarantees it for the ingress). */
+      unsubscribeSecret: string;
+    };
   logger: Logger;
   registry: Registry;
   publisher: ConfirmedPublisher;
@@ -85,6 +89,18 @@ export function createIngress(deps: IngressDeps): Express {
       bodyLimitBytes: config.bodyLimitBytes,
       source: 'identity-relay/ingress',
       apiKey: config.notifyApiKey,
+      limits,
+    }),
+  );
+
+  // Public: the signed token in the path is the credential; invalid tokens count as failed authentication.
+  app.use(
+    unsubscribeRouter({
+      publisher: deps.publisher,
+      publishTimeoutMs: config.publishTimeoutMs,
+      logger,
+      secret: config.unsubscribeSecret,
+      source: 'identity-relay/ingress',
       limits,
     }),
   );

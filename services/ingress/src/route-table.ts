@@ -10,8 +10,11 @@ import { hookErrorSchema, hookRequestSchema, hookResultSchema } from './routes/h
 /** Security schemes, by the names the OpenAPI document gives them; a route accepts any one of its list. */
 export type SecurityName = 'kratosApiKey' | 'kratosBasic' | 'apiKey' | 'bearer' | 'standardWebhooks';
 
-/** How a route family renders its errors (see http/errors.ts, routes/kratos-validate.ts, routes/hooks.ts). */
-export type ErrorShape = 'error' | 'kratos' | 'hook';
+/**
+ * How a route family renders its errors (see http/errors.ts, routes/kratos-validate.ts, routes/hooks.ts;
+ * `page`: a small HTML page for people, routes/unsubscribe.ts).
+ */
+export type ErrorShape = 'error' | 'kratos' | 'hook' | 'page';
 
 export interface RouteResponse {
   description: string;
@@ -26,9 +29,14 @@ export interface RouteSpec {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'kratos' | 'authentik' | 'hooks' | 'notifications' | 'operations';
-  /** Empty: no authentication. */
+  tag: 'kratos' | 'authentik' | 'hooks' | 'notifications' | 'subscriptions' | 'operations';
+  /**
+   * Empty: no authentication. Only the operations routes and the unsubscribe links (whose signed token in the
+   * path is the credential) are public.
+   */
   security: readonly SecurityName[];
+  /** `{name}` segments of `path` (Express registers them as `:name`). */
+  pathParams?: readonly { name: string; description: string; pattern: string }[];
   /** The JSON Schema the route validates its body with (the same object passed to ajv). */
   body?: object;
   /** Success responses by status code. */
@@ -61,6 +69,17 @@ const TRACEPARENT = {
   pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$',
 };
 
+const UNSUBSCRIBE_TOKEN = {
+  name: 'token',
+  description: 'The signed token of the List-Unsubscribe link (names the list and the address)',
+  pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{43}$',
+};
+
+/** The Express form of a route's path: `{name}` → `:name`. */
+export function expressPath(route: RouteSpec): string {
+  return route.path.replace(/\{(\w+)\}/g, ':$1');
+}
+
 /**
  * Every route the ingress serves, as data: the routers register these paths and the OpenAPI document is
  * generated from this table (openapi/document.ts), so a route cannot be served without being documented.
@@ -72,6 +91,8 @@ export type RouteName =
   | 'preSignup'
   | 'preLogin'
   | 'notifications'
+  | 'unsubscribePage'
+  | 'unsubscribe'
   | 'healthz'
   | 'readyz'
   | 'metrics'
@@ -191,6 +212,30 @@ export const ROUTES: Readonly<Record<RouteName, RouteSpec>> = {
       TRACEPARENT,
     ],
   },
+  unsubscribePage: {
+    method: 'get',
+    path: '/unsubscribe/{token}',
+    operationId: 'unsubscribePage',
+    summary:
+      'PUBLIC (the token is the credential). Confirmation page with a button; never unsubscribes (mail scanners prefetch links)',
+    tag: 'subscriptions',
+    security: [],
+    pathParams: [UNSUBSCRIBE_TOKEN],
+    success: { '200': { description: 'The confirmation page', contentType: 'text/html' } },
+    errors: errorsIn('page', [400, 404, 429]),
+  },
+  unsubscribe: {
+    method: 'post',
+    path: '/unsubscribe/{token}',
+    operationId: 'unsubscribe',
+    summary:
+      'PUBLIC (the token is the credential). RFC 8058 one-click unsubscribe: publishes UnsubscribeRequested once confirmed',
+    tag: 'subscriptions',
+    security: [],
+    pathParams: [UNSUBSCRIBE_TOKEN],
+    success: { '200': { description: 'Unsubscribed (an HTML page for browsers)', contentType: 'text/html' } },
+    errors: errorsIn('page', [400, 404, 413, 429, 503]),
+  },
   healthz: {
     method: 'get',
     path: '/healthz',
@@ -256,4 +301,5 @@ export const ERROR_SCHEMAS: Readonly<Record<ErrorShape, object>> = {
   },
   kratos: kratosErrorBodySchema,
   hook: hookErrorSchema,
+  page: { type: 'string', description: 'A small HTML page saying what is wrong' },
 };

@@ -112,6 +112,31 @@ describe('POST /notifications', () => {
     expect(await published(300)).toHaveLength(0);
   });
 
+  test.each([
+    ['text', { ...request, text: 'Dear {{ recipient.traits.name.first ' }],
+    ['html', { ...request, html: '<p>{% if data.x %}unclosed</p>' }],
+    ['subject', { ...request, subject: 'Hi {{ recipient.email | nosuchfilter }}' }],
+  ])('422 for a %s template that does not parse, naming it; nothing published', async (field, body) => {
+    const res = await post(body);
+    expect(res.status).toBe(422);
+    const payload = (await res.json()) as { error: { code: string; details: string[] } };
+    expect(payload.error.code).toBe('invalid_template');
+    expect(payload.error.details[0]).toMatch(new RegExp(`^${field}: `));
+    expect(await published(300)).toHaveLength(0);
+  });
+
+  test('templates with recipient traits and request data are accepted and published as sent', async () => {
+    const templated = {
+      ...request,
+      subject: 'Hello {{ recipient.traits.name.first | default: "there" }}',
+      text: '{{ data.examTitle }} is ready.',
+      data: { examTitle: 'Algebra 1' },
+    };
+    expect((await post(templated)).status).toBe(202);
+    const [msg] = await published();
+    expect(JSON.parse(msg!.content.toString()).data).toEqual(templated);
+  });
+
   test('415 for a non-JSON body and 400 for malformed JSON', async () => {
     expect((await post('x', { 'content-type': 'text/plain' })).status).toBe(415);
     expect((await post('{"topic":')).status).toBe(400);

@@ -9,7 +9,7 @@ export interface OpenApiOptions {
 }
 
 const STATUS_TEXT: Readonly<Record<string, string>> = {
-  '400': 'Malformed JSON, empty body, nesting too deep, or a bad header value',
+  '400': 'Malformed JSON, empty body, nesting too deep, a bad header value, or a malformed token',
   '401': 'Missing or invalid credentials or signature',
   '403': 'Refused by the signup/login policy',
   '409': 'A signed webhook-id that was already accepted (replay)',
@@ -57,25 +57,37 @@ function operation(route: RouteSpec, bodyName: string | undefined): object {
   const responses: Record<string, object> = {};
   for (const [status, r] of Object.entries(route.success)) responses[status] = response(r);
   for (const [status, shape] of Object.entries(route.errors)) {
+    const media = shape === 'page' ? 'text/html' : 'application/json';
     responses[status] = {
-      description: STATUS_TEXT[status] ?? `HTTP ${status}`,
-      content: { 'application/json': { schema: ref(errorSchemaName(shape)) } },
+      description:
+        status === '404' && shape === 'page'
+          ? 'The token is not signed by any current key'
+          : (STATUS_TEXT[status] ?? `HTTP ${status}`),
+      content: { [media]: { schema: ref(errorSchemaName(shape)) } },
     };
   }
+  const parameters = [
+    ...(route.pathParams ?? []).map((p) => ({
+      name: p.name,
+      in: 'path',
+      required: true,
+      description: p.description,
+      schema: { type: 'string', pattern: p.pattern },
+    })),
+    ...(route.headers ?? []).map((h) => ({
+      name: h.name,
+      in: 'header',
+      required: false,
+      description: h.description,
+      schema: { type: 'string', ...(h.pattern && { pattern: h.pattern }) },
+    })),
+  ];
   return {
     operationId: route.operationId,
     summary: route.summary,
     tags: [route.tag],
     security: route.security.map((s) => ({ [s]: [] })),
-    ...(route.headers && {
-      parameters: route.headers.map((h) => ({
-        name: h.name,
-        in: 'header',
-        required: false,
-        description: h.description,
-        schema: { type: 'string', ...(h.pattern && { pattern: h.pattern }) },
-      })),
-    }),
+    ...(parameters.length > 0 && { parameters }),
     ...(route.body && {
       requestBody: {
         required: true,
@@ -118,7 +130,9 @@ export function buildOpenApiDocument(opts: OpenApiOptions): Record<string, unkno
       description:
         'Webhooks from identity providers and other systems, published to RabbitMQ once the broker confirmed.',
     },
-    tags: ['kratos', 'authentik', 'hooks', 'notifications', 'operations'].map((name) => ({ name })),
+    tags: ['kratos', 'authentik', 'hooks', 'notifications', 'subscriptions', 'operations'].map((name) => ({
+      name,
+    })),
     paths,
     components: { schemas, securitySchemes: SECURITY_SCHEMES(opts.kratosApiKeyHeader) },
   };

@@ -7,6 +7,7 @@ import {
   MessageType,
   newCloudEvent,
   notificationRequestedDataSchema,
+  templateProblems,
   type NotificationRequestedData,
 } from '@identity-relay/contracts';
 import { HttpError } from '../http/errors.js';
@@ -115,6 +116,18 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
             },
           },
         );
+      }
+      // Templates are parsed here, once, so a broken one is the caller's 422 rather than a dead letter later.
+      const problems = templateProblems(body);
+      if (problems.length > 0) {
+        throw new HttpError(422, 'invalid_template', `template does not parse: ${problems.join('; ')}`, {
+          error: {
+            status: 422,
+            code: 'invalid_template',
+            message: 'template does not parse',
+            details: problems,
+          },
+        });
       }
       const id = key === undefined ? undefined : uuidV5(key);
       if (id !== undefined && recent.has(id)) {
