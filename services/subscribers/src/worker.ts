@@ -4,10 +4,12 @@ import {
   validateMessage,
   type CloudEvent,
   type IdentityChangedData,
+  type UnsubscribeRequestedData,
 } from '@identity-relay/contracts';
 import { inboxClaim, type PrismaClient } from '@identity-relay/db';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { applyUnsubscribe, type OptOutOutcome } from './opt-outs.js';
 import { applyIdentityChanged, type ApplyOutcome } from './repository.js';
 import type { ListRule } from './rules/types.js';
 
@@ -28,9 +30,18 @@ export interface SubscribersWorker {
   stop(graceMs?: number): Promise<void>;
   /** Applies one IdentityChanged with the inbox guard; exposed for tests and replays. */
   apply(messageId: string, data: IdentityChangedData): Promise<ApplyOutcome | 'duplicate'>;
+  /** Applies one UnsubscribeRequested with the inbox guard. */
+  unsubscribe(
+    messageId: string,
+    requestedAt: string,
+    data: UnsubscribeRequestedData,
+  ): Promise<OptOutOutcome | 'duplicate'>;
 }
 
-/** Consumes IdentityChanged from the `subscribers` queue and keeps `subscribers` in line with the rules. */
+/**
+ * Consumes IdentityChanged from the `subscribers` queue and keeps `subscribers` in line with the rules, and
+ * UnsubscribeRequested (the public unsubscribe links) into `subscriber_opt_outs`, which the rules never undo.
+ */
 export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorker {
   const { prisma, bus, logger } = deps;
   const changes = new Counter({
@@ -45,7 +56,33 @@ export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorke
     labelNames: ['result'],
     registers: [deps.registry],
   });
+  const optOuts = new Counter({
+    name: 'identity_relay_subscriber_opt_outs_total',
+    help: 'UnsubscribeRequested messages by result (recorded, kept, duplicate)',
+    labelNames: ['result'],
+    registers: [deps.registry],
+  });
   let consumer: Consumer | null = null;
+
+  async function unsubscribe(
+    messageId: string,
+    requestedAt: string,
+    data: UnsubscribeRequestedData,
+  ): Promise<OptOutOutcome | 'duplicate'> {
+    const outcome = await prisma.$transaction(async (tx) => {
+      const claimed = await inboxClaim(tx, CONSUMER_NAME, [messageId]);
+      if (!claimed.has(messageId)) return 'duplicate' as const;
+      return applyUnsubscribe(tx, messageId, requestedAt, data);
+    });
+    optOuts.inc({ result: outcome });
+    return outcome;
+  }
+
+  async function onUnsubscribeRequested(msg: IncomingMessage): Promise<void> {
+    const event = msg.body as CloudEvent<UnsubscribeRequestedData>;
+    const outcome = await unsubscribe(event.id, event.time, event.data);
+    logger.info({ messageId: event.id, list: event.data.list, outcome }, 'unsubscribe applied');
+  }
 
   async function apply(messageId: string, data: IdentityChangedData): Promise<ApplyOutcome | 'duplicate'> {
     const outcome = await prisma.$transaction(async (tx) => {
@@ -73,6 +110,7 @@ export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorke
 
   return {
     apply,
+    unsubscribe,
     async start() {
       consumer = await bus.consume({
         queue: QUEUES.subscribers,
@@ -80,7 +118,10 @@ export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorke
         prefetch: deps.config.prefetch,
         retryDelaysMs: deps.config.retryDelaysMs,
         validate: validateMessage,
-        handlers: { [MessageType.IdentityChanged]: onIdentityChanged },
+        handlers: {
+          [MessageType.IdentityChanged]: onIdentityChanged,
+          [MessageType.UnsubscribeRequested]: onUnsubscribeRequested,
+        },
       });
     },
     async stop(graceMs) {

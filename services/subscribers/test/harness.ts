@@ -7,6 +7,7 @@ import {
   newCloudEvent,
   type CanonicalIdentity,
   type IdentityChangedData,
+  type UnsubscribeRequestedData,
 } from '@identity-relay/contracts';
 import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
 import { createTestDatabase } from '@identity-relay/db/testing';
@@ -18,6 +19,8 @@ export interface Harness {
   prisma: PrismaClient;
   /** Publishes one IdentityChanged and resolves after the broker's confirm; returns its message id. */
   publish(data: IdentityChangedData, id?: string): Promise<string>;
+  /** Publishes one UnsubscribeRequested (as the ingress would) made at `time`; returns its message id. */
+  unsubscribe(data: UnsubscribeRequestedData, time?: Date): Promise<string>;
   /** Resolves once every given message id is in the worker's inbox. */
   processed(ids: string[], timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
@@ -61,6 +64,17 @@ export async function startHarness(rules: ListRule[]): Promise<Harness> {
         body: event,
       });
       return id;
+    },
+    async unsubscribe(data, time = new Date()) {
+      const event = newCloudEvent({ type: MessageType.UnsubscribeRequested, source: 'test', data, time });
+      await publisher.publish({
+        exchange: messageRoutes.UnsubscribeRequested.exchange,
+        routingKey: messageRoutes.UnsubscribeRequested.routingKey(data),
+        messageId: event.id,
+        type: event.type,
+        body: event,
+      });
+      return event.id;
     },
     async processed(ids, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
