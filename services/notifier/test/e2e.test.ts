@@ -5,90 +5,28 @@
  * real broker (own vhost) and database (own database).
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { buildTopology, connectBus, type Bus } from '@identity-relay/bus';
 import { educatorIdentity } from '@identity-relay/contracts/fixtures';
-import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
-import { createIdentitySyncWorker } from '@identity-relay/identity-sync';
-import { createIngress } from '@identity-relay/ingress';
-import { createLogger, createMetrics, loadConfig } from '@identity-relay/runtime';
-import { createSubscribersWorker, defaultRules } from '@identity-relay/subscribers';
 import { exam, startHarness, type Harness } from './harness.js';
+import { KRATOS_KEY, NOTIFY_KEY, startPipeline, type Pipeline } from './pipeline.js';
 import { startSmtpServer } from './smtp-server.js';
 
-const KRATOS_KEY = 'kratos-key-e2e';
-const NOTIFY_KEY = 'notify-key-e2e';
 const EDUCATOR = 'ada.lovelace@example.edu';
 const mailDir = mkdtempSync(join(tmpdir(), 'ir-mail-'));
 
 let h: Harness;
-let base: string;
-const closers: Array<() => Promise<unknown>> = [];
-
-async function startPipeline(): Promise<void> {
-  const logger = createLogger({ service: 'e2e', level: 'silent' });
-  const topology = buildTopology({ retryDelaysMs: h.retryDelaysMs });
-  const connect = async (
-    name: string,
-  ): Promise<{ bus: Bus; prisma: PrismaClient; registry: ReturnType<typeof createMetrics>['registry'] }> => {
-    const { registry } = createMetrics(name);
-    const bus = await connectBus({ url: h.vhostUrl, name, logger, registry, topology });
-    const prisma = createPrismaClient({ databaseUrl: h.dbUrl, poolMax: 4 });
-    closers.push(
-      () => bus.close(),
-      () => prisma.$disconnect(),
-    );
-    return { bus, prisma, registry };
-  };
-  const config = { retryDelaysMs: h.retryDelaysMs, prefetch: 10, publishTimeoutMs: 3000 };
-
-  const sync = await connect('identity-sync');
-  const identitySync = createIdentitySyncWorker({ ...sync, logger, config, outboxPollMs: 100 });
-  await identitySync.start();
-  const subs = await connect('subscribers');
-  // Seed 002's Kratos schema names the trait user_type (SUBSCRIBER_TYPE_TRAIT=user_type).
-  const subscribers = createSubscribersWorker({ ...subs, logger, rules: defaultRules('user_type'), config });
-  await subscribers.start();
-  closers.unshift(
-    () => identitySync.stop(2000),
-    () => subscribers.stop(2000),
-  );
-
-  const ingressConfig = loadConfig(
-    { NODE_ENV: 'test', AMQP_URL: h.vhostUrl, KRATOS_API_KEY: KRATOS_KEY, NOTIFY_API_KEY: NOTIFY_KEY },
-    { service: 'ingress' },
-  );
-  const { bus, registry } = await connect('ingress');
-  const server: Server = createIngress({
-    config: ingressConfig,
-    logger,
-    registry,
-    publisher: bus,
-    isBrokerConnected: () => bus.isConnected(),
-  }).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  closers.unshift(() => new Promise((r) => server.close(r)));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-const post = (path: string, key: string, body: unknown) =>
-  fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': key },
-    body: JSON.stringify(body),
-  });
+let pipeline: Pipeline;
+const post = (path: string, key: string, body: unknown) => pipeline.post(path, key, body);
 
 beforeAll(async () => {
   h = await startHarness();
-  await startPipeline();
+  pipeline = await startPipeline(h);
 });
 afterAll(async () => {
-  for (const close of closers) await close().catch(() => undefined);
+  await pipeline?.close();
   await h?.dispose();
 });
 
