@@ -99,8 +99,8 @@ describe('GET /unsubscribe/{token}', () => {
   });
 });
 
-test('a client address that keeps sending invalid tokens gets 429 with Retry-After, even for a valid token then', async () => {
-  const limited = await startIngress({ env: { UNSUBSCRIBE_SECRET: SECRET } });
+test('invalid tokens count as failed authentication of the client address: past AUTH_FAILURES_PER_MINUTE it gets 429 with Retry-After, even for a valid token', async () => {
+  const limited = await startIngress({ env: { UNSUBSCRIBE_SECRET: SECRET, AUTH_FAILURES_PER_MINUTE: '10' } });
   try {
     const bad = token('x@school.example', 'retired-key');
     const statuses: number[] = [];
