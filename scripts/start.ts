@@ -67,7 +67,8 @@ for (const worker of WORKERS) healthPortOf(worker);
 
 try {
   const { applied } = await migrate({
-    databaseUrl: env.DATABASE_URL,
+    // Behind PgBouncer, DATABASE_DIRECT_URL reaches Postgres itself for creating and migrating.
+    databaseUrl: env.DATABASE_DIRECT_URL ?? env.DATABASE_URL,
     log: (m) => console.log(`[migrate] ${m}`),
   });
   console.log(`[migrate] ${applied.length} migration(s) applied`);

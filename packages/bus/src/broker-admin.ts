@@ -1,13 +1,14 @@
-import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
-import { declareTopology } from './declare.js';
+import type { Channel, ChannelModel, RecoveringChannelModel } from 'amqplib';
+import { declareTopologyKeepingPlacement, isPlacementMismatch } from './declare.js';
 import type { LoggerLike } from './logger.js';
+import { connectToSomeNode } from './node-connection.js';
 import { intInRange, nonEmptyString } from './options.js';
 import { BrokerUnavailableError } from './publish-errors.js';
 import { checkDrainOptions, RawDrain, type Drain, type DrainOptions } from './raw-drain.js';
 import type { Topology } from './topology.js';
 
 export interface BrokerAdminOptions {
-  /** amqp(s)://user:pass@host:port/vhost */
+  /** amqp(s)://user:pass@host:port/vhost, or a comma-separated list of one per cluster node. */
   url: string;
   /** Connection name shown by the broker. */
   name: string;
@@ -40,7 +41,8 @@ export interface TopologyProblem {
 export interface BrokerAdmin {
   drain(opts: DrainOptions): Promise<Drain>;
   queueDepths(queues: readonly string[]): Promise<QueueDepth[]>;
-  declare(topology: Topology): Promise<void>;
+  /** Returns the queues kept with other placement arguments (see declareTopologyKeepingPlacement). */
+  declare(topology: Topology): Promise<string[]>;
   /**
    * Checks every exchange and queue exists with the declared type and arguments (bindings cannot
    * be read without the management plugin). Creates nothing: a missing one is only reported.
@@ -68,20 +70,21 @@ class AmqpBrokerAdmin implements BrokerAdmin {
   }
 
   async start(): Promise<void> {
-    const recovering = await connect(this.opts.url, {
-      timeout: intInRange('connectTimeoutMs', this.opts.connectTimeoutMs, 10_000, 100, 300_000),
-      clientProperties: { connection_name: this.opts.name },
-      recovery: {
-        waitForConnect: false,
-        initialDelay: 100,
-        maxDelay: intInRange('reconnectMaxDelayMs', this.opts.reconnectMaxDelayMs, 5_000, 100, 300_000),
-        setup: (model: ChannelModel) => this.setup(model),
-      },
+    const { recovering } = await connectToSomeNode({
+      url: this.opts.url,
+      name: this.opts.name,
+      connectTimeoutMs: intInRange('connectTimeoutMs', this.opts.connectTimeoutMs, 10_000, 100, 300_000),
+      reconnectMaxDelayMs: intInRange(
+        'reconnectMaxDelayMs',
+        this.opts.reconnectMaxDelayMs,
+        5_000,
+        100,
+        300_000,
+      ),
+      setup: (model) => this.setup(model),
+      logger: this.opts.logger,
     });
     this.recovering = recovering;
-    const log = this.opts.logger;
-    recovering.on('disconnect', (err: Error) => log.warn({ err }, 'broker admin lost the connection'));
-    recovering.on('error', (err: Error) => log.warn({ err }, 'broker admin connection error'));
     await new Promise<void>((resolve) => {
       recovering.once('connect', () => resolve());
       recovering.once('connect-failed', () => resolve());
@@ -146,9 +149,8 @@ class AmqpBrokerAdmin implements BrokerAdmin {
     return out;
   }
 
-  async declare(topology: Topology): Promise<void> {
-    const result = await this.probe((ch) => declareTopology(ch, topology));
-    if (!result.ok) throw result.error;
+  async declare(topology: Topology): Promise<string[]> {
+    return declareTopologyKeepingPlacement(this.current(), topology);
   }
 
   async verify(topology: Topology): Promise<TopologyProblem[]> {
@@ -168,7 +170,8 @@ class AmqpBrokerAdmin implements BrokerAdmin {
         const same = await this.probe((ch) =>
           ch.assertQueue(q.name, { durable: q.durable, arguments: q.arguments }),
         );
-        if (!same.ok) problems.push(problem('queue', q.name, same.error));
+        // Placement arguments act only at creation: a queue created with others is not a problem.
+        if (!same.ok && !isPlacementMismatch(same.error)) problems.push(problem('queue', q.name, same.error));
       }
     }
     return problems;

@@ -1,13 +1,15 @@
-import { connect, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
+import type { ChannelModel, RecoveringChannelModel } from 'amqplib';
+import type { BrokerNode } from './broker-urls.js';
 import type { Registry } from 'prom-client';
 import { BatchQueueConsumer, type BatchConsumerOptions } from './batch-consumer.js';
-import { closeQuietly, untilClosed } from './close-quietly.js';
+import { untilClosed } from './close-quietly.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import { checkConsumerOptions, QueueConsumer, type ConsumerDeps } from './consumer.js';
-import { declareTopology } from './declare.js';
+import { declareTopologyKeepingPlacement } from './declare.js';
 import type { LoggerLike } from './logger.js';
 import type { Consumer, ConsumerOptions } from './message.js';
 import { createBusMetrics } from './metrics.js';
+import { connectToSomeNode } from './node-connection.js';
 import { intInRange, nonEmptyString } from './options.js';
 import { encodeOutgoing, type OutgoingMessage } from './outgoing.js';
 import { ConfirmedPublisher, type RawPublish } from './publisher.js';
@@ -15,7 +17,10 @@ import { checkTopologyHasQueues } from './topology-check.js';
 import type { Topology } from './topology.js';
 
 export interface BusOptions {
-  /** amqp(s)://user:pass@host:port/vhost */
+  /**
+   * amqp(s)://user:pass@host:port/vhost, or one such URL per cluster node separated by commas: the
+   * bus connects to one and, when that connection is lost, to the next live one (see connectToSomeNode).
+   */
   url: string;
   /** Connection name shown by the broker (rabbitmqctl list_connections client_properties). */
   name: string;
@@ -41,6 +46,8 @@ export interface Bus {
   /** Like consume(), but messages of the `batchHandlers` types are handled in batches (see BatchHandler). */
   consumeBatch(opts: BatchConsumerOptions): Promise<Consumer>;
   isConnected(): boolean;
+  /** The node connected to (its URL without the password), or undefined while disconnected. */
+  connectedNode(): string | undefined;
   /** Stops consumers (they finish or requeue), waits for pending confirms, closes the connection. */
   close(): Promise<void>;
 }
@@ -76,6 +83,7 @@ class AmqpBus implements Bus {
   private readonly reconnectMaxDelayMs: number;
   private readonly connectTimeoutMs: number;
   private closing: Promise<void> | undefined;
+  private currentNode: (() => BrokerNode) | undefined;
 
   constructor(private readonly opts: BusOptions) {
     nonEmptyString('url', opts.url);
@@ -95,39 +103,27 @@ class AmqpBus implements Bus {
   }
 
   async start(): Promise<void> {
-    const url = new URL(this.opts.url);
-    url.searchParams.set('heartbeat', String(this.heartbeatSeconds));
-    const recovering = await connect(url.toString(), {
-      timeout: this.connectTimeoutMs,
-      clientProperties: { connection_name: this.opts.name },
-      recovery: {
-        waitForConnect: false,
-        initialDelay: 100,
-        maxDelay: this.reconnectMaxDelayMs,
-        setup: (model: ChannelModel) => this.setup(model),
-      },
+    const { recovering, current } = await connectToSomeNode({
+      url: this.opts.url,
+      name: this.opts.name,
+      heartbeatSeconds: this.heartbeatSeconds,
+      connectTimeoutMs: this.connectTimeoutMs,
+      reconnectMaxDelayMs: this.reconnectMaxDelayMs,
+      setup: (model) => this.setup(model),
+      logger: this.opts.logger,
     });
     this.recovering = recovering;
+    this.currentNode = current;
     const firstAttempt = new Promise<void>((resolve) => {
       recovering.once('connect', () => resolve());
       recovering.once('connect-failed', () => resolve());
     });
-    this.watch(recovering, redact(url));
+    this.watch(recovering);
     await firstAttempt;
   }
 
-  private watch(recovering: RecoveringChannelModel, where: string): void {
+  private watch(recovering: RecoveringChannelModel): void {
     const log = this.opts.logger;
-    recovering.on('connect', () =>
-      log.info({ broker: where, name: this.opts.name }, 'connected to the broker'),
-    );
-    recovering.on('disconnect', (err: Error) =>
-      log.warn({ err, broker: where }, 'lost the broker connection'),
-    );
-    recovering.on('connect-failed', (err: Error) =>
-      log.warn({ err, broker: where }, 'could not connect to the broker'),
-    );
-    recovering.on('error', (err: Error) => log.warn({ err, broker: where }, 'broker connection error'));
     recovering.on('blocked', (reason: string) => {
       log.warn({ reason }, 'broker blocked publishing');
       this.publisher.setBlocked(reason);
@@ -147,10 +143,12 @@ class AmqpBus implements Bus {
       this.publisher.setBlocked(undefined);
     });
     if (this.opts.topology) {
-      const channel = await model.createChannel();
-      channel.on('error', () => undefined); // the rejected assert carries the reason
-      await declareTopology(channel, this.opts.topology);
-      await closeQuietly(channel);
+      const kept = await declareTopologyKeepingPlacement(model, this.opts.topology);
+      if (kept.length > 0)
+        this.opts.logger.warn(
+          { queues: kept },
+          'queues exist with other replica or leader placement; kept as they are (placement applies when a queue is created)',
+        );
     }
     await this.openPublisher(model);
     this.model = model;
@@ -230,6 +228,10 @@ class AmqpBus implements Bus {
     return this.model !== undefined && this.publisher.ready;
   }
 
+  connectedNode(): string | undefined {
+    return this.isConnected() ? this.currentNode?.().label : undefined;
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -247,11 +249,4 @@ class AmqpBus implements Bus {
     await (model ? untilClosed(model, closing) : closing);
     this.model = undefined;
   }
-}
-
-function redact(url: URL): string {
-  const copy = new URL(url.toString());
-  if (copy.password) copy.password = '***';
-  copy.search = '';
-  return copy.toString();
 }

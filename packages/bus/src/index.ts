@@ -2,6 +2,8 @@ export {
   EXCHANGES,
   QUEUES,
   WORK_QUEUE_DELIVERY_LIMIT,
+  DEFAULT_QUORUM_REPLICAS,
+  PLACEMENT_ARGUMENTS,
   buildTopology,
   deadQueueName,
   retryQueueName,
@@ -10,8 +12,9 @@ export {
   type ExchangeSpec,
   type QueueSpec,
   type Topology,
+  type TopologyOptions,
 } from './topology.js';
-export { declareTopology } from './declare.js';
+export { declareTopology, declareTopologyKeepingPlacement } from './declare.js';
 export { connectBus, type Bus, type BusOptions } from './bus.js';
 export {
   DEFAULT_BATCH_SIZE,
@@ -43,3 +46,4 @@ export {
 } from './broker-admin.js';
 export type { Drain, DrainOptions, RawDelivery, RawHandler } from './raw-drain.js';
 export { probeBroker } from './probe.js';
+export { BrokerUrlError, parseBrokerUrls, redactBrokerUrls, type BrokerNode } from './broker-urls.js';

@@ -11,6 +11,12 @@ import {
 import { checkTopologyHasQueues } from './topology-check.js';
 
 const topology = buildTopology({ retryDelaysMs: [1000, 10000, 60000] });
+/** Every queue's type and placement with the default of 3 replicas. */
+const PLACEMENT = {
+  'x-queue-type': 'quorum',
+  'x-quorum-initial-group-size': 3,
+  'x-queue-leader-locator': 'balanced',
+};
 const queue = (name: string): QueueSpec => {
   const found = topology.queues.find((q) => q.name === name);
   if (!found) throw new Error(`no queue ${name}`);
@@ -54,7 +60,7 @@ describe('buildTopology', () => {
 
   it('gives the work queue a delivery limit that dead-letters to its dead queue', () => {
     expect(queue('subscribers').arguments).toEqual({
-      'x-queue-type': 'quorum',
+      ...PLACEMENT,
       'x-delivery-limit': 20,
       'x-dead-letter-exchange': '',
       'x-dead-letter-routing-key': 'subscribers.dead',
@@ -65,7 +71,7 @@ describe('buildTopology', () => {
 
   it('gives retry queues a TTL that dead-letters back to the work queue', () => {
     expect(queue('notifier.retry.10000').arguments).toEqual({
-      'x-queue-type': 'quorum',
+      ...PLACEMENT,
       'x-message-ttl': 10000,
       'x-dead-letter-exchange': '',
       'x-dead-letter-routing-key': 'notifier',
@@ -75,7 +81,17 @@ describe('buildTopology', () => {
   });
 
   it('gives the dead queue no expiry and no dead-lettering', () => {
-    expect(queue('identity-sync.dead').arguments).toEqual({ 'x-queue-type': 'quorum' });
+    expect(queue('identity-sync.dead').arguments).toEqual(PLACEMENT);
+  });
+
+  it('places every quorum queue explicitly: QUORUM_QUEUE_REPLICAS members, leaders balanced over the nodes', () => {
+    const five = buildTopology({ retryDelaysMs: [1000], quorumReplicas: 5 });
+    for (const q of five.queues) {
+      expect(q.arguments['x-quorum-initial-group-size']).toBe(5);
+      expect(q.arguments['x-queue-leader-locator']).toBe('balanced');
+    }
+    expect(() => buildTopology({ retryDelaysMs: [], quorumReplicas: 0 })).toThrow(RangeError);
+    expect(() => buildTopology({ retryDelaysMs: [], quorumReplicas: 2.5 })).toThrow(RangeError);
   });
 
   it('declares one retry queue per distinct delay and none for no delays', () => {

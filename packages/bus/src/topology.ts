@@ -81,22 +81,49 @@ function deadLetterTo(routingKey: string): Record<string, unknown> {
   };
 }
 
-function quorum(name: string, args: Record<string, unknown> = {}): QueueSpec {
-  return { name, durable: true, arguments: { 'x-queue-type': 'quorum', ...args } };
+/** (default) Members of each quorum queue (`x-quorum-initial-group-size`); QUORUM_QUEUE_REPLICAS. */
+export const DEFAULT_QUORUM_REPLICAS = 3;
+
+/**
+ * Arguments that only act when a queue is created, though the broker compares them on every
+ * declare: see declareTopologyKeepingPlacement.
+ */
+export const PLACEMENT_ARGUMENTS = ['x-quorum-initial-group-size', 'x-queue-leader-locator'] as const;
+
+/**
+ * A quorum queue with `replicas` members (fewer when the cluster has fewer nodes) whose leader is
+ * placed on the node with the fewest leaders (`balanced`, RabbitMQ 3.10+), not on the node the
+ * declaring client happens to be connected to (`client-local`, the default).
+ */
+function quorum(name: string, replicas: number, args: Record<string, unknown> = {}): QueueSpec {
+  return {
+    name,
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-quorum-initial-group-size': replicas,
+      'x-queue-leader-locator': 'balanced',
+      ...args,
+    },
+  };
 }
 
 /** The work queue, its retry queues (one per distinct delay) and its dead queue. */
-export function workQueueSpecs(queue: string, retryDelaysMs: readonly number[]): QueueSpec[] {
-  const work = quorum(queue, {
+export function workQueueSpecs(
+  queue: string,
+  retryDelaysMs: readonly number[],
+  replicas = DEFAULT_QUORUM_REPLICAS,
+): QueueSpec[] {
+  const work = quorum(queue, replicas, {
     'x-delivery-limit': WORK_QUEUE_DELIVERY_LIMIT,
     ...deadLetterTo(deadQueueName(queue)),
   });
   // Quorum queues accept per-queue message TTL since 3.10 (verified on 3.10.8): a retry queue
   // holds the copy for `delay` ms and then dead-letters it back to the work queue.
   const retries = [...new Set(retryDelaysMs)].map((delay) =>
-    quorum(retryQueueName(queue, delay), { 'x-message-ttl': delay, ...deadLetterTo(queue) }),
+    quorum(retryQueueName(queue, delay), replicas, { 'x-message-ttl': delay, ...deadLetterTo(queue) }),
   );
-  return [work, ...retries, quorum(deadQueueName(queue))];
+  return [work, ...retries, quorum(deadQueueName(queue), replicas)];
 }
 
 /** Throws RangeError unless every delay is a positive whole number of milliseconds. */
@@ -108,13 +135,23 @@ export function checkRetryDelays(retryDelaysMs: readonly number[]): void {
   }
 }
 
-export function buildTopology(opts: { retryDelaysMs: readonly number[] }): Topology {
+export interface TopologyOptions {
+  retryDelaysMs: readonly number[];
+  /** (default=3) Members of each quorum queue, 1..99; a cluster with fewer nodes gets one per node. */
+  quorumReplicas?: number;
+}
+
+export function buildTopology(opts: TopologyOptions): Topology {
   checkRetryDelays(opts.retryDelaysMs);
+  const replicas = opts.quorumReplicas ?? DEFAULT_QUORUM_REPLICAS;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 99) {
+    throw new RangeError(`quorumReplicas must be an integer in 1..99, got ${replicas}`);
+  }
   return {
     exchanges: Object.values(EXCHANGES).map((name) => ({ name, type: 'topic', durable: true })),
     // A work queue may listen to several exchanges: one set of queues per distinct work queue.
     queues: [...new Set(WORK_QUEUES.map((w) => w.queue))].flatMap((queue) =>
-      workQueueSpecs(queue, opts.retryDelaysMs),
+      workQueueSpecs(queue, opts.retryDelaysMs, replicas),
     ),
     bindings: WORK_QUEUES.map((w) => ({ ...w })),
   };

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'amqplib';
-import { buildTopology, declareTopology, retryQueueName } from '../src/index.js';
+import {
+  buildTopology,
+  declareTopology,
+  declareTopologyKeepingPlacement,
+  retryQueueName,
+} from '../src/index.js';
 import { createTestVhost, queueDepth, readQueue, type TestVhost } from '../src/testing.js';
+import { uniqueTopology } from './helpers.js';
 
 // Real broker, own vhost; nothing faked.
 let vhost: TestVhost;
@@ -57,6 +63,35 @@ describe('declareTopology', () => {
       const changed = buildTopology({ retryDelaysMs: [100] });
       changed.queues[0]!.arguments['x-delivery-limit'] = 5;
       await expect(declareTopology(channel, changed)).rejects.toThrow(/PRECONDITION_FAILED/);
+    } finally {
+      await model.close().catch(() => undefined);
+    }
+  });
+
+  it('keeps a queue created with other placement arguments, and still refuses any other difference', async () => {
+    const model = await connect(vhost.url);
+    try {
+      const channel = await model.createChannel();
+      // A queue as an older release declared it: quorum, no replica count, no leader locator.
+      const old = uniqueTopology([100]);
+      const oldWork = old.topology.queues[0]!;
+      const {
+        'x-quorum-initial-group-size': _size,
+        'x-queue-leader-locator': _locator,
+        ...oldArgs
+      } = oldWork.arguments;
+      await channel.assertQueue(oldWork.name, { durable: true, arguments: oldArgs });
+      await channel.close();
+
+      expect(await declareTopologyKeepingPlacement(model, old.topology)).toEqual([oldWork.name]);
+      // Another replica count than the queues were created with: kept too.
+      const five = buildTopology({ retryDelaysMs: [100], quorumReplicas: 5 });
+      await declareTopologyKeepingPlacement(model, buildTopology({ retryDelaysMs: [100] }));
+      expect(await declareTopologyKeepingPlacement(model, five)).toEqual(five.queues.map((q) => q.name));
+
+      const changed = buildTopology({ retryDelaysMs: [100] });
+      changed.queues[0]!.arguments['x-delivery-limit'] = 5;
+      await expect(declareTopologyKeepingPlacement(model, changed)).rejects.toThrow(/x-delivery-limit/);
     } finally {
       await model.close().catch(() => undefined);
     }

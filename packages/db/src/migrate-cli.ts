@@ -1,4 +1,4 @@
-// Applies pending migrations to DATABASE_URL:
+// Applies pending migrations to DATABASE_DIRECT_URL, or DATABASE_URL when it is unset:
 //   tsx --conditions=source packages/db/src/migrate-cli.ts   (or node packages/db/dist/migrate-cli.js)
 // An entry point, so it reads the environment itself.
 import { redactUrl } from './database-url.js';
@@ -7,7 +7,7 @@ import { migrate } from './migrate.js';
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/identity_relay';
 
 async function main(): Promise<void> {
-  const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const databaseUrl = process.env.DATABASE_DIRECT_URL ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   console.log(`migrating ${redactUrl(databaseUrl)}`);
   const { applied } = await migrate({ databaseUrl, log: (msg) => console.log(msg) });
   console.log(applied.length === 0 ? 'database is up to date' : `applied ${applied.length} migration(s)`);

@@ -15,8 +15,10 @@ import type { Registry } from 'prom-client';
 export type WorkerHostConfig = Pick<
   Config,
   | 'databaseUrl'
+  | 'databaseDirectUrl'
   | 'dbPoolMax'
   | 'amqpUrl'
+  | 'quorumQueueReplicas'
   | 'retryDelaysMs'
   | 'healthPort'
   | 'host'
@@ -64,7 +66,8 @@ export async function runWorker(opts: WorkerHostOptions): Promise<void> {
         (await live.prisma.$queryRaw<{ ok: number }[]>`SELECT 1 AS ok`).length === 1,
     },
   }).catch(exitOnStartFailure(logger));
-  await migrate({ databaseUrl: config.databaseUrl, log: (m) => logger.info(m) });
+  // Behind PgBouncer, creating the database and migrating go through the direct connection.
+  await migrate({ databaseUrl: config.databaseDirectUrl ?? config.databaseUrl, log: (m) => logger.info(m) });
   const prisma = (live.prisma = createPrismaClient({
     databaseUrl: config.databaseUrl,
     poolMax: config.dbPoolMax,
@@ -75,7 +78,10 @@ export async function runWorker(opts: WorkerHostOptions): Promise<void> {
     name: service,
     logger,
     registry,
-    topology: buildTopology({ retryDelaysMs: config.retryDelaysMs }),
+    topology: buildTopology({
+      retryDelaysMs: config.retryDelaysMs,
+      quorumReplicas: config.quorumQueueReplicas,
+    }),
   }));
   const worker = opts.create({ prisma, bus, registry });
   await worker.start();

@@ -31,7 +31,10 @@ const bus = await connectBus({
   name: 'ingress',
   logger,
   registry,
-  topology: buildTopology({ retryDelaysMs: config.retryDelaysMs }),
+  topology: buildTopology({
+    retryDelaysMs: config.retryDelaysMs,
+    quorumReplicas: config.quorumQueueReplicas,
+  }),
 });
 const app = createIngress({
   config,

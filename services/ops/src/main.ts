@@ -22,13 +22,16 @@ const config = loadConfigOrExit(process.env, { service: 'ops' }, console.error);
 const logger = createLogger({ service: 'ops', level: config.logLevel });
 const { registry } = createMetrics('ops');
 
-await migrate({ databaseUrl: config.databaseUrl, log: (m) => logger.info(m) });
+await migrate({ databaseUrl: config.databaseDirectUrl ?? config.databaseUrl, log: (m) => logger.info(m) });
 const prisma = createPrismaClient({
   databaseUrl: config.databaseUrl,
   poolMax: config.dbPoolMax,
   applicationName: 'ops',
 });
-const topology = buildTopology({ retryDelaysMs: config.retryDelaysMs });
+const topology = buildTopology({
+  retryDelaysMs: config.retryDelaysMs,
+  quorumReplicas: config.quorumQueueReplicas,
+});
 const bus = await connectBus({
   url: config.amqpUrl,
   name: 'ops',

@@ -1,3 +1,4 @@
+import { parseBrokerUrls } from '@identity-relay/bus/broker-urls';
 import type { RawValues } from './load.js';
 import { MAX_RETRY_DELAY_MS } from './variables.js';
 
@@ -30,6 +31,14 @@ const PAIRS: ReadonlyArray<readonly [string, string]> = [
  */
 export function crossCheck(raw: RawValues, failed: ReadonlySet<string>): string[] {
   const problems: string[] = [];
+  if (!failed.has('AMQP_URL')) {
+    try {
+      parseBrokerUrls(String(raw.AMQP_URL));
+    } catch (err) {
+      // The message names the entry, never its text: it may hold a password.
+      problems.push(`AMQP_URL: ${(err as Error).message}`);
+    }
+  }
   if (!failed.has('RETRY_DELAYS_MS')) {
     const { problem } = parseRetryDelays(String(raw.RETRY_DELAYS_MS));
     if (problem) problems.push(`RETRY_DELAYS_MS: ${problem}`);

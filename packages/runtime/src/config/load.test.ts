@@ -38,6 +38,7 @@ describe('loadConfig defaults', () => {
       amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
       databaseUrl: 'postgresql://postgres@127.0.0.1:5432/identity_relay',
       dbPoolMax: 10,
+      quorumQueueReplicas: 3,
       host: '0.0.0.0',
       ingressPort: 8080,
       opsPort: 8081,
@@ -159,13 +160,33 @@ describe('loadConfig problems', () => {
       OIDC_AUDIENCE: 'ops',
     });
     expect(problems).toEqual([
-      'AMQP_URL: must be an amqp:// or amqps:// URL',
+      'AMQP_URL: must be an amqp:// or amqps:// URL, or a comma-separated list of them (one per cluster node)',
       'DATABASE_URL: must be a postgres:// or postgresql:// URL',
       'AUTHENTIK_URL: must be an http:// or https:// URL (got "ftp://authentik")',
       'SMTP_URL: must be an smtp:// or smtps:// URL',
       'OIDC_ISSUER: must be an http:// or https:// URL (got "issuer")',
     ]);
     expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('accepts AMQP_URL as a list of one URL per cluster node', () => {
+    const list = 'amqp://relay:pw@rmq-0:5672/ir, amqp://relay:pw@rmq-1:5672/ir,amqp://relay:pw@rmq-2:5672/ir';
+    expect(loadConfig({ AMQP_URL: list }, { service: 'cli' }).amqpUrl).toBe(list);
+  });
+
+  it('names the bad AMQP_URL entry and the DATABASE_DIRECT_URL without echoing either', () => {
+    expect(
+      problemsOf({
+        AMQP_URL: 'amqp://relay:hunter2@rmq-0:5672/ir,amqp://relay:hunter2@rmq-1:5672 /ir',
+        DATABASE_DIRECT_URL: 'mysql://u:hunter2@db/x',
+      }),
+    ).toEqual([
+      'DATABASE_DIRECT_URL: must be a postgres:// or postgresql:// URL',
+      'AMQP_URL: entry 2 of 2 is not a valid amqp:// or amqps:// URL',
+    ]);
+    expect(problemsOf({ AMQP_URL: 'amqp://u:hunter2@a/one,amqp://u:hunter2@b/two' })).toEqual([
+      'AMQP_URL: every broker URL must name the same vhost',
+    ]);
   });
 
   it.each([['abc'], ['1000,,2000'], ['0'], ['1.5'], ['1000;2000'], ['-1']])(

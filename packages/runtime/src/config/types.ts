@@ -16,10 +16,23 @@ export interface Config {
   readonly nodeEnv: NodeEnv;
   /** LOG_LEVEL (default=info). At debug/trace, email addresses are no longer masked in logs. */
   readonly logLevel: LogLevel;
-  /** AMQP_URL (default=amqp://guest:guest@127.0.0.1:5672). */
+  /**
+   * AMQP_URL (default=amqp://guest:guest@127.0.0.1:5672). One URL, or one per cluster node separated
+   * by commas (same vhost): the bus connects to one and moves to the next live one when it is lost.
+   */
   readonly amqpUrl: string;
-  /** DATABASE_URL (default=postgresql://postgres@127.0.0.1:5432/identity_relay). */
+  /**
+   * QUORUM_QUEUE_REPLICAS (default=3, 1..99) Members of each quorum queue (`x-quorum-initial-group-size`)
+   * when it is created; a cluster with fewer nodes gets one per node.
+   */
+  readonly quorumQueueReplicas: number;
+  /** DATABASE_URL (default=postgresql://postgres@127.0.0.1:5432/identity_relay). May point at a pooler. */
   readonly databaseUrl: string;
+  /**
+   * DATABASE_DIRECT_URL A direct connection (not through PgBouncer) to the same database, used only to
+   * create the database and run migrations; DATABASE_URL when unset.
+   */
+  readonly databaseDirectUrl?: string;
   /** DB_POOL_MAX (default=10, 1..200) Max connections in this process's pg pool. */
   readonly dbPoolMax: number;
   /** HOST (default=0.0.0.0) Bind address of every HTTP listener of this process. */

@@ -99,9 +99,16 @@ export const VARIABLES: readonly VariableSpec[] = [
   {
     env: 'AMQP_URL',
     key: 'amqpUrl',
-    schema: { ...URL_SCHEMA, pattern: '^amqps?://', default: 'amqp://guest:guest@127.0.0.1:5672' },
-    expect: 'an amqp:// or amqps:// URL',
+    // Each entry is checked in crossCheck (parseBrokerUrls), which says which one is wrong.
+    schema: { type: 'string', pattern: '^\\s*amqps?://', default: 'amqp://guest:guest@127.0.0.1:5672' },
+    expect: 'an amqp:// or amqps:// URL, or a comma-separated list of them (one per cluster node)',
     sensitive: true,
+  },
+  {
+    env: 'QUORUM_QUEUE_REPLICAS',
+    key: 'quorumQueueReplicas',
+    schema: int(1, 99, 3),
+    expect: 'an integer from 1 to 99 (members of each quorum queue)',
   },
   {
     env: 'DATABASE_URL',
@@ -111,6 +118,13 @@ export const VARIABLES: readonly VariableSpec[] = [
       pattern: '^postgres(ql)?://',
       default: 'postgresql://postgres@127.0.0.1:5432/identity_relay',
     },
+    expect: 'a postgres:// or postgresql:// URL',
+    sensitive: true,
+  },
+  {
+    env: 'DATABASE_DIRECT_URL',
+    key: 'databaseDirectUrl',
+    schema: { ...URL_SCHEMA, pattern: '^postgres(ql)?://' },
     expect: 'a postgres:// or postgresql:// URL',
     sensitive: true,
   },

@@ -24,7 +24,10 @@ export class CliContext {
   constructor(readonly config: Readonly<Config>) {}
 
   get topology(): Topology {
-    return buildTopology({ retryDelaysMs: this.config.retryDelaysMs });
+    return buildTopology({
+      retryDelaysMs: this.config.retryDelaysMs,
+      quorumReplicas: this.config.quorumQueueReplicas,
+    });
   }
 
   async brokerAdmin(): Promise<BrokerAdmin> {

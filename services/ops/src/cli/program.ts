@@ -192,7 +192,7 @@ export function createProgram(ctx: () => CliContext, io: CliIo, exit: ExitCode):
     .command('migrate')
     .description('create the database if missing and apply pending migrations')
     .action(async () => {
-      const url = ctx().config.databaseUrl;
+      const url = ctx().config.databaseDirectUrl ?? ctx().config.databaseUrl;
       io.out(`migrating ${redactUrl(url)}`);
       const { applied } = await migrate({ databaseUrl: url, log: (m) => io.out(m) });
       io.out(applied.length === 0 ? 'database is up to date' : `applied ${applied.length} migration(s)`);
