@@ -190,7 +190,7 @@ export async function measure(ctx: BenchContext, server: Server): Promise<Measur
     env: server.env(port),
     ready: server.ready,
     logDir: ctx.runDir,
-    cpuProfDir: server.label === 'ingress' ? ctx.cpuProfDir : undefined,
+    cpuProfDir: ctx.cpuProfDir,
   });
   try {
     const load = {
