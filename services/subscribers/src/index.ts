@@ -3,6 +3,7 @@ export {
   CONSUMER_NAME,
   type SubscribersDeps,
   type SubscribersWorker,
+  type BatchItem,
 } from './worker.js';
 export { applyIdentityChanged, type ApplyOutcome } from './repository.js';
 export { applyUnsubscribe, type OptOutOutcome } from './opt-outs.js';

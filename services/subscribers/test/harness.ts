@@ -12,11 +12,12 @@ import {
 import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
 import { createTestDatabase } from '@identity-relay/db/testing';
 import { createLogger, createMetrics } from '@identity-relay/runtime';
-import { createSubscribersWorker, type ListRule } from '../src/index.js';
+import { createSubscribersWorker, type ListRule, type SubscribersWorker } from '../src/index.js';
 
 /** Real broker (own vhost) and real database (own database); IdentityChanged is published as identity-sync would. */
 export interface Harness {
   prisma: PrismaClient;
+  worker: SubscribersWorker;
   /** Publishes one IdentityChanged and resolves after the broker's confirm; returns its message id. */
   publish(data: IdentityChangedData, id?: string): Promise<string>;
   /** Publishes one UnsubscribeRequested (as the ingress would) made at `time`; returns its message id. */
@@ -48,6 +49,7 @@ export async function startHarness(rules: ListRule[]): Promise<Harness> {
 
   return {
     prisma: db.prisma,
+    worker,
     async publish(data, id = randomUUID()) {
       const event = newCloudEvent({
         type: MessageType.IdentityChanged,

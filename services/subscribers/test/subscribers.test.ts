@@ -119,6 +119,41 @@ describe('subscribers', () => {
     expect(version!.version).toBe(5);
   });
 
+  test('one batch with versions out of order, a repeated message id and a second identity ends as one at a time in delivery order would', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    const [a1, a2, a3] = history(a, [
+      identity('x-b1', { email: 'one@school.edu' }),
+      identity('x-b1', { userType: 'student', email: 'two@school.edu' }),
+      identity('x-b1', { email: 'three@school.edu' }),
+    ]);
+    const [b1] = history(b, [identity('x-b2', { email: 'other@school.edu' })]);
+    const repeated = randomUUID();
+    const items = [
+      { messageId: randomUUID(), data: a3! },
+      { messageId: repeated, data: b1! },
+      { messageId: randomUUID(), data: a1! },
+      { messageId: repeated, data: b1! },
+      { messageId: randomUUID(), data: a2! },
+    ];
+    const outcomes = await h.worker.applyBatch(items);
+    // v3 came first, so v1 and v2 are stale, as they would be one at a time; the copy is a duplicate.
+    expect(outcomes.map((o) => (o === 'duplicate' ? o : o.applied))).toEqual([
+      true,
+      true,
+      false,
+      'duplicate',
+      false,
+    ]);
+    expect(await rowsOf(a)).toMatchObject([
+      { list: 'educators', email: 'three@school.edu', unsubscribed_at: null },
+    ]);
+    expect(await rowsOf(b)).toMatchObject([
+      { list: 'educators', email: 'other@school.edu', unsubscribed_at: null },
+    ]);
+    expect(await h.worker.applyBatch(items.slice(0, 1))).toEqual(['duplicate']);
+  });
+
   test('two identities sharing an address: the later one takes the row over', async () => {
     const a = randomUUID();
     const b = randomUUID();

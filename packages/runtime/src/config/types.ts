@@ -140,7 +140,7 @@ export interface Config {
   /** PREFETCH (default=50, 1..10000) Unacknowledged messages per consumer. */
   readonly prefetch: number;
   /**
-   * BATCH_SIZE (default=200, 1..5000) Messages identity-sync applies in one transaction; it then consumes
+   * BATCH_SIZE (default=200, 1..5000) Messages identity-sync (and subscribers) apply in one transaction; they consume
    * with a prefetch of at least twice this, so one batch fills while the previous one commits. Chosen from
    * the drain benchmark's sweep (docs/benchmarks.md): 25 → 2.2k, 100 → 3.5k, 200 → 4.1k, 400 → 4.5k msg/s.
    */
