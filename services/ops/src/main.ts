@@ -41,7 +41,7 @@ const bus = await connectBus({
   publishTimeoutMs: config.publishTimeoutMs,
 });
 const admin = await connectBrokerAdmin({ url: config.amqpUrl, name: 'ops-archive', logger });
-const { actions, ops, identities, audit } = createOps({
+const { actions, ops, identities, audit, recipients } = createOps({
   prisma,
   bus,
   admin,
@@ -61,6 +61,7 @@ const app = createOpsApp({
   ops,
   identities,
   audit,
+  recipients,
   authenticate: createAuthenticator({
     ...authOptionsFrom(config),
     onRejected: (reason) => logger.debug({ reason }, 'ops credential refused'),

@@ -6,6 +6,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { IdentityRepository } from './identities/repository.js';
 import { IdentityService } from './identities/service.js';
 import { OpsService } from './ops-service.js';
+import { RecipientsService } from './recipients/service.js';
 import { DeadLetterActions } from './store/actions.js';
 import { DeadLetterRepository } from './store/repository.js';
 
@@ -54,10 +55,18 @@ export function createOps(deps: {
   ops: OpsService;
   identities: IdentityService;
   audit: AuditLog;
+  recipients: RecipientsService;
 } {
   const repo = new DeadLetterRepository(deps.prisma);
   const actions = new DeadLetterActions(deps.prisma, repo, deps.bus);
   const ops = new OpsService({ repo, actions, admin: deps.admin, retryDelaysMs: deps.retryDelaysMs });
   const identities = new IdentityService(new IdentityRepository(deps.prisma));
-  return { repo, actions, ops, identities, audit: new AuditLog(deps.prisma) };
+  return {
+    repo,
+    actions,
+    ops,
+    identities,
+    audit: new AuditLog(deps.prisma),
+    recipients: new RecipientsService(deps.prisma),
+  };
 }

@@ -7,7 +7,7 @@ export interface AuditItem {
   id: string;
   at: string;
   actor: string;
-  /** replay | discard | purge | erase */
+  /** replay | discard | purge | erase | unsuppress | resubscribe */
   action: string;
   deadLetterIds: string[];
   count: number;
@@ -21,7 +21,7 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-export const AUDIT_ACTIONS = ['replay', 'discard', 'purge', 'erase'] as const;
+export const AUDIT_ACTIONS = ['replay', 'discard', 'purge', 'erase', 'unsuppress', 'resubscribe'] as const;
 const KEYS = ['actor', 'action', 'deadLetterId', 'identityId', 'since', 'until', 'limit', 'cursor'] as const;
 
 function toItem(r: Prisma.AuditLogModel): AuditItem {

@@ -5,6 +5,7 @@ import { FILTER_KEYS } from '../store/filter.js';
 import { auditCommand } from './audit-command.js';
 import type { CliContext } from './context.js';
 import { identityCommand } from './identity-command.js';
+import { notificationCommand, optOutCommands, suppressionCommand } from './recipients-command.js';
 import * as fmt from './format.js';
 
 export interface CliIo {
@@ -180,7 +181,9 @@ function topologyCommand(ctx: () => CliContext, io: CliIo, exit: ExitCode): Comm
 /** The `identity-relay` command line. `ctx` is created on first use, so `--help` needs no configuration. */
 export function createProgram(ctx: () => CliContext, io: CliIo, exit: ExitCode): Command {
   const program = new Command('identity-relay')
-    .description('identity-relay operations: dead letters, identities, audit, migrations, broker topology')
+    .description(
+      'identity-relay operations: dead letters, identities, audit, notifications, suppressions, opt-outs, migrations, broker topology',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => io.out(s.replace(/\n$/, '')),
@@ -200,6 +203,9 @@ export function createProgram(ctx: () => CliContext, io: CliIo, exit: ExitCode):
   program.addCommand(topologyCommand(ctx, io, exit));
   program.addCommand(identityCommand(ctx, io));
   program.addCommand(auditCommand(ctx, io));
+  program.addCommand(notificationCommand(ctx, io));
+  program.addCommand(suppressionCommand(ctx, io));
+  for (const cmd of optOutCommands(ctx, io)) program.addCommand(cmd);
   // Subcommands inherit the error handling and output of the root.
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError();

@@ -13,6 +13,9 @@ export function layout(title: string, ctx: PageContext, body: SafeHtml): string 
           <a href="/">Overview</a>
           <a href="/dead-letters?status=open">Dead letters</a>
           <a href="/outbox">Outbox</a>
+          <a href="/notifications">Notifications</a>
+          <a href="/suppressions">Suppressions</a>
+          <a href="/opt-outs">Opt-outs</a>
         </nav>
         <span class="muted">${ctx.principal.actor} · ${ctx.principal.role}</span>
         <form method="post" action="/logout">

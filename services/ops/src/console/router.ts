@@ -10,7 +10,9 @@ import type { SessionStore } from '../auth/sessions.js';
 import { httpFailureOf } from '../http/errors.js';
 import type { OpsService } from '../ops-service.js';
 import { FILTER_KEYS, parseFilter } from '../store/filter.js';
+import type { RecipientsService } from '../recipients/service.js';
 import { listOutbox, readOutboxMessage } from './outbox.js';
+import { recipientsPages } from './recipients.js';
 import type { PageContext } from './layout.js';
 import * as pages from './pages.js';
 import { ConsoleSessions, readCookie, SESSION_COOKIE } from './session.js';
@@ -23,6 +25,8 @@ export interface ConsoleDeps {
   sessions: SessionStore;
   /** Folder of the notifier's .eml files; the outbox view lists it. */
   mailDir?: string;
+  /** Notifications, suppressions and opt-outs pages (console/recipients.ts). */
+  recipients?: RecipientsService;
   onUnexpected: (err: unknown) => void;
 }
 
@@ -215,6 +219,16 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       return page(res, 404, pages.errorPage(locals(res).ctx, 404, 'No such message in the outbox.'));
     page(res, 200, pages.outboxMessagePage(locals(res).ctx, String(req.params.name), source));
   });
+
+  if (deps.recipients)
+    recipientsPages(router, {
+      recipients: deps.recipients,
+      signedIn,
+      checked,
+      operator,
+      page,
+      ctx: (res) => locals(res).ctx,
+    });
 
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);

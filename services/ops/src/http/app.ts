@@ -10,12 +10,16 @@ import type { IdentityService } from '../identities/service.js';
 import type { OpsService } from '../ops-service.js';
 import { apiRouter } from './api.js';
 import { operatorsApiRouter } from './operators-api.js';
+import { recipientsApiRouter } from './recipients-api.js';
+import type { RecipientsService } from '../recipients/service.js';
 import { apiErrorHandler } from './errors.js';
 
 export interface OpsAppDeps {
   ops: OpsService;
   identities: IdentityService;
   audit: AuditLog;
+  /** Notifications, suppressions and opt-outs (API and console); main always passes it. */
+  recipients?: RecipientsService;
   authenticate: Authenticator;
   /** Console sessions (server-side rows). */
   sessions: SessionStore;
@@ -42,6 +46,11 @@ export function createOpsApp(deps: OpsAppDeps): Express {
   app.get('/metrics', health.metrics);
   const onUnexpected = (err: unknown): void => deps.logger.error({ err }, 'unexpected error in ops request');
   app.use(operatorsApiRouter(deps));
+  if (deps.recipients)
+    app.use(
+      express.json({ limit: '64kb' }),
+      recipientsApiRouter({ recipients: deps.recipients, authenticate: deps.authenticate }),
+    );
   app.use(apiRouter({ ops: deps.ops, authenticate: deps.authenticate }));
   app.use('/api', apiErrorHandler(onUnexpected));
   app.use(
@@ -50,6 +59,7 @@ export function createOpsApp(deps: OpsAppDeps): Express {
       authenticate: deps.authenticate,
       sessions: deps.sessions,
       mailDir: deps.mailDir,
+      recipients: deps.recipients,
       onUnexpected,
     }),
   );
