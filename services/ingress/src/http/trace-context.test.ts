@@ -44,6 +44,13 @@ describe('startRequestSpan without an OpenTelemetry SDK', () => {
     expect(sc.traceFlags).toBe(0);
   });
 
+  test('new trace and span ids stay well-formed and distinct across many refills of the random pool', () => {
+    const values = Array.from({ length: 2000 }, () => startRequestSpan('POST', undefined).traceparent);
+    for (const v of values) expect(v).toMatch(SHAPE);
+    expect(new Set(values.map((v) => v.slice(3, 35))).size).toBe(values.length);
+    expect(new Set(values.map((v) => v.slice(36, 52))).size).toBe(values.length);
+  });
+
   test('starts a new sampled trace when the header is absent or invalid', () => {
     const a = startRequestSpan('POST', undefined).traceparent;
     const b = startRequestSpan('POST', 'garbage').traceparent;
