@@ -59,8 +59,8 @@ export async function e2eScenario(ctx: BenchContext): Promise<ScenarioResult> {
           value: p99,
           unit: 'ms',
           baselines: { 'ingress HTTP p99 (same requests)': paced.p99Ms },
-          target: '≤ 100 ms',
-          met: p99 <= 100,
+          target: '≤ 50 ms',
+          met: p99 <= 50,
         },
       );
       result.notes.push(

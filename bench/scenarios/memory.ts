@@ -10,11 +10,12 @@ import { scenario, type ScenarioResult } from '../lib/results.js';
 import { round, slope } from '../lib/stats.js';
 
 const SERVICES = ['ingress', 'identity-sync', 'subscribers', 'notifier'];
+/** RSS limits after the load: the ingress ≤ 100 MB, every worker ≤ 150 MB (compiled services). */
 const LIMITS: Record<string, number> = {
-  ingress: 150,
-  'identity-sync': 250,
-  subscribers: 250,
-  notifier: 250,
+  ingress: 100,
+  'identity-sync': 150,
+  subscribers: 150,
+  notifier: 150,
 };
 /** Webhooks per second during the sustained load (each a new identity, two in three educators). */
 const RATE = 300;
@@ -75,14 +76,14 @@ export async function memoryScenario(ctx: BenchContext): Promise<ScenarioResult>
           baselines: { idle: round(idle[p.name] ?? NaN), peak: round(peak) },
           target: `≤ ${LIMITS[service]} MB, no steady growth`,
           // Growth under 1 MB/min over the second half counts as flat (GC sawtooth, JIT, pools warming up).
-          met: end <= (LIMITS[service] ?? 250) && growth < 1,
+          met: end <= (LIMITS[service] ?? 150) && growth < 1,
         });
         result.notes.push(
           `${service}: idle ${round(idle[p.name] ?? NaN)} MB, peak ${round(peak)} MB, end ${round(end)} MB, slope over the second half ${round(growth)} MB/min.`,
         );
       }
       result.notes.push(
-        `Load: ${load.requests} webhooks at ${RATE}/s for ${seconds} s (errors/non-2xx ${load.errors}/${load.non2xx}); services run from source with tsx (its loader adds a few MB to each).`,
+        `Load: ${load.requests} webhooks at ${RATE}/s for ${seconds} s (errors/non-2xx ${load.errors}/${load.non2xx}); services run compiled (node dist/main.js).`,
       );
       result.charts.push({
         id: 'memory',
