@@ -31,7 +31,8 @@ export const authentikMappedBodySchema: JSONSchemaType<AuthentikMappedBody> = {
   required: requiredKeys<AuthentikMappedBody>()(['event_type', 'pk']),
   properties: {
     event_type: { type: 'string', minLength: 1 },
-    pk: { type: 'integer' },
+    // JSON numbers above 2^53 lose digits in JSON.parse (9007199254740993 reads as ...992): another user's pk.
+    pk: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     event_pk: { type: 'string', minLength: 1, nullable: true },
     created: { type: 'string', format: 'date-time', nullable: true },
     app: { type: 'string', nullable: true },
@@ -75,6 +76,8 @@ export interface AuthentikModelEvent {
   app: string | null;
   modelName: string | null;
   pk: number | null;
+  /** The model's pk is an integer beyond 2^53: it cannot be carried exactly, so the event must be refused. */
+  pkOutOfRange?: boolean;
 }
 
 function str(v: unknown): string | null {
@@ -90,19 +93,56 @@ function fromContext(eventType: string, context: unknown): AuthentikModelEvent |
   }
   const m = model as Record<string, unknown>;
   const pk = typeof m.pk === 'number' && Number.isSafeInteger(m.pk) ? m.pk : null;
-  return { eventType, app: str(m.app), modelName: str(m.model_name), pk };
+  const event: AuthentikModelEvent = { eventType, app: str(m.app), modelName: str(m.model_name), pk };
+  if (typeof m.pk === 'number' && Number.isInteger(m.pk) && pk === null) event.pkOutOfRange = true;
+  return event;
 }
 
-/** Last resort for a summary the literal reader refuses (e.g. a value like `UUID('...')` in the context). */
+/** The text after the first `'<key>': '` up to the next quote; null when absent. One forward scan. */
+function quotedAfter(text: string, key: string): string | null {
+  const head = `'${key}': '`;
+  const start = text.indexOf(head);
+  if (start < 0) return null;
+  const end = text.indexOf("'", start + head.length);
+  // A later `'<key>': '` would itself contain a quote, so without one here there is no match at all.
+  return end < 0 ? null : text.slice(start + head.length, end);
+}
+
+/** The digits after the first `'pk': ` that has any (with an optional minus sign). Linear: one pass per occurrence. */
+function pkDigits(text: string): string | null {
+  const head = "'pk': ";
+  for (let at = text.indexOf(head); at >= 0; at = text.indexOf(head, at + 1)) {
+    let i = at + head.length;
+    const sign = text[i] === '-' ? '-' : '';
+    if (sign) i++;
+    let end = i;
+    while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+    if (end > i) return sign + text.slice(i, end);
+  }
+  return null;
+}
+
+/**
+ * Last resort for a summary the literal reader refuses (e.g. a value like `UUID('...')` in the context): the
+ * first `'model': {…}` dict's app, model name and pk. Written as forward scans (indexOf), not regular
+ * expressions: `/'model': \{([^}]*)\}/` took quadratic time on a body of unterminated `'model': {` repeats.
+ */
 function fromPatterns(eventType: string, rest: string): AuthentikModelEvent {
-  const model = /'model': \{([^}]*)\}/.exec(rest)?.[1] ?? '';
-  const pk = /'pk': (-?\d+)/.exec(model)?.[1];
-  return {
+  const head = "'model': {";
+  const start = rest.indexOf(head);
+  const end = start < 0 ? -1 : rest.indexOf('}', start + head.length);
+  // Without a `}` after the first `'model': {` there is none after any later one either.
+  const model = end < 0 ? '' : rest.slice(start + head.length, end);
+  const digits = pkDigits(model);
+  const pk = digits === null ? null : Number(digits);
+  const event: AuthentikModelEvent = {
     eventType,
-    app: /'app': '([^']*)'/.exec(model)?.[1] ?? null,
-    modelName: /'model_name': '([^']*)'/.exec(model)?.[1] ?? null,
-    pk: pk === undefined ? null : Number(pk),
+    app: quotedAfter(model, 'app'),
+    modelName: quotedAfter(model, 'model_name'),
+    pk: pk !== null && Number.isSafeInteger(pk) ? pk : null,
   };
+  if (pk !== null && !Number.isSafeInteger(pk)) event.pkOutOfRange = true;
+  return event;
 }
 
 /**
@@ -118,10 +158,20 @@ export function parseAuthentikEventSummary(summary: string): AuthentikModelEvent
   return fromContext(eventType, parsePythonLiteral(rest)) ?? fromPatterns(eventType, rest);
 }
 
+/** A user event whose pk is an integer beyond 2^53: it cannot be carried exactly, so it is refused (422), never dropped. */
+export class AuthentikPkRangeError extends Error {
+  readonly code = 'PK_OUT_OF_RANGE';
+  constructor() {
+    super(`pk is beyond ${Number.MAX_SAFE_INTEGER} (2^53 - 1) and cannot be carried exactly`);
+    this.name = 'AuthentikPkRangeError';
+  }
+}
+
 /**
  * The `AuthentikUserChanged` data a webhook body stands for, or null when it is not about a user
  * (other models, other actions, or a default body without a pk). Callers answer null with a 2xx, so
  * Authentik does not retry an event nobody wants.
+ * @throws AuthentikPkRangeError for a user event whose pk is beyond 2^53.
  */
 export function authentikUserChangeOf(
   body: AuthentikMappedBody | AuthentikDefaultBody,
@@ -143,7 +193,9 @@ export function authentikUserChangeOf(
   }
   const event = parseAuthentikEventSummary(body.body);
   const action = event && ACTIONS[event.eventType];
-  if (!event || !action || event.pk === null) return null;
+  if (!event || !action) return null;
   if (event.app !== 'authentik_core' || event.modelName !== 'user') return null;
+  if (event.pkOutOfRange) throw new AuthentikPkRangeError();
+  if (event.pk === null) return null;
   return { action, pk: event.pk };
 }

@@ -8,6 +8,9 @@
 
 const MAX_DEPTH = 64;
 
+/** Sticky (`y`): matches at `lastIndex` only, so reading a number never rescans or copies the rest of the text. */
+const NUMBER = /-?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+)/y;
+
 class ReprSyntaxError extends Error {}
 
 class Reader {
@@ -27,7 +30,8 @@ class Reader {
     if (c === '(') return this.seq(')', depth);
     const str = /^[rRbBuU]{0,2}(['"])/.exec(this.s.slice(this.i, this.i + 3));
     if (str) return this.string();
-    const num = /^-?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+)/.exec(this.s.slice(this.i));
+    NUMBER.lastIndex = this.i;
+    const num = NUMBER.exec(this.s);
     if (num) {
       this.i += num[0].length;
       return Number(num[0]);

@@ -112,6 +112,17 @@ describe('POST /authentik/webhook', () => {
     expect(ing.published.length).toBe(before);
   });
 
+  test('a user pk above 2^53 is refused with 422 in both body shapes, never ignored or rounded', async () => {
+    const before = ing.published.length;
+    const mapped = await post('{"event_type":"model_created","pk":9007199254740993}');
+    expect(mapped.status).toBe(422);
+    const summary = `model_created: {'model': {'app': 'authentik_core', 'model_name': 'user', 'pk': 9007199254740993}}`;
+    const fallback = await post(defaultBody(summary));
+    expect(fallback.status).toBe(422);
+    expect(await fallback.text()).toContain('2^53');
+    expect(ing.published.length).toBe(before);
+  });
+
   test('no or a wrong token → 401', async () => {
     expect((await post({ event_type: 'model_created', pk: 1 }, {})).status).toBe(401);
     expect(

@@ -87,8 +87,31 @@ describe('parsePolicy', () => {
     ['bad domain', 'email: { allowDomains: ["a b"] }', 'POLICY_INVALID'],
     ['grant missing', 'roles: [{ when: { emailDomain: x.com } }]', 'POLICY_INVALID'],
     ['bad regex', 'username: { pattern: "([a-z" }', 'POLICY_INVALID'],
+    ['a backreference (not linear-time)', 'username: { pattern: "^(a+)\\\\1$" }', 'POLICY_INVALID'],
+    ['a lookahead (not linear-time)', 'username: { pattern: "^(?=.*[0-9])[a-z0-9]+$" }', 'POLICY_INVALID'],
     ['not YAML', 'email: [unclosed', 'POLICY_SYNTAX'],
   ])('%s is refused', (_name, text, code) => {
     expect(() => parsePolicy(text, 'p.yaml')).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('username.pattern runs in linear time', () => {
+  const evil = parsePolicy('username: { pattern: "^([a-z0-9]+_?)+$" }', 'evil.yaml');
+
+  test('the catastrophic-backtracking pattern still decides correctly', () => {
+    expect(evaluatePolicy(evil, { username: 'ada_lovelace', traits: {} })).toMatchObject({ ok: true });
+    expect(evaluatePolicy(evil, { username: 'ada lovelace', traits: {} })).toMatchObject({
+      ok: false,
+      code: 'invalid-username',
+    });
+  });
+
+  test("'a' x 29 + '!' (18 s of backtracking in JavaScript's engine) is refused at once — guard: under 1 s", () => {
+    for (const username of ['a'.repeat(29) + '!', 'a'.repeat(256) + '!', 'a_'.repeat(128) + '!']) {
+      const started = performance.now();
+      const decision = evaluatePolicy(evil, { username, traits: {} });
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(decision).toMatchObject({ ok: false, code: 'invalid-username' });
+    }
   });
 });

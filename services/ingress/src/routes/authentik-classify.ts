@@ -1,4 +1,5 @@
 import {
+  AuthentikPkRangeError,
   authentikDefaultBodySchema,
   authentikMappedBodySchema,
   authentikUserChangeOf,
@@ -43,8 +44,14 @@ export function classifyAuthentikBody(body: unknown): AuthentikClassification {
   }
   if ('body' in body) {
     if (!validateDefault(body)) return { kind: 'invalid', errors: formatErrors(validateDefault.errors) };
-    const data = authentikUserChangeOf(body);
-    return data ? { kind: 'change', data } : { kind: 'ignored', reason: 'not a user model change' };
+    try {
+      const data = authentikUserChangeOf(body);
+      return data ? { kind: 'change', data } : { kind: 'ignored', reason: 'not a user model change' };
+    } catch (err) {
+      if (err instanceof AuthentikPkRangeError)
+        return { kind: 'invalid', errors: [`/body: model ${err.message}`] };
+      throw err;
+    }
   }
   return {
     kind: 'invalid',
