@@ -1,4 +1,14 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { isMessageType } from '@identity-relay/contracts';
+
+/**
+ * The `type` label of a message: one of the known message types, else `other`. The type comes from whoever
+ * published the message, so using it raw would let anyone with publish rights (or a replayed dead letter)
+ * create label values — and time series — without bound.
+ */
+export function typeLabel(type: string): string {
+  return isMessageType(type) ? type : 'other';
+}
 
 /** The bus's Prometheus metrics; a no-op set when no registry is given. */
 export interface BusMetrics {
@@ -67,11 +77,12 @@ export function createBusMetrics(registry: Registry | undefined): BusMetrics {
     ['queue', 'type'],
   );
   return {
-    published: (exchange, type) => published.inc({ exchange, type }),
+    published: (exchange, type) => published.inc({ exchange, type: typeLabel(type) }),
     publishFailed: (reason) => failures.inc({ reason }),
     consumed: (queue, type, outcome, seconds) => {
-      consumed.inc({ queue, type, outcome });
-      processing.observe({ queue, type }, seconds);
+      const label = typeLabel(type);
+      consumed.inc({ queue, type: label, outcome });
+      processing.observe({ queue, type: label }, seconds);
     },
   };
 }

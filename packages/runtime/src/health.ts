@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { createHttpServer, listenHttp, type HttpLimits } from './http-server.js';
@@ -9,6 +10,17 @@ export interface HealthDeps {
   checks: Record<string, ReadinessCheck>;
   /** (default=2000) Time one check may take before it counts as failed, in milliseconds. */
   checkTimeoutMs?: number;
+  /** METRICS_TOKEN: when set, `/metrics` answers only `Authorization: Bearer <token>` (401 otherwise). */
+  metricsToken?: string;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Whether the request carries `Authorization: Bearer <token>` (compared in constant time). */
+function bearerMatches(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
+  return timingSafeEqual(digest(header.slice(7).trim()), digest(token));
 }
 
 /** A node:http request handler; Express accepts it as a route handler too. */
@@ -49,6 +61,10 @@ export function createHealthHandlers(deps: HealthDeps): {
         sendJson(req, res, 503, { status: 'not ready', checks: readiness.checks, failed: readiness.failed });
     },
     async metrics(req, res) {
+      if (deps.metricsToken !== undefined && !bearerMatches(req, deps.metricsToken)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+        return sendJson(req, res, 401, { error: 'metrics need Authorization: Bearer <METRICS_TOKEN>' });
+      }
       try {
         send(req, res, 200, deps.registry.contentType, await deps.registry.metrics());
       } catch {

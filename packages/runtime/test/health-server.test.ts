@@ -87,3 +87,30 @@ describe('health server over HTTP', () => {
     });
   });
 });
+
+describe('METRICS_TOKEN', () => {
+  it('/metrics answers 401 without the bearer token and the registry with it; /healthz stays open', async () => {
+    const { registry } = createMetrics('health-token-test');
+    const token = 'metrics-token-4f8a2c6e9b1d3057';
+    const server = await startHealthServer({
+      registry,
+      checks: {},
+      port: 0,
+      host: '127.0.0.1',
+      metricsToken: token,
+    });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      expect((await fetch(`${base}/metrics`)).status).toBe(401);
+      expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(
+        401,
+      );
+      const ok = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('identity_relay_');
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -26,6 +26,7 @@ export type WorkerHostConfig = Pick<
   | 'httpHeadersTimeoutMs'
   | 'httpRequestTimeoutMs'
   | 'httpMaxConnections'
+  | 'metricsToken'
 >;
 
 export interface HostedWorker {
@@ -58,6 +59,7 @@ export async function runWorker(opts: WorkerHostOptions): Promise<void> {
     port: config.healthPort,
     host: config.host,
     limits: httpLimitsOf(config),
+    metricsToken: config.metricsToken,
     registry,
     checks: {
       broker: () => live.bus?.isConnected() === true,

@@ -30,6 +30,7 @@ export interface IngressDeps {
       | 'authFailuresPerMinute'
       | 'rateLimitPerSecond'
       | 'rateLimitBurst'
+      | 'metricsToken'
     > & {
       /** UNSUBSCRIBE_SECRET (the loader guarantees it for the ingress). */
       unsubscribeSecret: string;
@@ -73,7 +74,11 @@ export function createIngress(deps: IngressDeps): Express {
     next();
   });
 
-  const health = createHealthHandlers({ registry, checks: { broker: deps.isBrokerConnected } });
+  const health = createHealthHandlers({
+    registry,
+    checks: { broker: deps.isBrokerConnected },
+    metricsToken: config.metricsToken,
+  });
   app.get(ROUTES.healthz.path, health.healthz);
   app.get(ROUTES.readyz.path, health.readyz);
   app.get(ROUTES.metrics.path, health.metrics);

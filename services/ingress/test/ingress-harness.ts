@@ -29,11 +29,13 @@ export interface IngressHarness {
   vhostUrl: string;
   bus: Bus;
   published: Array<{ messageId: string; type: string; routingKey: string }>;
+  /** Log lines written at `logLevel` and above (none unless `logLevel` was given). */
+  logs: string[];
   dispose(): Promise<void>;
 }
 
 export async function startIngress(
-  opts: { env?: Record<string, string>; policy?: PolicyStore } = {},
+  opts: { env?: Record<string, string>; policy?: PolicyStore; logLevel?: 'info' | 'debug' } = {},
 ): Promise<IngressHarness> {
   const vhost = await createTestVhost();
   const config = loadConfig(
@@ -51,7 +53,12 @@ export async function startIngress(
     },
     { service: 'ingress' },
   );
-  const logger = createLogger({ service: 'ingress-test', level: 'silent' });
+  const logs: string[] = [];
+  const logger = createLogger({
+    service: 'ingress-test',
+    level: opts.logLevel ?? 'silent',
+    destination: { write: (line: string) => void logs.push(line) },
+  });
   const { registry } = createMetrics('ingress-test');
   const bus = await connectBus({
     url: vhost.url,
@@ -82,6 +89,7 @@ export async function startIngress(
     vhostUrl: vhost.url,
     bus,
     published,
+    logs,
     async dispose() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

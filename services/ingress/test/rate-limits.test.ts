@@ -160,3 +160,25 @@ describe('refusing before the body', () => {
     expect(received.toLowerCase()).toContain('connection: close');
   });
 });
+
+describe('refusals do not flood the log', () => {
+  test('100 unauthenticated requests: no log line at info, all counted in identity_relay_ingress_requests_total', async () => {
+    const ing = await startIngress({ logLevel: 'info', env: { AUTH_FAILURES_PER_MINUTE: '1000' } });
+    try {
+      for (let i = 0; i < 100; i++) {
+        const res = await post(ing, '/kratos/sync-identity', '{}', { 'x-api-key': 'wrong' });
+        expect(res.status).toBe(401);
+      }
+      const noBody = await fetch(`${ing.base}/notifications`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEYS.notify },
+      });
+      expect(noBody.status).toBe(415);
+      expect(ing.logs.filter((l) => l.includes('"request"'))).toEqual([]);
+      const metrics = await (await fetch(`${ing.base}/metrics`)).text();
+      expect(metrics).toMatch(/identity_relay_ingress_requests_total\{[^}]*status="401"[^}]*\} 100/);
+    } finally {
+      await ing.dispose();
+    }
+  });
+});

@@ -153,6 +153,11 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** BODY_LIMIT_BYTES (default=1048576, 1..104857600) Largest request body the ingress accepts. */
   readonly bodyLimitBytes: number;
+  /**
+   * METRICS_TOKEN Optional bearer token `/metrics` requires on every listener (ingress, ops, workers); unset = open,
+   * for a Prometheus that scrapes inside the cluster. Set it when a metrics port is reachable by anyone else.
+   */
+  readonly metricsToken?: string;
   /** HTTP_HEADERS_TIMEOUT_MS (default=10000, 1000..600000) Time a client has to send its request headers, every HTTP listener. */
   readonly httpHeadersTimeoutMs: number;
   /** HTTP_REQUEST_TIMEOUT_MS (default=30000, 1000..3600000) Time a client has to send a whole request, body included. */

@@ -279,6 +279,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     schema: int(1, 104_857_600, 1_048_576),
     expect: 'an integer from 1 to 104857600 (bytes)',
   },
+  secret('METRICS_TOKEN', 'metricsToken'),
   {
     env: 'HTTP_HEADERS_TIMEOUT_MS',
     key: 'httpHeadersTimeoutMs',

@@ -15,8 +15,7 @@ export function requestIdOf(header: string | string[] | undefined): string {
 /**
  * Gives every request an id (echoed as `X-Request-Id` on every response, errors included), a W3C trace
  * context (`res.locals.traceparent`, continuing the caller's `traceparent`), a child logger carrying both,
- * and logs one line per finished request: at debug when it succeeded, at info when
- * it was refused or failed. Successful webhooks are the hot path; a log line each (with redaction) cost
+ * and logs one line per finished request: at warn when it failed on our side (5xx), else at debug. Successful webhooks are the hot path; a log line each (with redaction) cost
  * about a tenth of the ingress' CPU under load (docs/benchmarks.md).
  */
 export function requestContext(logger: Logger): RequestHandler {
@@ -39,7 +38,9 @@ export function requestContext(logger: Logger): RequestHandler {
       span.updateName(`${req.method} ${req.route?.path ?? 'unmatched'}`);
       span.setAttribute('http.response.status_code', res.statusCode);
       span.end();
-      const level = res.statusCode >= 400 ? 'info' : 'debug';
+      // A refused request is the caller's problem and comes in floods (3,619 lines from one): debug, counted in
+      // identity_relay_ingress_requests_total{status}. Our own failures (5xx) are worth a line at warn.
+      const level = res.statusCode >= 500 ? 'warn' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       res.locals.log[level](
