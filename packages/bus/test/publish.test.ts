@@ -172,4 +172,29 @@ describe('broker unreachable', () => {
       await down.close();
     }
   });
+
+  it('logs one line per failed attempt, with the reason and attempt number but no error object or stack, backing off', async () => {
+    const logger = testLogger();
+    const down = await connectBus({
+      url: 'amqp://guest:guest@127.0.0.1:1/',
+      name: 'down-logging',
+      logger,
+      reconnectMaxDelayMs: 400,
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const failures = logger.lines.filter((l) => l.msg === 'could not connect to the broker');
+      expect(failures.length).toBeGreaterThan(1);
+      // Backoff: 100 ms doubling up to 400 ms allows at most about a dozen attempts in 1.5 s, not hundreds.
+      expect(failures.length).toBeLessThan(15);
+      failures.forEach((line, i) => {
+        expect(line.obj).not.toHaveProperty('err');
+        expect(JSON.stringify(line.obj)).not.toContain('    at ');
+        expect(line.obj).toMatchObject({ code: 'ECONNREFUSED', attempt: i + 1 });
+        expect((line.obj as { error: string }).error).toContain('ECONNREFUSED');
+      });
+    } finally {
+      await down.close();
+    }
+  });
 });

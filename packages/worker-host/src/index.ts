@@ -87,7 +87,13 @@ export async function runWorker(opts: WorkerHostOptions): Promise<void> {
   }));
   const worker = opts.create({ prisma, bus, registry });
   await worker.start();
-  logger.info({ healthPort: health.port, ...opts.describe }, `${service} consuming`);
+  // Only claim to consume when connected; otherwise the consumer attaches on connect and /readyz says 503 until then.
+  if (bus.isConnected()) logger.info({ healthPort: health.port, ...opts.describe }, `${service} consuming`);
+  else
+    logger.warn(
+      { healthPort: health.port, ...opts.describe },
+      `${service} started but the broker is not reachable yet; it consumes once connected (readiness false until then)`,
+    );
 
   // The consumer gets most of the grace; the rest is kept for closing the bus, pools and health server.
   const consumerGraceMs = Math.floor(config.shutdownGraceMs * 0.8);
