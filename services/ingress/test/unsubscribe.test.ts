@@ -99,7 +99,7 @@ describe('GET /unsubscribe/{token}', () => {
   });
 });
 
-test('invalid tokens count as failed authentication of the client address: past AUTH_FAILURES_PER_MINUTE it gets 429 with Retry-After, even for a valid token', async () => {
+test('invalid tokens count as failed authentication of the client address: past AUTH_FAILURES_PER_MINUTE they get 429 with Retry-After; a valid token still passes', async () => {
   const limited = await startIngress({ env: { UNSUBSCRIBE_SECRET: SECRET, AUTH_FAILURES_PER_MINUTE: '10' } });
   try {
     const bad = token('x@school.example', 'retired-key');
@@ -110,10 +110,13 @@ test('invalid tokens count as failed authentication of the client address: past 
     }
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(404));
     expect(statuses.slice(10)).toEqual([429, 429]);
-    const blocked = await fetch(`${limited.base}/unsubscribe/${token()}`, { method: 'POST' });
+    const blocked = await fetch(`${limited.base}/unsubscribe/${bad}`, { method: 'POST' });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.published).toEqual([]);
+    const valid = await fetch(`${limited.base}/unsubscribe/${token()}`, { method: 'POST' });
+    expect(valid.status).toBe(200);
+    expect(limited.published.map((p) => p.type)).toEqual(['UnsubscribeRequested']);
   } finally {
     await limited.dispose();
   }
