@@ -28,6 +28,11 @@ const program = new Command('bench')
   .option('--e2e-seconds <n>', 'seconds of paced load in the end-to-end scenario', positiveInt, 20)
   .option('--scale-messages <n>', 'messages per replica count in the scale scenario', positiveInt, 6000)
   .option('--subscribers <n>', 'subscribers in the notifier scenario', positiveInt, 20_000)
+  .option(
+    '--notifier-templates',
+    'notifier: also send a templated notification (per-recipient traits)',
+    false,
+  )
   .option('--memory-seconds <n>', 'seconds of sustained load in the memory scenario', positiveInt, 300)
   .option('--cpu-prof', 'run the services with node --cpu-prof (profiles in the run directory)', false)
   .option('--no-build', 'do not run `npm run build` first (the services run from their compiled dist/)')
@@ -44,6 +49,7 @@ interface Options {
   e2eSeconds: number;
   scaleMessages: number;
   subscribers: number;
+  notifierTemplates: boolean;
   memorySeconds: number;
   cpuProf: boolean;
   build: boolean;
@@ -87,6 +93,7 @@ async function main(): Promise<void> {
     e2eSeconds: opts.quick ? 3 : opts.e2eSeconds,
     scaleMessages: opts.quick ? 300 : opts.scaleMessages,
     notifierSubscribers: opts.quick ? 200 : opts.subscribers,
+    notifierTemplates: opts.notifierTemplates,
     memorySeconds: opts.quick ? 5 : opts.memorySeconds,
     log: (line) => console.log(line),
   };

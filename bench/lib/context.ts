@@ -18,6 +18,8 @@ export interface BenchContext {
   scaleMessages: number;
   /** Subscribers of the notifier scenario. */
   notifierSubscribers: number;
+  /** Notifier scenario: also send a Liquid-templated notification (per-recipient traits) and report both. */
+  notifierTemplates: boolean;
   /** Seconds of sustained load in the memory scenario. */
   memorySeconds: number;
   /** Progress lines. */

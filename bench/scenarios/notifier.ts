@@ -16,6 +16,13 @@ const LIST = 'educators';
 const CONNECTIONS = 5;
 const SUBJECT = 'Timetable change for next week';
 const TEXT = 'Hello,\n\nthe timetable for next week has changed; see the staff portal.\n\n-- school office\n';
+/** The same email as Liquid templates rendered per recipient (their synced traits and the request data). */
+const TEMPLATED = {
+  subject: '{{ data.change }} for {{ recipient.traits.name.first }}',
+  text: 'Hello {{ recipient.traits.name.first }},\n\nthe {{ data.change | downcase }} is in the staff portal.\n',
+  html: '<p>Hello {{ recipient.traits.name.first }},</p><p>the {{ data.change | downcase }} is in the portal.</p>',
+  data: { change: 'Timetable change' },
+};
 
 interface Sink {
   port: number;
@@ -33,6 +40,7 @@ export async function notifierScenario(ctx: BenchContext): Promise<ScenarioResul
   const result = scenario('notifier', 'Notifier: one notification to a list', {
     subscribers: n,
     smtpConnections: CONNECTIONS,
+    templates: ctx.notifierTemplates,
   });
   return withInfra(async (infra) => {
     const sink = await startSink(ctx);
@@ -40,8 +48,21 @@ export async function notifierScenario(ctx: BenchContext): Promise<ScenarioResul
       const baseline = await rawNodemailer(sink, n);
       ctx.log(`  raw nodemailer: ${Math.round(baseline)} emails/s`);
       await insertSubscribers(infra, n);
-      const { rate, cpu } = await notifierRun(ctx, infra, sink, n);
+      const { rate, cpu } = await notifierRun(ctx, infra, sink, n, PLAIN);
       ctx.log(`  notifier: ${Math.round(rate)} emails/s`);
+      if (ctx.notifierTemplates) {
+        const templated = await notifierRun(ctx, infra, sink, n, TEMPLATED);
+        ctx.log(`  notifier, templated: ${Math.round(templated.rate)} emails/s`);
+        result.figures.push({
+          metric: 'emails sent, Liquid templates per recipient',
+          value: round(templated.rate),
+          unit: 'emails/s',
+          baselines: { 'raw nodemailer, pooled': round(baseline), 'notifier, plain text': round(rate) },
+        });
+        result.notes.push(
+          `templated (subject, text and HTML rendered per recipient with traits): ${Math.round((templated.rate / rate) * 100)}% of the plain notifier, ${Math.round((templated.rate / baseline) * 100)}% of raw nodemailer; CPU per email ${Math.round(((templated.cpu.notifier ?? NaN) / n) * 1e6)} µs.`,
+        );
+      }
       result.figures.push({
         metric: 'emails sent',
         value: round(rate),
@@ -119,16 +140,30 @@ async function rawNodemailer(sink: Sink, n: number): Promise<number> {
   return rate;
 }
 
+/** N subscribers, each with a synced identity whose traits the templated run renders. */
 async function insertSubscribers(infra: Infra, n: number): Promise<void> {
   await infra.pool.query(
-    `INSERT INTO subscribers (id, list, email, identity_id, subscribed_at, updated_at)
-     SELECT gen_random_uuid(), $1, 'teacher-' || i || '@school.example', gen_random_uuid(), now(), now()
-     FROM generate_series(1, $2::int) AS i`,
+    `WITH ids AS (
+       INSERT INTO identities (id, provider, external_id, email, state, traits, source_updated_at, version)
+       SELECT gen_random_uuid(), 'kratos', 'bench-' || i, 'teacher-' || i || '@school.example', 'active',
+         jsonb_build_object('name', jsonb_build_object('first', 'Teacher' || i)), now(), 1
+       FROM generate_series(1, $2::int) AS i
+       RETURNING id, email)
+     INSERT INTO subscribers (id, list, email, identity_id, subscribed_at, updated_at)
+     SELECT gen_random_uuid(), $1, email, id, now(), now() FROM ids`,
     [LIST, n],
   );
 }
 
-async function notifierRun(ctx: BenchContext, infra: Infra, sink: Sink, n: number) {
+const PLAIN = { subject: SUBJECT, text: TEXT };
+
+async function notifierRun(
+  ctx: BenchContext,
+  infra: Infra,
+  sink: Sink,
+  n: number,
+  content: { subject: string; text: string; html?: string; data?: Record<string, unknown> },
+) {
   const proc = await startService({
     name: 'notifier',
     script: 'services/notifier/src/main.ts',
@@ -143,7 +178,7 @@ async function notifierRun(ctx: BenchContext, infra: Infra, sink: Sink, n: numbe
   });
   try {
     const before = await sink.count();
-    const data = { topic: 'timetable', list: LIST, subject: SUBJECT, text: TEXT };
+    const data = { topic: 'timetable', list: LIST, ...content };
     const event = newCloudEvent({
       type: MessageType.NotificationRequested,
       source: 'identity-relay/bench',

@@ -23,6 +23,7 @@ const ctx: BenchContext = {
   e2eSeconds: 1,
   scaleMessages: 10,
   notifierSubscribers: 10,
+  notifierTemplates: false,
   memorySeconds: 1,
   log: () => undefined,
 };
