@@ -6,6 +6,8 @@ export * from './canonical.js';
 export * from './cloud-event.js';
 export * from './errors.js';
 export * from './identity-changed.js';
+export * from './identity-deletion.js';
+export * from './compare.js';
 export * from './kratos/bodies.js';
 export * from './kratos/error-body.js';
 export * from './kratos/identity.js';

@@ -1,5 +1,6 @@
 import type { AuthentikUserChangedData } from './authentik.js';
 import type { IdentityChangedData } from './identity-changed.js';
+import type { IdentityDeletionObservedData } from './identity-deletion.js';
 import type { KratosIdentityUpdatedData } from './kratos/bodies.js';
 import type { NotificationRequestedData } from './notification.js';
 import type { UnsubscribeRequestedData } from './unsubscribe.js';
@@ -8,6 +9,7 @@ import type { UnsubscribeRequestedData } from './unsubscribe.js';
 export const MessageType = {
   KratosIdentityUpdated: 'KratosIdentityUpdated',
   AuthentikUserChanged: 'AuthentikUserChanged',
+  IdentityDeletionObserved: 'IdentityDeletionObserved',
   IdentityChanged: 'IdentityChanged',
   NotificationRequested: 'NotificationRequested',
   UnsubscribeRequested: 'UnsubscribeRequested',
@@ -18,6 +20,7 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 export interface MessageDataMap {
   KratosIdentityUpdated: KratosIdentityUpdatedData;
   AuthentikUserChanged: AuthentikUserChangedData;
+  IdentityDeletionObserved: IdentityDeletionObservedData;
   IdentityChanged: IdentityChangedData;
   NotificationRequested: NotificationRequestedData;
   UnsubscribeRequested: UnsubscribeRequestedData;

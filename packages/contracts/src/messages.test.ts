@@ -13,6 +13,12 @@ const canonical = kratosToCanonical(whoamiIdentity, '2026-01-01T00:00:00Z');
 const validData: { [K in MessageType]: DataOf<K> } = {
   KratosIdentityUpdated: { identity: structuredClone(educatorIdentity) },
   AuthentikUserChanged: { action: 'created', pk: 12, eventId: 'c0ffee', occurredAt: '2026-05-01T10:00:00Z' },
+  IdentityDeletionObserved: {
+    provider: 'kratos',
+    externalId: '8250c7cf-9815-4a30-a5f6-9166760d4b20',
+    observedAt: '2026-05-01T10:00:00.000Z',
+    runId: '0d9f3b1e-8a41-4c55-9f0e-6f3b2a1c9d7e',
+  },
   IdentityChanged: {
     identityId: '0d9f3b1e-8a41-4c55-9f0e-6f3b2a1c9d7e',
     change: 'updated',
@@ -164,6 +170,12 @@ describe('messageRoutes', () => {
     const data: AuthentikUserChangedData = { action, pk: 3 };
     expect(messageRoutes.AuthentikUserChanged.exchange).toBe('identity.events');
     expect(messageRoutes.AuthentikUserChanged.routingKey(data)).toBe(`authentik.user.${action}`);
+  });
+
+  test.each(['kratos', 'authentik'] as const)('deletions the %s reconciler observed', (provider) => {
+    const data = { ...validData.IdentityDeletionObserved, provider };
+    expect(messageRoutes.IdentityDeletionObserved.exchange).toBe('identity.events');
+    expect(messageRoutes.IdentityDeletionObserved.routingKey(data)).toBe(`${provider}.identity.deleted`);
   });
 
   test.each(['created', 'updated', 'deleted'] as const)('identity %s', (change) => {

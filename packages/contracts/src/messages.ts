@@ -3,6 +3,7 @@ import { compile, formatErrors } from './ajv.js';
 import { authentikUserChangedDataSchema } from './authentik.js';
 import { cloudEventSchema, type CloudEvent } from './cloud-event.js';
 import { identityChangedDataSchema } from './identity-changed.js';
+import { identityDeletionObservedDataSchema } from './identity-deletion.js';
 import { kratosIdentityUpdatedDataSchema } from './kratos/bodies.js';
 import { isMessageType, MessageType, type DataOf } from './message-type.js';
 import { notificationRequestedDataSchema } from './notification.js';
@@ -17,6 +18,10 @@ export interface MessageRoute<K extends MessageType> {
 export const messageRoutes: { [K in MessageType]: MessageRoute<K> } = {
   KratosIdentityUpdated: { exchange: 'identity.events', routingKey: () => 'kratos.identity.updated' },
   AuthentikUserChanged: { exchange: 'identity.events', routingKey: (d) => `authentik.user.${d.action}` },
+  IdentityDeletionObserved: {
+    exchange: 'identity.events',
+    routingKey: (d) => `${d.provider}.identity.deleted`,
+  },
   IdentityChanged: { exchange: 'identity.changes', routingKey: (d) => `identity.${d.change}` },
   NotificationRequested: { exchange: 'notifications', routingKey: (d) => `notification.${d.topic}` },
   UnsubscribeRequested: { exchange: 'subscriptions', routingKey: () => 'subscription.unsubscribe' },
@@ -26,6 +31,7 @@ export const messageRoutes: { [K in MessageType]: MessageRoute<K> } = {
 export const messageDataSchemas: { readonly [K in MessageType]: object } = {
   KratosIdentityUpdated: kratosIdentityUpdatedDataSchema,
   AuthentikUserChanged: authentikUserChangedDataSchema,
+  IdentityDeletionObserved: identityDeletionObservedDataSchema,
   IdentityChanged: identityChangedDataSchema,
   NotificationRequested: notificationRequestedDataSchema,
   UnsubscribeRequested: unsubscribeRequestedDataSchema,

@@ -1,4 +1,4 @@
-import type { CanonicalIdentity } from '@identity-relay/contracts';
+import { sameIdentity, type CanonicalIdentity } from '@identity-relay/contracts';
 
 /** An identity as stored in `identities`. */
 export interface StoredIdentity {
@@ -16,23 +16,8 @@ export type Decision =
   | { action: 'create' | 'update' | 'delete' }
   | { action: 'ignore'; reason: 'stale' | 'tombstoned' | 'unchanged' };
 
-/** JSON with object keys sorted, so two equal documents compare equal whatever their key order. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-export function sameIdentity(a: CanonicalIdentity, b: CanonicalIdentity): boolean {
-  return (
-    stableJson({ ...a, sourceUpdatedAt: undefined }) === stableJson({ ...b, sourceUpdatedAt: undefined })
-  );
-}
+// One comparison for identity-sync and the reconciler, in packages/contracts.
+export { sameIdentity, stableJson } from '@identity-relay/contracts';
 
 /**
  * Decides what an incoming change does to the stored identity. Stale updates never win: an update older than

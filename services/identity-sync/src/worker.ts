@@ -21,6 +21,7 @@ import { authentikBatchHandler } from './authentik-batch.js';
 import { authentikUserChangedHandler } from './authentik-handler.js';
 import { applyInTransaction, type ApplyResults } from './apply.js';
 import type { ApplyInput, ApplyResult } from './batch-plan.js';
+import { deletionInput } from './deletion-input.js';
 import { OutboxRelay } from './outbox-relay.js';
 
 export const CONSUMER_NAME = 'identity-sync';
@@ -154,6 +155,7 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
         batchHandlers: {
           [MessageType.KratosIdentityUpdated]: onKratosBatch,
           [MessageType.AuthentikUserChanged]: authentikBatchHandler({ client: authentik, applyBatch }),
+          [MessageType.IdentityDeletionObserved]: (msgs) => applyBatch(msgs.map(deletionInput)),
         },
         retryDelaysMs: deps.config.retryDelaysMs,
         validate: validateMessage,
@@ -164,6 +166,9 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
             apply,
             logger,
           }),
+          [MessageType.IdentityDeletionObserved]: async (msg) => {
+            await apply(deletionInput(msg));
+          },
         },
       });
     },

@@ -1,0 +1,34 @@
+import type { CanonicalIdentity } from './canonical.js';
+
+/** JSON with object keys sorted, so two equal documents compare equal whatever their key order. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Two canonical identities say the same thing, whatever their `sourceUpdatedAt`. */
+export function sameIdentity(a: CanonicalIdentity, b: CanonicalIdentity): boolean {
+  return identityDifferences(a, b).length === 0;
+}
+
+const COMPARED = ['email', 'username', 'emailVerified', 'state', 'traits'] as const;
+
+/**
+ * The fields (of email, username, emailVerified, state, traits) in which two canonical identities of the same
+ * provider and external id differ, in that order; `sourceUpdatedAt` is not compared. Names only, never values,
+ * so the result may be logged and stored.
+ */
+export function identityDifferences(
+  a: CanonicalIdentity,
+  b: CanonicalIdentity,
+): Array<(typeof COMPARED)[number]> {
+  return COMPARED.filter((field) =>
+    field === 'traits' ? stableJson(a.traits) !== stableJson(b.traits) : a[field] !== b[field],
+  );
+}
