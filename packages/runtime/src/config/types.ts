@@ -1,5 +1,13 @@
 /** Every process that loads configuration. Decides required secrets and the default HEALTH_PORT. */
-export const SERVICE_NAMES = ['ingress', 'identity-sync', 'subscribers', 'notifier', 'ops', 'cli'] as const;
+export const SERVICE_NAMES = [
+  'ingress',
+  'identity-sync',
+  'subscribers',
+  'notifier',
+  'ops',
+  'cli',
+  'reconciler',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -78,6 +86,25 @@ export interface Config {
    * a batch of AuthentikUserChanged waits its turn instead of sending one call per message at once.
    */
   readonly authentikConcurrency: number;
+  /**
+   * KRATOS_ADMIN_URL Kratos' admin API base URL (the name Kratos' own CLI reads), e.g. `http://kratos:4434`; the
+   * reconciler lists identities there. Unset = Kratos is not reconciled.
+   */
+  readonly kratosAdminUrl?: string;
+  /** KRATOS_ADMIN_TOKEN Sent as `Authorization: Bearer` to the admin API (an `ory_pat_…` on the Ory Network). */
+  readonly kratosAdminToken?: string;
+  /**
+   * RECONCILE_INTERVAL How often the reconciler compares each configured IdP with `identities`, as `<n>s|m|h|d`
+   * (e.g. `6h`). Unset = no scheduled runs (the CLI and the ops API still start runs).
+   */
+  readonly reconcileInterval?: string;
+  /**
+   * RECONCILE_MAX_DELETE_RATIO (default=0.1, 0..1) A run that would tombstone more than this share of a provider's
+   * live identities refuses unless forced: an admin URL answering an empty list must not delete everybody.
+   */
+  readonly reconcileMaxDeleteRatio: number;
+  /** RECONCILE_PAGE_SIZE (default=250, 1..1000) Identities asked for per admin-API page (Authentik may cap it lower). */
+  readonly reconcilePageSize: number;
   /** HOOKS_API_KEY Key for /hooks/pre-signup and /hooks/pre-login. */
   readonly hooksApiKey?: string;
   /** HOOKS_WEBHOOK_SECRET `whsec_...` Standard Webhooks secret for signed calls of the policy hooks. */
@@ -191,6 +218,7 @@ export interface GuaranteedSecrets {
   notifier: 'unsubscribeSecret';
   ops: never;
   cli: never;
+  reconciler: never;
 }
 
 /** The configuration type seen by service `S`: its guaranteed secrets are non-optional. */

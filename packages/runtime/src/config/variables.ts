@@ -40,6 +40,7 @@ export const DEFAULT_HEALTH_PORT: Readonly<Record<ServiceName, number>> = {
   notifier: 8084,
   ops: 0,
   cli: 0,
+  reconciler: 8085,
 };
 
 function int(min: number, max: number, fallback?: number): Record<string, unknown> {
@@ -171,6 +172,31 @@ export const VARIABLES: readonly VariableSpec[] = [
     key: 'authentikConcurrency',
     schema: int(1, 256, 8),
     expect: 'an integer from 1 to 256 (requests in flight)',
+  },
+  {
+    env: 'KRATOS_ADMIN_URL',
+    key: 'kratosAdminUrl',
+    schema: { ...URL_SCHEMA, pattern: '^https?://' },
+    expect: 'an http:// or https:// URL',
+  },
+  secret('KRATOS_ADMIN_TOKEN', 'kratosAdminToken'),
+  {
+    env: 'RECONCILE_INTERVAL',
+    key: 'reconcileInterval',
+    schema: { type: 'string', pattern: '^[1-9][0-9]{0,5}(s|m|h|d)$' },
+    expect: 'a duration such as 90s, 30m, 6h or 1d',
+  },
+  {
+    env: 'RECONCILE_MAX_DELETE_RATIO',
+    key: 'reconcileMaxDeleteRatio',
+    schema: { type: 'number', minimum: 0, maximum: 1, default: 0.1 },
+    expect: 'a number from 0 to 1',
+  },
+  {
+    env: 'RECONCILE_PAGE_SIZE',
+    key: 'reconcilePageSize',
+    schema: int(1, 1000, 250),
+    expect: 'an integer from 1 to 1000',
   },
   secret('HOOKS_API_KEY', 'hooksApiKey'),
   signingSecret('HOOKS_WEBHOOK_SECRET', 'hooksWebhookSecret'),
