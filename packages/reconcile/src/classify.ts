@@ -1,0 +1,44 @@
+import { identityDifferences, type CanonicalIdentity } from '@identity-relay/contracts';
+
+/** The `identities` row of a listed identity, as far as the comparison needs it. */
+export interface StoredState {
+  canonical: CanonicalIdentity;
+  version: number;
+  deleted: boolean;
+}
+
+export type Verdict = { kind: 'create' } | { kind: 'update'; fields: string[] } | { kind: 'unchanged' };
+
+/**
+ * What the listed state of an identity means for its row: missing → create; different (email, username, verified
+ * flag, state, traits) or, where the IdP keeps a modification time, newer → update; else unchanged. A row that is
+ * newer than the listing (a webhook applied after the page was read) is left alone, as is a tombstone (a late
+ * update never resurrects one). Pure: the engine and its unit tests call it the same way.
+ */
+export function classify(
+  listed: CanonicalIdentity,
+  stored: StoredState | undefined,
+  hasModificationTime: boolean,
+): Verdict {
+  if (!stored) return { kind: 'create' };
+  if (stored.deleted) return { kind: 'unchanged' };
+  const fields: string[] = identityDifferences(stored.canonical, listed);
+  if (hasModificationTime) {
+    const listedAt = millis(listed.sourceUpdatedAt);
+    const storedAt = millis(stored.canonical.sourceUpdatedAt);
+    if (listedAt < storedAt) return { kind: 'unchanged' };
+    if (listedAt > storedAt)
+      return { kind: 'update', fields: fields.length > 0 ? fields : ['sourceUpdatedAt'] };
+  }
+  return fields.length > 0 ? { kind: 'update', fields } : { kind: 'unchanged' };
+}
+
+/**
+ * Milliseconds of an ISO time, rounding microseconds as Postgres does when it stores `timestamptz(3)` (Date.parse
+ * would truncate them), so a listed Kratos time and the row written from the same time compare equal.
+ */
+export function millis(iso: string): number {
+  const fraction = /\.(\d+)Z$/.exec(iso);
+  if (!fraction) return Date.parse(iso);
+  return Date.parse(iso.replace(/\.\d+Z$/, 'Z')) + Math.round(Number(`0.${fraction[1]}`) * 1000);
+}

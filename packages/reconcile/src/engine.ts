@@ -1,0 +1,251 @@
+import type { Bus } from '@identity-relay/bus';
+import {
+  messageRoutes,
+  MessageType,
+  newCloudEvent,
+  type IdentityDeletionObservedData,
+} from '@identity-relay/contracts';
+import { classify } from './classify.js';
+import { LeaseLostError } from './errors.js';
+import type { IdentityReader } from './identity-reader.js';
+import { repairMessageId } from './message-id.js';
+import type { ReconcileMetrics } from './metrics.js';
+import type { RunRecord, RunStore } from './run-store.js';
+import type {
+  DriftItem,
+  DriftKind,
+  IdentitySource,
+  ListedIdentity,
+  ReconcileCounts,
+  ReconcileSummary,
+  RepairEvent,
+} from './types.js';
+
+export interface ReconcileDeps {
+  source: IdentitySource;
+  reader: IdentityReader;
+  runs: RunStore;
+  /** The confirmed publisher of packages/bus: resolves once the broker confirmed. */
+  publisher: Pick<Bus, 'publish'>;
+  metrics?: ReconcileMetrics;
+}
+
+export interface ReconcileProgress {
+  phase: 'listing' | 'deletions';
+  listed: number;
+  drift: number;
+}
+
+export interface ReconcileOptions {
+  /** (default=false) Find and count drift, publish nothing. */
+  dryRun?: boolean;
+  /** (default=false) Delete even beyond `maxDeleteRatio`. */
+  force?: boolean;
+  /** (default=0.1, 0..1) RECONCILE_MAX_DELETE_RATIO: most deletions, as a share of the provider's live rows. */
+  maxDeleteRatio?: number;
+  /** (default='manual') Who started the run, recorded with it. */
+  trigger?: string;
+  /** (default=100) Drifted identities kept in the run's sample. */
+  driftSample?: number;
+  /** (default=8) Direct lookups confirming deletions in flight at once. */
+  lookupConcurrency?: number;
+  /** (default=5000, milliseconds) PUBLISH_TIMEOUT_MS for each confirmed publish. */
+  publishTimeoutMs?: number;
+  /** Aborting stops the run between pages and before each publish (shutdown); it is recorded as failed. */
+  signal?: AbortSignal;
+  /** Called once the run holds its lease and is recorded (before any IdP call): the ops API answers with it. */
+  onStarted?: (run: RunRecord) => void;
+  /** Called after each page and each deletion batch (the CLI prints it on stderr). */
+  onProgress?: (progress: ReconcileProgress) => void;
+}
+
+/**
+ * One reconciliation run of one provider. Streams the IdP's pages; compares each page with its rows (one query
+ * per page) and publishes the repairs of the page (creates, updates) as source events with deterministic ids,
+ * so identity-sync applies them through its inbox, stale protection, versions and outbox. Then walks the live
+ * rows that predate the listing (keyset, 1000 at a time) for those the listing did not contain: if there are
+ * more than `maxDeleteRatio` of the live rows it refuses (unless `force`); otherwise each is looked up directly
+ * and only a 404 publishes `IdentityDeletionObserved`. Memory: one page, one walk batch, the drift sample and
+ * the set of listed external ids (about 100 bytes each: ~10 MB per 100,000 identities).
+ */
+export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
+  const { source, reader, runs, metrics } = deps;
+  const provider = source.provider;
+  const dryRun = opts.dryRun ?? false;
+  const maxDeleteRatio = opts.maxDeleteRatio ?? 0.1;
+  if (!(maxDeleteRatio >= 0 && maxDeleteRatio <= 1)) {
+    throw new RangeError(`maxDeleteRatio must be from 0 to 1, got ${maxDeleteRatio}`);
+  }
+  const sampleSize = opts.driftSample ?? 100;
+  const run = await runs.begin({ provider, dryRun, trigger: opts.trigger ?? 'manual' });
+  const counts: ReconcileCounts = { listed: 0, created: 0, updated: 0, deleted: 0, unchanged: 0 };
+  const drift: DriftItem[] = [];
+  let driftFound = 0;
+  let leaseLost = false;
+  const heartbeat = setInterval(
+    () =>
+      void runs.renew(run).then(
+        (held) => (leaseLost ||= !held),
+        () => undefined,
+      ),
+    Math.max(1000, Math.floor(runs.leaseMs / 3)),
+  );
+  heartbeat.unref();
+  opts.onStarted?.(run);
+
+  const found = (kind: DriftKind, externalId: string, fields?: string[]) => {
+    driftFound++;
+    metrics?.drift.inc({ provider, kind });
+    if (drift.length < sampleSize) drift.push(fields ? { kind, externalId, fields } : { kind, externalId });
+  };
+  const publish = async (id: string, time: string, event: RepairEvent) => {
+    if (leaseLost) throw new LeaseLostError(provider);
+    opts.signal?.throwIfAborted();
+    const message = newCloudEvent({
+      type: event.type,
+      source: 'identity-relay/reconciler',
+      id,
+      time,
+      data: event.data,
+    });
+    await deps.publisher.publish(
+      {
+        exchange: messageRoutes[event.type].exchange,
+        routingKey: event.routingKey,
+        messageId: message.id,
+        type: message.type,
+        body: message,
+        timestamp: new Date(message.time),
+      },
+      { timeoutMs: opts.publishTimeoutMs },
+    );
+  };
+  const progress = (phase: ReconcileProgress['phase']) =>
+    opts.onProgress?.({ phase, listed: counts.listed, drift: driftFound });
+
+  try {
+    const listingStart = await reader.now();
+    const seen = new Set<string>();
+    for await (const page of source.pages()) {
+      opts.signal?.throwIfAborted();
+      await reconcilePage(page);
+      progress('listing');
+    }
+    const refused = await reconcileDeletions(listingStart, seen);
+    const status = refused ? 'refused' : 'succeeded';
+    await runs.finish(run, { status, counts, drift, error: refused?.message });
+    metrics?.runs.inc({ provider, outcome: status });
+    if (!refused) metrics?.lastSuccess.set({ provider }, Date.now() / 1000);
+    return {
+      runId: run.id,
+      provider,
+      dryRun,
+      status,
+      ...counts,
+      ...(refused ? { refused: refused.message } : {}),
+      deleteCandidates: refused?.candidates ?? counts.deleted,
+      drift,
+    };
+
+    async function reconcilePage(page: ListedIdentity[]): Promise<void> {
+      const stored = await reader.storedFor(
+        provider,
+        page.map((p) => p.externalId),
+      );
+      const repairs: Array<Promise<void>> = [];
+      for (const item of page) {
+        if (seen.has(item.externalId)) continue; // listed twice (the directory moved under the pages)
+        seen.add(item.externalId);
+        counts.listed++;
+        const row = stored.get(item.externalId);
+        const verdict = classify(item.canonical, row, source.hasModificationTime);
+        if (verdict.kind === 'unchanged') {
+          counts.unchanged++;
+          continue;
+        }
+        const kind = verdict.kind;
+        found(kind, item.externalId, kind === 'update' ? verdict.fields : undefined);
+        if (kind === 'create') counts.created++;
+        else counts.updated++;
+        if (dryRun) continue;
+        const id = repairMessageId(provider, item.externalId, kind, item.stamp, row?.version ?? 0);
+        repairs.push(publish(id, item.canonical.sourceUpdatedAt, item.repair(kind === 'create')));
+      }
+      await settleAll(repairs);
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await runs
+      .finish(run, { status: 'failed', counts, drift, error: message.slice(0, 1000) })
+      .catch(() => undefined);
+    metrics?.runs.inc({ provider, outcome: 'failed' });
+    throw err;
+  } finally {
+    clearInterval(heartbeat);
+  }
+
+  async function reconcileDeletions(
+    listingStart: Date,
+    seen: Set<string>,
+  ): Promise<{ message: string; candidates: number } | null> {
+    let candidates = 0;
+    for await (const batch of reader.walkLive(provider, listingStart)) {
+      for (const row of batch) if (!seen.has(row.externalId)) candidates++;
+    }
+    if (candidates === 0) return null;
+    const live = await reader.liveCount(provider);
+    if (!opts.force && candidates > maxDeleteRatio * live) {
+      return {
+        candidates,
+        message:
+          `refusing to delete ${candidates} of ${live} ${provider} identities (more than ` +
+          `RECONCILE_MAX_DELETE_RATIO=${maxDeleteRatio}); ${counts.listed} were listed. Check the admin URL and ` +
+          `token; run again with --force if the IdP really lost them`,
+      };
+    }
+    for await (const batch of reader.walkLive(provider, listingStart)) {
+      const missing = batch.filter((row) => !seen.has(row.externalId));
+      await mapLimit(missing, opts.lookupConcurrency ?? 8, async (row) => {
+        if (await source.exists(row.externalId)) return; // listed pages missed it; it is still there
+        const observedAt = new Date().toISOString();
+        counts.deleted++;
+        found('delete', row.externalId);
+        if (dryRun) return;
+        const data: IdentityDeletionObservedData = {
+          provider,
+          externalId: row.externalId,
+          observedAt,
+          runId: run.id,
+        };
+        const id = repairMessageId(provider, row.externalId, 'delete', 'gone', row.version);
+        await publish(id, observedAt, {
+          type: MessageType.IdentityDeletionObserved,
+          routingKey: messageRoutes.IdentityDeletionObserved.routingKey(data),
+          data,
+        });
+      });
+      progress('deletions');
+    }
+    return null;
+  }
+}
+
+/** Waits for every promise and throws the first failure (after all settled, so none is left unobserved). */
+async function settleAll(promises: Array<Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; throws the first failure once all settled. */
+async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  });
+  await settleAll(workers);
+}
