@@ -78,7 +78,7 @@ describe('reconcile kratos', () => {
       email_verified: true,
       version: 1,
     });
-  }, 600_000);
+  }, 900_000);
 
   it('a second run finds nothing to do and publishes nothing', async () => {
     const before = await processedCount();
