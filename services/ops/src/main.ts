@@ -11,6 +11,7 @@ import {
   listenHttp,
   loadConfigOrExit,
 } from '@identity-relay/runtime';
+import { createReconciler } from '@identity-relay/reconcile';
 import { createDeadLetterArchive } from './archive/archive.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { SessionStore } from './auth/sessions.js';
@@ -57,11 +58,15 @@ const retention = startRetention({
   retentionDays: config.deadLetterRetentionDays,
 });
 
+// Runs started from the API execute here, one at a time per provider across every process (the runs' lease).
+const reconciler = createReconciler({ prisma, publisher: bus, config, registry });
+
 const app = createOpsApp({
   ops,
   identities,
   audit,
   recipients,
+  reconciler,
   authenticate: createAuthenticator({
     ...authOptionsFrom(config),
     onRejected: (reason) => logger.debug({ reason }, 'ops credential refused'),

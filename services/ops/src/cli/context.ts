@@ -8,6 +8,7 @@ import {
   type Topology,
 } from '@identity-relay/bus';
 import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
+import { createReconciler, type Reconciler } from '@identity-relay/reconcile';
 import { createLogger, type Config } from '@identity-relay/runtime';
 import type { OpsService } from '../ops-service.js';
 import { createOps } from '../wiring.js';
@@ -18,6 +19,7 @@ export class CliContext {
   private bus: Bus | undefined;
   private admin: BrokerAdmin | undefined;
   private wired: ReturnType<typeof createOps> | undefined;
+  private reconcile: Reconciler | undefined;
   private readonly logger = createLogger({ service: 'cli', level: 'silent' });
   readonly actor = `cli:${safeUser()}`;
 
@@ -67,6 +69,13 @@ export class CliContext {
       });
     }
     return this.wired;
+  }
+
+  /** The reconciliation engine over the same database pool and broker connection. */
+  async reconciler(): Promise<Reconciler> {
+    await this.services();
+    this.reconcile ??= createReconciler({ prisma: this.prisma!, publisher: this.bus!, config: this.config });
+    return this.reconcile;
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import type { CliContext } from './context.js';
 import { identityCommand } from './identity-command.js';
 import { notificationCommand, optOutCommands, suppressionCommand } from './recipients-command.js';
 import * as fmt from './format.js';
+import { reconcileCommand } from './reconcile-command.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -182,7 +183,7 @@ function topologyCommand(ctx: () => CliContext, io: CliIo, exit: ExitCode): Comm
 export function createProgram(ctx: () => CliContext, io: CliIo, exit: ExitCode): Command {
   const program = new Command('identity-relay')
     .description(
-      'identity-relay operations: dead letters, identities, audit, notifications, suppressions, opt-outs, migrations, broker topology',
+      'identity-relay operations: dead letters, identities, audit, notifications, suppressions, opt-outs, migrations, broker topology, reconciliation',
     )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
@@ -206,6 +207,7 @@ export function createProgram(ctx: () => CliContext, io: CliIo, exit: ExitCode):
   program.addCommand(notificationCommand(ctx, io));
   program.addCommand(suppressionCommand(ctx, io));
   for (const cmd of optOutCommands(ctx, io)) program.addCommand(cmd);
+  program.addCommand(reconcileCommand(ctx, io, exit));
   // Subcommands inherit the error handling and output of the root.
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError();

@@ -16,6 +16,7 @@ export function layout(title: string, ctx: PageContext, body: SafeHtml): string 
           <a href="/notifications">Notifications</a>
           <a href="/suppressions">Suppressions</a>
           <a href="/opt-outs">Opt-outs</a>
+          <a href="/reconcile">Reconciliation</a>
         </nav>
         <span class="muted">${ctx.principal.actor} · ${ctx.principal.role}</span>
         <form method="post" action="/logout">

@@ -17,6 +17,8 @@ import type { PageContext } from './layout.js';
 import * as pages from './pages.js';
 import { ConsoleSessions, readCookie, SESSION_COOKIE } from './session.js';
 import { CONSOLE_CSS } from './style.js';
+import { registerReconcilePages } from './reconcile-page.js';
+import type { Reconciler } from '@identity-relay/reconcile';
 
 export interface ConsoleDeps {
   ops: OpsService;
@@ -27,6 +29,8 @@ export interface ConsoleDeps {
   mailDir?: string;
   /** Notifications, suppressions and opt-outs pages (console/recipients.ts). */
   recipients?: RecipientsService;
+  /** Reconciliation runs, shown at `/reconcile` when present. */
+  reconciler?: Reconciler;
   onUnexpected: (err: unknown) => void;
 }
 
@@ -219,6 +223,15 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       return page(res, 404, pages.errorPage(locals(res).ctx, 404, 'No such message in the outbox.'));
     page(res, 200, pages.outboxMessagePage(locals(res).ctx, String(req.params.name), source));
   });
+  if (deps.reconciler) {
+    registerReconcilePages(router, {
+      reconciler: deps.reconciler,
+      signedIn,
+      page,
+      ctx: (res) => locals(res).ctx,
+      notFound: (res, message) => page(res, 404, pages.errorPage(locals(res).ctx, 404, message)),
+    });
+  }
 
   if (deps.recipients)
     recipientsPages(router, {

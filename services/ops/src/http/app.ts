@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Reconciler } from '@identity-relay/reconcile';
 import { createHealthHandlers, trustProxySetting, type ReadinessCheck } from '@identity-relay/runtime';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { SessionStore } from '../auth/sessions.js';
@@ -12,6 +13,7 @@ import { apiRouter } from './api.js';
 import { operatorsApiRouter } from './operators-api.js';
 import { recipientsApiRouter } from './recipients-api.js';
 import type { RecipientsService } from '../recipients/service.js';
+import { reconcileRouter } from './reconcile-routes.js';
 import { apiErrorHandler } from './errors.js';
 
 export interface OpsAppDeps {
@@ -33,6 +35,8 @@ export interface OpsAppDeps {
   checks: Record<string, ReadinessCheck>;
   /** Folder of the notifier's .eml files, shown in the console's outbox. */
   mailDir?: string;
+  /** Reconciliation runs (`/api/reconcile/*`, console `/reconcile`); absent = those routes answer 404. */
+  reconciler?: Reconciler;
 }
 
 /** The ops HTTP app: health endpoints, `/api/*` (bearer tokens) and the console at `/` (session cookie). */
@@ -51,6 +55,11 @@ export function createOpsApp(deps: OpsAppDeps): Express {
       express.json({ limit: '64kb' }),
       recipientsApiRouter({ recipients: deps.recipients, authenticate: deps.authenticate }),
     );
+  if (deps.reconciler) {
+    app.use(
+      reconcileRouter({ reconciler: deps.reconciler, authenticate: deps.authenticate, logger: deps.logger }),
+    );
+  }
   app.use(apiRouter({ ops: deps.ops, authenticate: deps.authenticate }));
   app.use('/api', apiErrorHandler(onUnexpected));
   app.use(
@@ -60,6 +69,7 @@ export function createOpsApp(deps: OpsAppDeps): Express {
       sessions: deps.sessions,
       mailDir: deps.mailDir,
       recipients: deps.recipients,
+      reconciler: deps.reconciler,
       onUnexpected,
     }),
   );
