@@ -46,11 +46,11 @@ const production = env.NODE_ENV === 'production';
 const secrets = production ? {} : devSecrets();
 
 /**
- * Workers' health ports. One HEALTH_PORT cannot serve three processes: a set HEALTH_PORT=N gives
- * identity-sync N, subscribers N+1 and notifier N+2 (0 stays 0: any free port); unset keeps each
- * worker's default (8082, 8083, 8084).
+ * Workers' health ports. One HEALTH_PORT cannot serve four processes: a set HEALTH_PORT=N gives
+ * identity-sync N, subscribers N+1, notifier N+2 and reconciler N+3 (0 stays 0: any free port); unset keeps
+ * each worker's default (8082, 8083, 8084, 8085).
  */
-const WORKERS = ['identity-sync', 'subscribers', 'notifier'];
+const WORKERS = ['identity-sync', 'subscribers', 'notifier', 'reconciler'];
 function healthPortOf(service: string): string | undefined {
   const index = WORKERS.indexOf(service);
   if (index < 0 || env.HEALTH_PORT === undefined || env.HEALTH_PORT.trim() === '') return undefined;
@@ -94,7 +94,7 @@ if (brokerProblem !== undefined) {
 }
 console.log('[broker] RabbitMQ answers');
 
-const services = ['ingress', 'identity-sync', 'subscribers', 'notifier', 'ops'].filter((s) =>
+const services = ['ingress', 'identity-sync', 'subscribers', 'notifier', 'reconciler', 'ops'].filter((s) =>
   existsSync(join(root, 'services', s, 'src', 'main.ts')),
 );
 const children = new Map<string, ChildProcess>();
@@ -162,7 +162,8 @@ writeFileSync(
 );
 
 const healthPorts = WORKERS.filter((w) => services.includes(w)).map(
-  (w) => `${w} ${healthPortOf(w) ?? { 'identity-sync': 8082, subscribers: 8083, notifier: 8084 }[w]}`,
+  (w) =>
+    `${w} ${healthPortOf(w) ?? { 'identity-sync': 8082, subscribers: 8083, notifier: 8084, reconciler: 8085 }[w]}`,
 );
 const lines = [
   '',
@@ -171,6 +172,9 @@ const lines = [
   `  ingress      ${ingress}   (POST /kratos/sync-identity, GET /healthz /readyz /metrics)`,
   services.includes('ops') ? `  ops console  ${ops}` : '',
   `  health       ${healthPorts.join(', ')}`,
+  services.includes('reconciler')
+    ? `  reconcile    ${env.RECONCILE_INTERVAL ? `every ${env.RECONCILE_INTERVAL}` : 'on demand'} (KRATOS_ADMIN_URL / AUTHENTIK_URL; npx identity-relay reconcile kratos --dry-run)`
+    : '',
   `  mail folder  ${env.SMTP_URL ? '(sending over SMTP)' : env.MAIL_DIR}`,
   ...Object.entries(secrets).map(([k, v]) => `  ${k.padEnd(24)} ${v}`),
   '',

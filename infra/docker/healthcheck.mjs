@@ -6,7 +6,14 @@
 // DEFAULT_HEALTH_PORT and INGRESS_PORT/OPS_PORT of packages/runtime (a test keeps them equal).
 import { request } from 'node:http';
 
-const DEFAULT_PORTS = { ingress: 8080, ops: 8081, 'identity-sync': 8082, subscribers: 8083, notifier: 8084 };
+const DEFAULT_PORTS = {
+  ingress: 8080,
+  ops: 8081,
+  'identity-sync': 8082,
+  subscribers: 8083,
+  notifier: 8084,
+  reconciler: 8085,
+};
 
 function defaultUrl(env) {
   const service = env.SERVICE ?? 'ingress';

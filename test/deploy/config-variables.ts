@@ -14,6 +14,7 @@ export const HEALTH_PORTS: Readonly<Record<string, number>> = {
   'identity-sync': DEFAULT_HEALTH_PORT['identity-sync'],
   subscribers: DEFAULT_HEALTH_PORT.subscribers,
   notifier: DEFAULT_HEALTH_PORT.notifier,
+  reconciler: DEFAULT_HEALTH_PORT.reconciler,
 };
 
-export const SERVICES = ['ingress', 'identity-sync', 'subscribers', 'notifier', 'ops'] as const;
+export const SERVICES = ['ingress', 'identity-sync', 'subscribers', 'notifier', 'reconciler', 'ops'] as const;

@@ -65,12 +65,13 @@ describe('reconcile kratos', () => {
     const educators = [...h.kratos.ids()]
       .map((id) => h.kratos.get(id)!)
       .filter((i) => i.traits.user_type === 'educator');
-    expect(
-      await h.until(
-        () => h.educators(),
-        (e) => e.length === educators.length,
-      ),
-    ).toEqual(educators.map(emailOf).sort());
+    // The subscribers worker applies one IdentityChanged per transaction: on a loaded machine this takes minutes.
+    const listed = await h.until(
+      () => h.educators(),
+      (e) => e.length === educators.length,
+      840_000,
+    );
+    expect(listed).toEqual(educators.map(emailOf).sort());
     const sample = h.kratos.get(h.kratos.ids()[7]!)!;
     expect(await rowOf(sample.id)).toMatchObject({
       email: sample.traits.email,
