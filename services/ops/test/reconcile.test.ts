@@ -14,7 +14,7 @@ import {
   type KratosAdminStandIn,
 } from '@identity-relay/test-support';
 import { Registry } from 'prom-client';
-import { createAuthenticator, createOpsApp, OpsService, SessionStore } from '../src/index.js';
+import { createAuthenticator, createOpsApp, SessionStore } from '../src/index.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
 import { listen, startTestIssuer, type TestIssuer } from './http-server.js';
 
@@ -111,7 +111,7 @@ beforeAll(async () => {
     },
   });
   const app = createOpsApp({
-    ops: new OpsService({ repo: h.repo, actions: h.actions, admin: h.admin, retryDelaysMs: [50] }),
+    ...h.services,
     reconciler,
     sessions,
     authenticate: createAuthenticator({
