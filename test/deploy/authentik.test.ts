@@ -24,10 +24,11 @@ const blueprint = parse(readFileSync(repoPath('infra/authentik/identity-relay.bl
 const of = (model: string): Entry[] => blueprint.entries.filter((e) => e.model === model);
 
 describe('infra/authentik/identity-relay.blueprint.yaml', () => {
-  it('matches user created and deleted events of authentik_core.user', () => {
+  it('matches user created, updated and deleted events of authentik_core.user', () => {
     const policies = of('authentik_policies_event_matcher.eventmatcherpolicy');
     expect(policies.map((p) => [p.attrs.action, p.attrs.model])).toEqual([
       ['model_created', 'authentik_core.user'],
+      ['model_updated', 'authentik_core.user'],
       ['model_deleted', 'authentik_core.user'],
     ]);
   });
@@ -44,9 +45,9 @@ describe('infra/authentik/identity-relay.blueprint.yaml', () => {
     expect(JSON.stringify(headers!.attrs.expression)).toContain('AUTHENTIK_WEBHOOK_TOKEN');
   });
 
-  it('binds both policies to the rule, failing closed', () => {
+  it('binds every policy to the rule, failing closed', () => {
     const bindings = of('authentik_policies.policybinding');
-    expect(bindings).toHaveLength(2);
+    expect(bindings).toHaveLength(3);
     for (const binding of bindings) {
       expect(binding.identifiers.target).toEqual({ '!KeyOf': 'rule' });
       expect(binding.attrs).toMatchObject({ enabled: true, failure_result: false });

@@ -102,8 +102,13 @@ describe('infra/docker/healthcheck.mjs', () => {
 
   it('defaults to the same ports as the runtime config', () => {
     const script = readFileSync(repoPath('infra/docker/healthcheck.mjs'), 'utf8');
-    const literal = /const DEFAULT_PORTS = (\{.*\});/.exec(script)?.[1] ?? '{}';
-    const ports = JSON.parse(literal.replace(/([{,]\s*)([a-z]+):/g, '$1"$2":').replace(/'/g, '"')) as object;
+    const literal = /const DEFAULT_PORTS = (\{[^}]*\});/.exec(script)?.[1] ?? '{}';
+    const ports = JSON.parse(
+      literal
+        .replace(/([{,]\s*)([a-z]+):/g, '$1"$2":')
+        .replace(/'/g, '"')
+        .replace(/,\s*\}$/, '}'),
+    ) as object;
     expect(ports).toEqual(HEALTH_PORTS);
   });
 });

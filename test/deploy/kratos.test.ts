@@ -25,6 +25,8 @@ type Hook = WebHook | { hook: string };
 interface Flows {
   registration: { after: Record<string, { hooks: Hook[] }> };
   settings: { after: Record<string, { hooks: Hook[] }> };
+  verification: { after: { hooks: Hook[] } };
+  recovery: { after: { hooks: Hook[] } };
 }
 
 const fragment = parse(readFileSync(repoPath('infra/kratos/identity-relay.kratos.yml'), 'utf8')) as {
@@ -33,23 +35,39 @@ const fragment = parse(readFileSync(repoPath('infra/kratos/identity-relay.kratos
 const flows = fragment.selfservice.flows;
 const webHooks = (hooks: Hook[]): WebHook[] => hooks.filter((h): h is WebHook => h.hook === 'web_hook');
 const path = (hook: WebHook): string => new URL(hook.config.url).pathname;
+/** Every hook list of the fragment: per registration and settings method, verification and recovery. */
+const allHookLists = (): Hook[][] => [
+  ...Object.values(flows.registration.after).map((m) => m.hooks),
+  ...Object.values(flows.settings.after).map((m) => m.hooks),
+  flows.verification.after.hooks,
+  flows.recovery.after.hooks,
+];
 
 describe('infra/kratos/identity-relay.kratos.yml', () => {
-  it("is valid against Kratos' configuration schema for registration.after and settings.after", () => {
+  it("is valid against Kratos' configuration schema for registration, settings, verification and recovery after", () => {
     const validate = createAjv('07').compile(
       readJson('test/deploy/schemas/kratos-selfservice-after.schema.json'),
     );
-    const subject = { registration_after: flows.registration.after, settings_after: flows.settings.after };
+    const subject = {
+      registration_after: flows.registration.after,
+      settings_after: flows.settings.after,
+      verification_after: flows.verification.after,
+      recovery_after: flows.recovery.after,
+    };
     expect(validate(subject), describeErrors(validate)).toBe(true);
     // The vendored schema rejects what Kratos rejects: ignore and parse together.
     const both = structuredClone(subject);
     const first = both.registration_after.password!.hooks[0] as WebHook;
     first.config.response = { parse: true, ignore: true };
     expect(validate(both)).toBe(false);
+    // …and a hook that the recovery flow does not run after (session issuing).
+    const recovery = structuredClone(subject);
+    recovery.recovery_after.hooks.push({ hook: 'session' });
+    expect(validate(recovery)).toBe(false);
   });
 
   it('validates registrations before they are stored, then syncs them, then issues the session', () => {
-    for (const method of ['password', 'oidc']) {
+    for (const method of ['password', 'oidc', 'code', 'passkey', 'webauthn']) {
       const hooks = flows.registration.after[method]!.hooks;
       expect(hooks.map((h) => (h.hook === 'web_hook' ? path(h as WebHook) : h.hook))).toEqual([
         '/kratos/validate-registration',
@@ -63,15 +81,22 @@ describe('infra/kratos/identity-relay.kratos.yml', () => {
     }
   });
 
-  it('syncs identities after profile settings change', () => {
-    expect(webHooks(flows.settings.after.profile!.hooks).map(path)).toEqual(['/kratos/sync-identity']);
+  it('syncs identities after settings of every method, verification (the verified flag) and recovery', () => {
+    const methods = ['profile', 'password', 'oidc', 'totp', 'webauthn', 'passkey', 'lookup_secret'];
+    expect(Object.keys(flows.settings.after).sort()).toEqual([...methods].sort());
+    for (const method of methods) {
+      expect(webHooks(flows.settings.after[method]!.hooks).map(path), method).toEqual([
+        '/kratos/sync-identity',
+      ]);
+    }
+    expect(webHooks(flows.verification.after.hooks).map(path)).toEqual(['/kratos/sync-identity']);
+    expect(webHooks(flows.recovery.after.hooks).map(path)).toEqual(['/kratos/sync-identity']);
   });
 
   it("authenticates with the ingress's API key header and the key Compose gives the ingress", () => {
     const compose = readFileSync(repoPath('docker-compose.yml'), 'utf8');
     const composeKey = /KRATOS_API_KEY: \$\{KRATOS_API_KEY:-([^}]+)\}/.exec(compose)?.[1];
-    const all = [...Object.values(flows.registration.after), ...Object.values(flows.settings.after)];
-    for (const hook of all.flatMap((m) => webHooks(m.hooks))) {
+    for (const hook of allHookLists().flatMap(webHooks)) {
       expect(hook.config.method).toBe('POST');
       expect(hook.config.auth).toEqual({
         type: 'api_key',
@@ -82,8 +107,7 @@ describe('infra/kratos/identity-relay.kratos.yml', () => {
   });
 
   it('points every body at a jsonnet mapper that exists in infra/kratos', () => {
-    const all = [...Object.values(flows.registration.after), ...Object.values(flows.settings.after)];
-    for (const hook of all.flatMap((m) => webHooks(m.hooks))) {
+    for (const hook of allHookLists().flatMap(webHooks)) {
       const file = hook.config.body.replace('file:///etc/config/kratos/', 'infra/kratos/');
       expect(existsSync(repoPath(file)), file).toBe(true);
       expect(readFileSync(repoPath(file), 'utf8')).toMatch(/function\(ctx\) \{\n\s+identity: ctx\.identity,/);
