@@ -32,10 +32,21 @@ describe('POST /hooks/pre-signup and /hooks/pre-login (seed 004)', () => {
   test('signup accepted with roles; login accepted with {} (Bearer works too)', async () => {
     const res = await hook('signup', {
       provider: 'email',
-      data: { email: 'ada@school.edu', password: 'x', user_type: 'educator', type: 'merchant' },
+      data: {
+        email: 'ada@school.edu',
+        email_verified: true,
+        password: 'x',
+        user_type: 'educator',
+        type: 'merchant',
+      },
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ roles: ['teacher', 'merchant'] });
+    const unverified = await hook('signup', {
+      provider: 'email',
+      data: { email: 'mallory@school.edu', password: 'x', user_type: 'educator', type: 'merchant' },
+    });
+    expect(await unverified.json()).toEqual({ roles: ['merchant'] });
     const login = await hook(
       'login',
       { provider: 'email', data: { email: 'ada@school.edu', password: 'x' } },

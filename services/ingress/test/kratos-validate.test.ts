@@ -42,17 +42,38 @@ describe('POST /kratos/validate-registration', () => {
     expect(res.status).toBe(204);
   });
 
-  test('200 with identity.metadata_public.roles when the policy grants roles, keeping existing metadata', async () => {
+  test('200 with identity.metadata_public.roles when the policy grants roles to a verified address, keeping existing metadata', async () => {
     const res = await post('/kratos/validate-registration', {
       identity: identity(
         { email: 'ada@school.edu', user_type: 'educator', type: 'merchant' },
-        { metadata_public: { plan: 'free' } },
+        {
+          metadata_public: { plan: 'free' },
+          verifiable_addresses: [
+            { value: 'Ada@School.edu', verified: true, via: 'email', status: 'completed' },
+          ],
+        },
       ),
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       identity: { metadata_public: { plan: 'free', roles: ['teacher', 'merchant'] } },
     });
+  });
+
+  test('an unverified school.edu address gets no teacher role (only trait roles) — anyone can type it', async () => {
+    for (const addresses of [
+      undefined,
+      [{ value: 'mallory@school.edu', verified: false, via: 'email', status: 'sent' }],
+    ]) {
+      const res = await post('/kratos/validate-registration', {
+        identity: identity(
+          { email: 'mallory@school.edu', user_type: 'educator', type: 'merchant' },
+          addresses ? { verifiable_addresses: addresses } : {},
+        ),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ identity: { metadata_public: { roles: ['merchant'] } } });
+    }
   });
 
   test.each([

@@ -22,17 +22,29 @@ const subject = (traits: Record<string, unknown>) => ({
   traits,
 });
 
+const verified = (traits: Record<string, unknown>) => ({ ...subject(traits), emailVerified: true });
+
 describe('evaluatePolicy', () => {
-  test('allowed domain, valid username: accepted with the matching roles', () => {
+  test('allowed domain, valid username, verified address: accepted with the matching roles', () => {
     expect(
-      evaluatePolicy(POLICY, subject({ email: 'ada@school.edu', username: 'ada_l', user_type: 'educator' })),
+      evaluatePolicy(POLICY, verified({ email: 'ada@school.edu', username: 'ada_l', user_type: 'educator' })),
     ).toEqual({ ok: true, roles: ['teacher'] });
     expect(
-      evaluatePolicy(POLICY, subject({ email: 'a@x.example.org', user_type: 'educator', type: 'merchant' })),
+      evaluatePolicy(POLICY, verified({ email: 'a@x.example.org', user_type: 'educator', type: 'merchant' })),
     ).toEqual({
       ok: true,
       roles: ['merchant', 'teacher', 'staff'],
     });
+  });
+
+  test('an address nobody verified grants no domain role (trait roles still apply); the signup is not refused', () => {
+    expect(evaluatePolicy(POLICY, subject({ email: 'mallory@school.edu', user_type: 'educator' }))).toEqual({
+      ok: true,
+      roles: [],
+    });
+    expect(
+      evaluatePolicy(POLICY, subject({ email: 'a@x.example.org', user_type: 'educator', type: 'merchant' })),
+    ).toEqual({ ok: true, roles: ['merchant'] });
   });
 
   test.each([

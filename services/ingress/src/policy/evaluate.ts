@@ -18,6 +18,11 @@ export interface PolicySubject {
   email?: unknown;
   username?: unknown;
   traits: Record<string, unknown>;
+  /**
+   * The IdP has verified that the person controls `email` (Kratos: a verified `verifiable_addresses` entry for it;
+   * hooks: `data.email_verified`). Roles granted by email domain need it: anyone can type `x@school.edu`.
+   */
+  emailVerified?: boolean;
 }
 
 export type PolicyDecision = { ok: true; roles: string[] } | ({ ok: false } & Refusal);
@@ -117,11 +122,18 @@ function traitMatches(actual: unknown, expected: string | number | boolean): boo
   return Array.isArray(actual) ? actual.includes(expected) : actual === expected;
 }
 
-function grantedRoles(policy: Policy, domain: string | null, traits: Record<string, unknown>): string[] {
+function grantedRoles(
+  policy: Policy,
+  domain: string | null,
+  traits: Record<string, unknown>,
+  emailVerified: boolean,
+): string[] {
   const roles = new Set<string>();
   for (const rule of policy.roles ?? []) {
     const when = rule.when ?? {};
     if (when.emailDomain !== undefined) {
+      // An unverified address proves nothing about its domain: no domain role until the IdP verified it.
+      if (!emailVerified) continue;
       const rules = Array.isArray(when.emailDomain) ? when.emailDomain : [when.emailDomain];
       if (!domain || !anyMatch(domain, rules)) continue;
     }
@@ -152,5 +164,5 @@ export function evaluatePolicy(
   if (email !== null && typeof email === 'object') return { ok: false, ...email };
   const username = checkUsername(compiled, subject.username);
   if (username) return { ok: false, ...username };
-  return { ok: true, roles: grantedRoles(policy, email, subject.traits) };
+  return { ok: true, roles: grantedRoles(policy, email, subject.traits, subject.emailVerified === true) };
 }

@@ -48,7 +48,13 @@ export function hooksRouter(deps: HooksDeps): Router {
         const { data } = body;
         const decision = evaluatePolicy(
           deps.policy.current(),
-          { email: data.email, username: data.username, traits: data },
+          {
+            email: data.email,
+            username: data.username,
+            traits: data,
+            // Seed 004's callers (Cognito-style) send `email_verified` as a boolean or the string "true".
+            emailVerified: data.email_verified === true || data.email_verified === 'true',
+          },
           { requireTraits: kind === 'signup' },
         );
         if (!decision.ok) {

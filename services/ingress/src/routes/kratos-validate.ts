@@ -32,6 +32,21 @@ export const POLICY_MESSAGE_IDS: Readonly<Record<RefusalCode, number>> = {
 /** Id of form-wide messages for a refused request itself (auth, size, rate): Kratos' system error range. */
 const REQUEST_ERROR_ID = 5000001;
 
+/**
+ * Whether Kratos marks `email` verified in the identity's `verifiable_addresses` (e.g. an OIDC sign-up whose
+ * provider vouched for it). A password registration's address is unverified here: its domain roles wait.
+ */
+export function addressVerified(
+  addresses: ReadonlyArray<{ value?: unknown; verified?: unknown }> | null | undefined,
+  email: unknown,
+): boolean {
+  if (typeof email !== 'string') return false;
+  const wanted = email.trim().toLowerCase();
+  return (addresses ?? []).some(
+    (a) => a.verified === true && typeof a.value === 'string' && a.value.trim().toLowerCase() === wanted,
+  );
+}
+
 /** `name` → `#/traits/name`, escaped as a JSON pointer token. */
 export function traitPointer(name: string): string {
   return `#/traits/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
@@ -72,6 +87,7 @@ export function kratosValidateRouter(deps: KratosValidateDeps): Router {
         email: traits.email,
         username: traits.username,
         traits,
+        emailVerified: addressVerified(body.identity.verifiable_addresses, traits.email),
       });
       if (!decision.ok) {
         const message = kratosMessage(
