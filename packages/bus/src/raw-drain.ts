@@ -13,7 +13,7 @@ export interface RawDelivery {
   redelivered: boolean;
 }
 
-/** Resolves when the delivery is safely handled (it is then acked); rejects to have it requeued. */
+/** Resolves when the delivery is safely handled (it is then acked); rejects to have it tried again later. */
 export type RawHandler = (delivery: RawDelivery) => Promise<void>;
 
 export interface DrainOptions {
@@ -21,8 +21,13 @@ export interface DrainOptions {
   handler: RawHandler;
   /** (default=20) Unacked deliveries per queue, and handlers running at once per queue. 1..65535. */
   prefetch?: number;
-  /** (default=1000) Wait before requeueing a delivery whose handler failed, in milliseconds, so a down database is not hammered. 0..600000. */
+  /**
+   * (default=1000) Wait before handling a failed delivery again, in milliseconds; doubles after each
+   * failure of the same delivery, up to `maxFailureDelayMs`. 0..600000.
+   */
   failureDelayMs?: number;
+  /** (default=30000) Longest wait between two tries of one delivery, in milliseconds. 0..600000. */
+  maxFailureDelayMs?: number;
 }
 
 export interface Drain {
@@ -40,14 +45,21 @@ export function checkDrainOptions(opts: DrainOptions): CheckedDrainOptions {
     handler: opts.handler,
     prefetch: intInRange('prefetch', opts.prefetch, 20, 1, 65_535),
     failureDelayMs: intInRange('failureDelayMs', opts.failureDelayMs, 1_000, 0, 600_000),
+    maxFailureDelayMs: intInRange('maxFailureDelayMs', opts.maxFailureDelayMs, 30_000, 0, 600_000),
   };
 }
 
 /**
  * Consumes several queues with manual acks and hands every delivery to one handler, whatever its
  * type or body: unlike the typed consumer runtime, nothing is decoded, validated or dead-lettered.
- * Meant for archiving dead queues, where every message must be kept as it is. A handler failure
- * requeues the delivery after a delay; the broker keeps it until a handler succeeds.
+ * Meant for archiving dead queues, where every message must be kept as it is.
+ *
+ * A delivery whose handler fails is kept (unacked) and handled again after a growing delay, never
+ * requeued: a requeue counts as a failed delivery, and a quorum queue with a delivery limit (the
+ * default of 20 on RabbitMQ 4, with no dead-letter target on a dead queue) drops the message once the
+ * count is reached, so a database outage of a few tens of seconds would lose dead letters. While
+ * deliveries fail, at most `prefetch` per queue are held and the broker sends no more. Only a
+ * connection loss, the broker's consumer timeout or stop() return them to the queue (once each).
  */
 export class RawDrain implements Drain {
   private readonly channels = new Map<string, { channel: Channel; tag: string }>();
@@ -99,13 +111,29 @@ export class RawDrain implements Drain {
   }
 
   private async handle(channel: Channel, msg: ConsumeMessage, delivery: RawDelivery): Promise<void> {
-    try {
-      await this.options.handler(delivery);
-      settle(() => channel.ack(msg));
-    } catch (err) {
-      this.logger.warn({ err, queue: delivery.queue }, 'could not handle delivery; requeueing it');
-      if (!this.stopping) await sleep(this.options.failureDelayMs);
-      settle(() => channel.nack(msg, false, true));
+    let delay = this.options.failureDelayMs;
+    for (;;) {
+      try {
+        await this.options.handler(delivery);
+        settle(() => channel.ack(msg));
+        return;
+      } catch (err) {
+        if (this.stopping || this.channels.get(delivery.queue)?.channel !== channel) {
+          // Stopping: hand it back now. Channel gone: the broker already put it back.
+          settle(() => channel.nack(msg, false, true));
+          return;
+        }
+        this.logger.warn(
+          { err, queue: delivery.queue, retryInMs: delay },
+          'could not handle delivery; keeping it and trying again',
+        );
+        await sleep(delay);
+        if (this.stopping) {
+          settle(() => channel.nack(msg, false, true));
+          return;
+        }
+        delay = Math.min(Math.max(delay * 2, 1), this.options.maxFailureDelayMs);
+      }
     }
   }
 
