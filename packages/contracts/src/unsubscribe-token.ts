@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SINGLE_ADDRESS_PATTERN } from './unsubscribe.js';
 
 // A token is `<payload>.<signature>`, both base64url: payload = "1\n<list>\n<email>", signature =
 // HMAC-SHA256(secret, DOMAIN + payload). It names the list and the address itself, so the public endpoint
@@ -8,7 +9,7 @@ const DOMAIN = 'identity-relay/unsubscribe\n';
 const VERSION = '1';
 const TOKEN = /^([A-Za-z0-9_-]{4,600})\.([A-Za-z0-9_-]{43})$/;
 const LIST = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const EMAIL = /^[^\s<>,;:"()[\]\\@]+@[^\s<>,;:"()[\]\\@]+$/;
+const EMAIL = new RegExp(SINGLE_ADDRESS_PATTERN);
 
 /** Where an unsubscribe token points: one address on one list. */
 export interface UnsubscribeTarget {

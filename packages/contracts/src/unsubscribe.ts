@@ -2,6 +2,9 @@ import type { JSONSchemaType } from 'ajv';
 import { NOTIFICATION_NAME_PATTERN } from './notification.js';
 import { requiredKeys } from './required-keys.js';
 
+/** One plain email address: no whitespace, control-free of list syntax (`<>,;:"()[]\\`), exactly one `@`. */
+export const SINGLE_ADDRESS_PATTERN = '^[^\\s<>,;:"()\\[\\]\\\\@]+@[^\\s<>,;:"()\\[\\]\\\\@]+$';
+
 /** How the person asked: the one-click POST of RFC 8058 (mail clients) or the button of the confirmation page. */
 export type UnsubscribeMethod = 'one-click' | 'page';
 
@@ -27,7 +30,7 @@ export const unsubscribeRequestedDataSchema: JSONSchemaType<UnsubscribeRequested
       type: 'string',
       minLength: 3,
       maxLength: 254,
-      pattern: '^[^\\s<>,;:"()\\[\\]\\\\@]+@[^\\s<>,;:"()\\[\\]\\\\@]+$',
+      pattern: SINGLE_ADDRESS_PATTERN,
     },
     method: { type: 'string', enum: ['one-click', 'page'] },
   },

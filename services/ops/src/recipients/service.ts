@@ -1,4 +1,4 @@
-import { CompiledNotification, TemplateError } from '@identity-relay/contracts';
+import { CompiledNotification, SINGLE_ADDRESS_PATTERN, TemplateError } from '@identity-relay/contracts';
 import type { PrismaClient } from '@identity-relay/db';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { parseLimit } from '../store/filter.js';
@@ -56,7 +56,7 @@ export interface Preview {
   html: string | null;
 }
 
-const ADDRESS = /^[^\s<>,;:"()[\]\\@]+@[^\s<>,;:"()[\]\\@]+$/;
+const ADDRESS = new RegExp(SINGLE_ADDRESS_PATTERN);
 const LIST = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 function address(raw: unknown): string {
