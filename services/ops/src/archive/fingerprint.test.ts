@@ -39,3 +39,47 @@ describe('fingerprintOf', () => {
     expect(fingerprintOf({ ...base, error: 'y' })).not.toBe(one);
   });
 });
+
+describe('normalizeErrorMessage on hostile input', () => {
+  /** Shortest of five runs, in ms: the least disturbed by garbage collection and other work on the machine. */
+  function timeOf(text: string): number {
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      normalizeErrorMessage(text);
+      best = Math.min(best, performance.now() - start);
+    }
+    return best;
+  }
+
+  // Runs of local-part characters without an `@`, hex runs that end in a non-boundary, digit runs,
+  // separator-heavy text: each was rescanned from every position by the old email pattern.
+  const families: Record<string, (n: number) => string> = {
+    letters: (n) => 'a'.repeat(n),
+    digits: (n) => '1'.repeat(n),
+    'dotted words': (n) => 'a.'.repeat(n / 2),
+    'hex then a letter': (n) => 'a0'.repeat(n / 2 - 1) + 'g',
+    'plus and minus': (n) => '+-'.repeat(n / 2),
+    'at signs': (n) => 'a@'.repeat(n / 2),
+    'near emails': (n) => 'a@a.'.repeat(n / 4),
+    'near times': (n) => '2026-01-01T10:00'.repeat(n / 16),
+  };
+
+  it.each(Object.entries(families))(
+    'grows linearly with the message length: %s (8 KB → 64 KB costs well under 64×)',
+    (_name, make) => {
+      const small = make(8 * 1024);
+      const large = make(64 * 1024);
+      timeOf(small); // warm the regex engine up
+      // Linear is 8× (a millisecond or two here), quadratic 64× (seconds: 64 KB of letters took
+      // 7.9 s before); the 2 ms floor keeps timer and GC noise on tiny timings out of the ratio.
+      expect(timeOf(large) / Math.max(timeOf(small), 2)).toBeLessThan(16);
+    },
+  );
+
+  it('still finds emails after a long run of local-part characters', () => {
+    expect(normalizeErrorMessage(`${'x'.repeat(10_000)} ada@school.edu`)).toBe(
+      `${'x'.repeat(10_000)} <email>`,
+    );
+  });
+});
