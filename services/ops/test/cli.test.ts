@@ -270,3 +270,29 @@ describe('identity-relay migrate and topology', () => {
     expect(after.stdout).toContain('topology ok');
   });
 });
+
+describe('identity-relay CLI output', () => {
+  it('prints terminal escapes, OSC 52 clipboard writes and forged lines from a dead letter as text', async () => {
+    const hostile = deadLetter(QUEUES.subscribers, 'IdentityChanged\u001b]0;pwned\u0007', 1);
+    hostile.headers['x-error'] = 'boom\u001b]52;c;cm0gLXJmIH4=\u0007\r\nid  status  forged line\u009b2J';
+    hostile.content = Buffer.from('{"note": "\\u001b[31mred"}\n\u001b]52;c;eA==\u0007');
+    await h.archive.store(hostile);
+    const [item] = (await ops.list({ queue: 'subscribers', limit: 1 })).items;
+    const outputs = await Promise.all([
+      run(['dlq', 'list', '--queue', 'subscribers']),
+      run(['dlq', 'groups', '--queue', 'subscribers']),
+      run(['dlq', 'show', item!.id]),
+      run(['dlq', 'show', item!.id, '--json']),
+    ]);
+    for (const r of outputs) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    }
+    const [list, , show, asJson] = outputs;
+    expect(list!.stdout).toContain('\\e]0;pwned\\u0007');
+    expect(list!.stdout.trimEnd().split('\n')).toHaveLength(2); // header and one row: no forged line
+    expect(show!.stdout).toContain('boom\\e]52;c;cm0gLXJmIH4=\\u0007\\r\\nid  status  forged line\\u009b2J');
+    expect(show!.stdout).toContain('\\e]52;c;eA==\\u0007');
+    expect((JSON.parse(asJson!.stdout) as { error: string }).error).toBe(hostile.headers['x-error']);
+  });
+});

@@ -3,8 +3,12 @@ import type { Page } from '../store/repository.js';
 import type { DeadLetterDetail, DeadLetterGroup, DeadLetterItem } from '../store/views.js';
 import type { Stats } from '../ops-service.js';
 import type { TopologyProblem } from '@identity-relay/bus';
+import { printable, printableJson } from './printable.js';
 
-/** Plain-text table: columns padded to their widest cell, long cells cut with an ellipsis. */
+/**
+ * Plain-text table: columns padded to their widest cell, long cells cut with an ellipsis. Cells
+ * come from dead letters, so control characters are shown escaped, never sent to the terminal.
+ */
 export function table(
   headers: string[],
   rows: Array<Array<string | number | null | undefined>>,
@@ -17,7 +21,7 @@ export function table(
 }
 
 function cut(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = printable(text.replace(/[ \t\n\r]+/g, ' '));
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -61,13 +65,13 @@ export function formatDetail(d: DeadLetterDetail): string {
       ? JSON.stringify(d.body.json, null, 2)
       : (d.body.text ?? `(binary, base64) ${d.body.base64}`);
   return [
-    ...facts.map(([k, v]) => `${k.padEnd(14)}${v ?? '-'}`),
+    ...facts.map(([k, v]) => `${k.padEnd(14)}${printable(String(v ?? '-'))}`),
     '',
     'headers:',
-    JSON.stringify(d.headers, null, 2),
+    printableJson(d.headers),
     '',
     `body (${d.body.size} bytes):`,
-    body,
+    printable(body, { multiline: true }),
   ].join('\n');
 }
 
@@ -93,7 +97,9 @@ export function formatBulk(r: BulkResult): string {
       r.sample && r.sample.length > 0 ? `\n\nfirst ${r.sample.length}:\n${formatItems(r.sample)}` : '';
     return `dry run: ${r.count} dead letter(s) would be ${verb}${sample}`;
   }
-  const failed = (r.failed ?? []).map((f) => `\n  failed ${f.id}: ${f.code} ${f.message}`).join('');
+  const failed = (r.failed ?? [])
+    .map((f) => `\n  failed ${f.id}: ${printable(`${f.code} ${f.message}`)}`)
+    .join('');
   return `${verb} ${r.count} dead letter(s)${failed}`;
 }
 
@@ -115,6 +121,8 @@ export function formatProblems(problems: TopologyProblem[]): string {
   if (problems.length === 0)
     return 'topology ok: every exchange and queue exists with the declared arguments';
   return problems
-    .map((p) => `${p.problem === 'missing' ? 'missing  ' : 'different'} ${p.kind} ${p.name}: ${p.detail}`)
+    .map((p) =>
+      printable(`${p.problem === 'missing' ? 'missing  ' : 'different'} ${p.kind} ${p.name}: ${p.detail}`),
+    )
     .join('\n');
 }

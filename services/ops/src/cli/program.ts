@@ -7,6 +7,7 @@ import type { CliContext } from './context.js';
 import { identityCommand } from './identity-command.js';
 import { notificationCommand, optOutCommands, suppressionCommand } from './recipients-command.js';
 import * as fmt from './format.js';
+import { printableJson } from './printable.js';
 import { reconcileCommand } from './reconcile-command.js';
 
 export interface CliIo {
@@ -24,7 +25,7 @@ interface OutputOpts {
 }
 
 function print<T>(io: CliIo, opts: OutputOpts, value: T, human: (v: T) => string): void {
-  io.out(opts.json ? JSON.stringify(value, null, 2) : human(value));
+  io.out(opts.json ? printableJson(value) : human(value));
 }
 
 /** `--filter key=value`, repeatable, into the same filter object the API takes. */
