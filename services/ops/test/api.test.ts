@@ -301,6 +301,21 @@ describe('actions', () => {
     );
   });
 
+  it('refuses to replay a dead letter to an exchange the topology does not use for its queue (409, nothing published)', async () => {
+    const forged = deadLetter(QUEUES.identitySync, 'KratosIdentityUpdated', 1, 'forged route');
+    forged.headers['x-original-exchange'] = 'identity.changes';
+    forged.headers['x-original-routing-key'] = 'identity.updated';
+    await h.archive.store(forged);
+    const row = await h.prisma.deadLetter.findFirstOrThrow({ where: { error: 'forged route' } });
+    const before = await queueDepth(h.vhost.url, QUEUES.subscribers);
+    const res = await call('POST', `/api/dead-letters/${row.id}/replay`, { token: OPS_TOKEN });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('ROUTE_NOT_ALLOWED');
+    expect(await queueDepth(h.vhost.url, QUEUES.subscribers)).toBe(before);
+    expect((await h.prisma.deadLetter.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('open');
+    await h.prisma.deadLetter.delete({ where: { id: row.id } });
+  });
+
   it('bulk: the dry-run count equals the real run, for discard and replay', async () => {
     const filter = { queue: 'notifier' };
     const dryDiscard = await call('POST', '/api/dead-letters/discard', {

@@ -3,6 +3,7 @@ import type { Prisma, PrismaClient } from '@identity-relay/db';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { filterToJson, type DeadLetterFilter } from './filter.js';
 import { replayMessage } from './replay-message.js';
+import { checkReplayRoute } from './replay-route.js';
 import type { DeadLetterRepository } from './repository.js';
 import { toItem, type DeadLetterItem } from './views.js';
 
@@ -72,7 +73,9 @@ export class DeadLetterActions {
           );
         }
         const now = new Date();
-        await this.publisher.publish(replayMessage(row, opts.actor, now));
+        const message = replayMessage(row, opts.actor, now);
+        checkReplayRoute(row.queue, message);
+        await this.publisher.publish(message);
         const updated = await tx.deadLetter.update({
           where: { id },
           data: { status: 'replayed', replayCount: { increment: 1 }, resolvedAt: now },
