@@ -79,6 +79,7 @@ beforeAll(async () => {
       roleClaim: 'realm_access.roles',
       readRole: 'ops-read',
       operatorRole: 'ops-admin',
+      piiRole: 'ops-pii',
     },
   });
   const app = createOpsApp({
@@ -172,6 +173,54 @@ describe('auth', () => {
   });
 });
 
+describe('personal data', () => {
+  it('masks emails and traits for read-only callers, not for operators or pii holders; no raw bytes', async () => {
+    const pii = deadLetter(QUEUES.identitySync, 'KratosIdentityUpdated', 3, 'conflict for ada@school.edu');
+    pii.content = Buffer.from(
+      JSON.stringify({
+        id: 'p1',
+        data: { identity: { traits: { email: 'ada@school.edu', name: { first: 'Ada' } } } },
+      }),
+    );
+    await h.archive.store(pii);
+    const row = await h.prisma.deadLetter.findFirstOrThrow({
+      where: { error: 'conflict for ada@school.edu' },
+    });
+    const piiReaderJwt = await issuer.sign({ sub: 'cy', realm_access: { roles: ['ops-read', 'ops-pii'] } });
+    const reader = await call('GET', `/api/dead-letters/${row.id}`, { token: readerJwt });
+    expect(reader.status).toBe(200);
+    const text = JSON.stringify(reader.body);
+    expect(text).not.toContain('ada@school.edu');
+    expect(text).not.toContain('Ada');
+    expect(reader.body.error).toBe('conflict for a•••@school.edu');
+    expect(reader.body.body).toMatchObject({
+      masked: true,
+      json: { data: { identity: { traits: { name: { first: '•••' } } } } },
+    });
+    expect(reader.body.body.base64).toBeUndefined();
+    const list = await call('GET', '/api/dead-letters?queue=identity-sync&limit=500', { token: readerJwt });
+    expect(JSON.stringify(list.body)).not.toContain('ada@school.edu');
+    const groups = await call('GET', '/api/dead-letters/groups', { token: readerJwt });
+    expect(JSON.stringify(groups.body)).not.toContain('ada@school.edu');
+    for (const token of [operatorJwt, piiReaderJwt, OPS_TOKEN]) {
+      const full = await call('GET', `/api/dead-letters/${row.id}`, { token });
+      expect(full.body.error).toBe('conflict for ada@school.edu');
+      expect(Buffer.from(full.body.body.base64, 'base64').equals(pii.content)).toBe(true);
+    }
+    await h.prisma.deadLetter.delete({ where: { id: row.id } });
+  });
+
+  it('answers every API response with Cache-Control: no-store', async () => {
+    for (const res of [
+      await call('GET', '/api/dead-letters', { token: readerJwt }),
+      await call('GET', '/api/dead-letters'),
+      await call('GET', '/api/openapi.json', { token: OPS_TOKEN }),
+    ]) {
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+});
+
 describe('queries', () => {
   it('filters by queue, type, fingerprint, status and time range', async () => {
     const q = (s: string) =>
@@ -245,7 +294,7 @@ describe('queries', () => {
   it('shows one dead letter with headers and pretty body, groups, stats and the OpenAPI document', async () => {
     const [first] = (await call('GET', '/api/dead-letters?queue=notifier&limit=1', { token: OPS_TOKEN })).body
       .items;
-    const detail = (await call('GET', `/api/dead-letters/${first.id}`, { token: readerJwt })).body;
+    const detail = (await call('GET', `/api/dead-letters/${first.id}`, { token: OPS_TOKEN })).body;
     expect(detail.headers['x-service']).toBe('notifier');
     expect(detail.body.json).toMatchObject({ type: 'NotificationRequested' });
     expect(Buffer.from(detail.body.base64, 'base64').toString()).toBe(detail.body.text);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EMAIL_PATTERN } from '../privacy/mask.js';
 
 /**
  * Placeholders for the parts of an error message that differ between occurrences of the same
@@ -10,9 +11,9 @@ import { createHash } from 'node:crypto';
 const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g, '<time>'],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>'],
-  // Starts only where a run of local-part characters starts: without the lookbehind, a long run
-  // with no `@` was rescanned from each of its positions (quadratic: 64 KB took 7.9 s).
-  [/(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, '<email>'],
+  // Starts only where a run of local-part characters starts: without that, a long run with no `@`
+  // was rescanned from each of its positions (quadratic: 64 KB took 7.9 s).
+  [EMAIL_PATTERN, '<email>'],
   // Hex ids (object ids, hashes): at least 8 hex digits with both a letter and a digit.
   [/\b(?:0x)?(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/gi, '<hex>'],
   [/\d+(?:\.\d+)?/g, '<n>'],

@@ -63,7 +63,7 @@ export function formatDetail(d: DeadLetterDetail): string {
   const body =
     d.body.json !== undefined
       ? JSON.stringify(d.body.json, null, 2)
-      : (d.body.text ?? `(binary, base64) ${d.body.base64}`);
+      : (d.body.text ?? `(binary, base64) ${d.body.base64 ?? '(withheld)'}`);
   return [
     ...facts.map(([k, v]) => `${k.padEnd(14)}${printable(String(v ?? '-'))}`),
     '',

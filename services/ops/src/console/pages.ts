@@ -4,7 +4,7 @@ import { filterToJson, STATUSES } from '../store/filter.js';
 import type { Page } from '../store/repository.js';
 import type { DeadLetterDetail, DeadLetterGroup, DeadLetterItem } from '../store/views.js';
 import type { Stats } from '../ops-service.js';
-import type { OutboxEntry } from './outbox.js';
+import type { OutboxMessage, OutboxPage } from './outbox.js';
 import { html, qs, relativeTime, type SafeHtml } from './html.js';
 import { csrfField, layout, statusBadge, type PageContext } from './layout.js';
 
@@ -231,6 +231,8 @@ function pretty(d: DeadLetterDetail): SafeHtml {
   if (d.body.json !== undefined)
     return html`<pre aria-label="Body (JSON)">${JSON.stringify(d.body.json, null, 2)}</pre>`;
   if (d.body.text !== undefined) return html`<pre aria-label="Body (text)">${d.body.text}</pre>`;
+  if (d.body.base64 === undefined)
+    return html`<p class="muted">Binary body withheld: personal data needs the pii role.</p>`;
   return html`<p class="muted">Binary body, shown as base64.</p>
     <pre aria-label="Body (base64)">${d.body.base64}</pre>`;
 }
@@ -271,6 +273,7 @@ export function detailPage(ctx: PageContext, d: DeadLetterDetail, notice?: strin
       <pre class="error-text">
 ${d.errorClass ?? 'Unknown'}${d.errorCode ? ` (${d.errorCode})` : ''}: ${d.error ?? ''}</pre>
       <h2>Body <span class="muted">(${d.body.size} bytes)</span></h2>
+      ${d.body.masked ? html`<p class="muted">Emails are masked and traits hidden: personal data needs the pii role.</p>` : ''}
       ${pretty(d)}
       <h2>Headers</h2>
       <pre>${JSON.stringify(d.headers, null, 2)}</pre>
@@ -354,7 +357,16 @@ export function bulkDonePage(ctx: PageContext, result: BulkResult): string {
   );
 }
 
-export function outboxPage(ctx: PageContext, dir: string, entries: OutboxEntry[]): string {
+export function outboxPage(ctx: PageContext, dir: string, outbox: OutboxPage): string {
+  const entries = outbox.entries;
+  const nav =
+    outbox.pages > 1
+      ? html`<p>
+          Page ${outbox.page} of ${outbox.pages} (${outbox.total} messages)
+          ${outbox.page > 1 ? html`<a href="/outbox?page=${outbox.page - 1}">Newer</a>` : ''}
+          ${outbox.page < outbox.pages ? html`<a href="/outbox?page=${outbox.page + 1}">Older</a>` : ''}
+        </p>`
+      : '';
   return layout(
     'Outbox',
     ctx,
@@ -392,15 +404,24 @@ export function outboxPage(ctx: PageContext, dir: string, entries: OutboxEntry[]
                 )}
               </tbody>
             </table>`
-      }`,
+      }
+      ${nav}`,
   );
 }
 
-export function outboxMessagePage(ctx: PageContext, name: string, source: string): string {
+/** `bodyHidden`: only the (masked) header block is shown, the caller may not see personal data. */
+export function outboxMessagePage(
+  ctx: PageContext,
+  name: string,
+  message: OutboxMessage,
+  bodyHidden = false,
+): string {
   return layout(
     name,
     ctx,
     html`<p><a href="/outbox">Back to the outbox</a></p>
-      <pre>${source}</pre>`,
+      ${bodyHidden ? html`<p class="notice" role="status">Headers only, emails masked: the message body needs the pii role.</p>` : ''}
+      ${message.truncated ? html`<p class="notice" role="status">The first ${message.source.length} characters of ${message.size} bytes.</p>` : ''}
+      <pre>${message.source}</pre>`,
   );
 }

@@ -11,11 +11,12 @@ import { httpFailureOf } from '../http/errors.js';
 import type { OpsService } from '../ops-service.js';
 import { FILTER_KEYS, parseFilter } from '../store/filter.js';
 import type { RecipientsService } from '../recipients/service.js';
-import { listOutbox, readOutboxMessage } from './outbox.js';
+import { headerBlock, listOutbox, readOutboxMessage } from './outbox.js';
 import { recipientsPages } from './recipients.js';
 import type { PageContext } from './layout.js';
 import * as pages from './pages.js';
 import { ConsoleSessions, readCookie, SESSION_COOKIE } from './session.js';
+import { PersonalDataView } from '../privacy/views.js';
 import { CONSOLE_CSS } from './style.js';
 import { registerReconcilePages } from './reconcile-page.js';
 import type { Reconciler } from '@identity-relay/reconcile';
@@ -41,6 +42,8 @@ interface Locals {
 }
 
 const locals = (res: Response): Locals => res.locals as unknown as Locals;
+/** Masks personal data unless the signed-in user may see it. */
+const view = (res: Response): PersonalDataView => new PersonalDataView(locals(res).principal);
 
 function page(res: Response, status: number, body: string): void {
   res.status(status).type('html').set('Cache-Control', 'no-store').send(body);
@@ -157,12 +160,12 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
   router.get('/', signedIn, async (_req, res) => {
     const [stats, groups] = await Promise.all([ops.stats(), ops.groups({})]);
-    page(res, 200, pages.overviewPage(locals(res).ctx, stats, groups.items));
+    page(res, 200, pages.overviewPage(locals(res).ctx, stats, view(res).groups(groups.items)));
   });
   router.get('/dead-letters', signedIn, async (req, res) => {
     const query = req.query as Record<string, unknown>;
     const result = await ops.list(query);
-    page(res, 200, pages.listPage(locals(res).ctx, parseFilter(filterFrom(query)), result));
+    page(res, 200, pages.listPage(locals(res).ctx, parseFilter(filterFrom(query)), view(res).page(result)));
   });
   router.get('/dead-letters/bulk', signedIn, operator, async (req, res) => {
     const action = req.query.action === 'discard' ? 'discard' : 'replay';
@@ -171,7 +174,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       { filter: filterFrom(req.query as Record<string, unknown>), dryRun: true },
       locals(res).principal.actor,
     );
-    page(res, 200, pages.bulkConfirmPage(locals(res).ctx, action, dry));
+    page(res, 200, pages.bulkConfirmPage(locals(res).ctx, action, view(res).bulk(dry)));
   });
   router.post('/dead-letters/bulk', signedIn, checked, operator, async (req, res) => {
     const body = form(req);
@@ -191,11 +194,13 @@ export function consoleRouter(deps: ConsoleDeps): Router {
         : done === 'discarded'
           ? 'Discarded.'
           : undefined;
-    page(res, 200, pages.detailPage(locals(res).ctx, await ops.get(String(req.params.id)), notice));
+    const detail = view(res).detail(await ops.get(String(req.params.id)));
+    page(res, 200, pages.detailPage(locals(res).ctx, detail, notice));
   });
   router.get('/dead-letters/:id/confirm', signedIn, operator, async (req, res) => {
     const action = req.query.action === 'discard' ? 'discard' : 'replay';
-    page(res, 200, pages.confirmPage(locals(res).ctx, await ops.get(String(req.params.id)), action));
+    const detail = view(res).detail(await ops.get(String(req.params.id)));
+    page(res, 200, pages.confirmPage(locals(res).ctx, detail, action));
   });
   router.post('/dead-letters/:id/replay', signedIn, checked, operator, async (req, res) => {
     const id = String(req.params.id);
@@ -209,19 +214,23 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     await ops.discard(id, locals(res).principal.actor);
     res.redirect(303, `/dead-letters/${id}?done=discarded`);
   });
-  router.get('/outbox', signedIn, async (_req, res) => {
+  router.get('/outbox', signedIn, async (req, res) => {
     const dir = deps.mailDir ?? '';
-    page(
-      res,
-      200,
-      pages.outboxPage(locals(res).ctx, dir || '(MAIL_DIR unset)', dir ? await listOutbox(dir) : []),
-    );
+    const empty = { entries: [], total: 0, page: 1, pages: 1 };
+    const outbox = dir ? await listOutbox(dir, Number(str(req.query.page)) || 1) : empty;
+    const shown = view(res).masked
+      ? { ...outbox, entries: outbox.entries.map((e) => ({ ...e, to: view(res).text(e.to) })) }
+      : outbox;
+    page(res, 200, pages.outboxPage(locals(res).ctx, dir || '(MAIL_DIR unset)', shown));
   });
   router.get('/outbox/:name', signedIn, async (req, res) => {
-    const source = deps.mailDir ? await readOutboxMessage(deps.mailDir, String(req.params.name)) : undefined;
-    if (source === undefined)
+    const name = String(req.params.name);
+    const message = deps.mailDir ? await readOutboxMessage(deps.mailDir, name) : undefined;
+    if (message === undefined)
       return page(res, 404, pages.errorPage(locals(res).ctx, 404, 'No such message in the outbox.'));
-    page(res, 200, pages.outboxMessagePage(locals(res).ctx, String(req.params.name), source));
+    if (!view(res).masked) return page(res, 200, pages.outboxMessagePage(locals(res).ctx, name, message));
+    const headers = { ...message, source: view(res).text(headerBlock(message.source)) };
+    page(res, 200, pages.outboxMessagePage(locals(res).ctx, name, headers, true));
   });
   if (deps.reconciler) {
     registerReconcilePages(router, {

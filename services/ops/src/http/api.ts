@@ -9,6 +9,7 @@ import type { Authenticator, Principal } from '../auth/authenticator.js';
 import { AuthError } from '../auth/authenticator.js';
 import { allows, type Role } from '../auth/roles.js';
 import type { OpsService } from '../ops-service.js';
+import { PersonalDataView } from '../privacy/views.js';
 import { openApiDocument } from './openapi.js';
 
 function bearer(req: Request): string | undefined {
@@ -29,6 +30,8 @@ export function requireRole(authenticate: Authenticator, need: Role): RequestHan
 }
 
 const actor = (res: Response): string => (res.locals.principal as Principal).actor;
+/** Masks personal data unless the caller may see it. */
+const view = (res: Response): PersonalDataView => new PersonalDataView(res.locals.principal as Principal);
 const query = (req: Request): Record<string, unknown> => ({ ...(req.query as Record<string, unknown>) });
 
 /** `/api/*`: the dead-letter API. Every route needs a token; POSTs need operator rights. */
@@ -39,26 +42,30 @@ export function apiRouter(deps: { ops: OpsService; authenticate: Authenticator }
   const router = Router();
   router.use(express.json({ limit: '64kb' }));
   router.get('/api/openapi.json', (_req, res) => void res.json(openApiDocument));
-  router.get('/api/dead-letters', read, async (req, res) => void res.json(await ops.list(query(req))));
+  router.get(
+    '/api/dead-letters',
+    read,
+    async (req, res) => void res.json(view(res).page(await ops.list(query(req)))),
+  );
   router.get(
     '/api/dead-letters/groups',
     read,
-    async (req, res) => void res.json(await ops.groups(query(req))),
+    async (req, res) => void res.json({ items: view(res).groups((await ops.groups(query(req))).items) }),
   );
   router.get(
     '/api/dead-letters/:id',
     read,
-    async (req, res) => void res.json(await ops.get(String(req.params.id))),
+    async (req, res) => void res.json(view(res).detail(await ops.get(String(req.params.id)))),
   );
   router.post(
     '/api/dead-letters/replay',
     operate,
-    async (req, res) => void res.json(await ops.bulk('replay', req.body, actor(res))),
+    async (req, res) => void res.json(view(res).bulk(await ops.bulk('replay', req.body, actor(res)))),
   );
   router.post(
     '/api/dead-letters/discard',
     operate,
-    async (req, res) => void res.json(await ops.bulk('discard', req.body, actor(res))),
+    async (req, res) => void res.json(view(res).bulk(await ops.bulk('discard', req.body, actor(res)))),
   );
   router.post('/api/dead-letters/:id/replay', operate, async (req, res) => {
     const force = (req.body as { force?: unknown } | undefined)?.force === true || req.query.force === 'true';

@@ -44,6 +44,11 @@ export function createOpsApp(deps: OpsAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(deps.trustProxy));
+  // Dead letters, mail and sessions must not stay in browser or proxy caches.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   const health = createHealthHandlers({ registry: deps.registry, checks: deps.checks });
   app.get('/healthz', health.healthz);
   app.get('/readyz', health.readyz);

@@ -188,7 +188,12 @@ export const openApiDocument = {
                   size: { type: 'integer' },
                   json: {},
                   text: { type: 'string' },
-                  base64: { type: 'string' },
+                  base64: { type: 'string', description: 'absent when masked' },
+                  masked: {
+                    type: 'boolean',
+                    description:
+                      'read-only caller without the pii grant: emails masked, traits hidden, no raw bytes',
+                  },
                 },
               },
               errorCode: nullable('string'),

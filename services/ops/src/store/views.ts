@@ -27,8 +27,10 @@ export interface DeadLetterBody {
   json?: unknown;
   /** The body as UTF-8 text, when it decodes cleanly. */
   text?: string;
-  /** The exact bytes. */
-  base64: string;
+  /** The exact bytes (absent when masked). */
+  base64?: string;
+  /** Personal data was masked for this caller (read-only without the pii grant); the raw bytes are withheld. */
+  masked?: true;
 }
 
 /** One dead letter with everything known about it (API detail, CLI `show --json`). */
