@@ -1,7 +1,10 @@
 // The console's HTTP contract: server-side sessions behind an opaque cookie, CSRF on every POST
 // (sign-in included), revocation on sign-out, no anonymous pages, 400 for body-less POSTs.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '@identity-relay/bus';
+import { SessionStore } from '../src/index.js';
 import { CONSOLE_TOKEN, startConsole } from './console-server.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
 
@@ -10,6 +13,7 @@ let base: string;
 let close: () => Promise<void>;
 let cookie: string;
 let deadLetterId: string;
+let mailDir: string;
 
 async function get(path: string, withCookie: string | false = cookie, url = base): Promise<Response> {
   return fetch(`${url}${path}`, { redirect: 'manual', headers: withCookie ? { cookie: withCookie } : {} });
@@ -64,7 +68,7 @@ beforeAll(async () => {
   });
   await h.waitForDeadLetters(1);
   deadLetterId = (await h.prisma.deadLetter.findFirstOrThrow()).id;
-  ({ url: base, close } = await startConsole(h));
+  ({ url: base, close, mailDir } = await startConsole(h));
 });
 
 afterAll(async () => {
@@ -173,6 +177,59 @@ describe('console forms', () => {
     const replayed = await get('/');
     expect(replayed.status).toBe(303);
     expect(replayed.headers.get('location')).toBe('/login');
+  });
+});
+
+describe('console for read-only users', () => {
+  it('masks emails in the outbox and shows headers only, unless the session holds the pii grant', async () => {
+    const sessions = new SessionStore(h.prisma);
+    const reader = `ir_ops_session=${(await sessions.create({ subject: 'oidc:bob', roles: ['read'] })).token}`;
+    const list = await (await get('/outbox', reader)).text();
+    expect(list).toContain('a•••@school.example');
+    expect(list).not.toContain('ada@school.example');
+    const message = await (await get('/outbox/2026-01-01T10-00-00Z-welcome.eml', reader)).text();
+    expect(message).not.toContain('ada@school.example');
+    expect(message).not.toContain('Hello Ada.');
+    expect(message).toContain('Welcome to the educators list');
+    const withPii = `ir_ops_session=${(await sessions.create({ subject: 'oidc:cy', roles: ['read', 'pii'] })).token}`;
+    expect(await (await get('/outbox/2026-01-01T10-00-00Z-welcome.eml', withPii)).text()).toContain(
+      'Hello Ada.',
+    );
+  });
+
+  it('answers console pages and redirects with Cache-Control: no-store', async () => {
+    expect((await get('/')).headers.get('cache-control')).toBe('no-store');
+    expect((await get('/', false)).headers.get('cache-control')).toBe('no-store');
+    expect((await fetch(`${base}/login`)).headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('console outbox bounds', () => {
+  it('pages the outbox 50 at a time, newest first', async () => {
+    const sessions = new SessionStore(h.prisma);
+    const op = `ir_ops_session=${(await sessions.create({ subject: 'ops-token', roles: ['operator'] })).token}`;
+    for (let i = 0; i < 60; i++) {
+      writeFileSync(
+        join(mailDir, `bulk-${String(i).padStart(2, '0')}.eml`),
+        `To: u${i}@example.com\r\nSubject: bulk ${i}\r\n\r\nbody\r\n`,
+      );
+    }
+    const first = await (await get('/outbox', op)).text();
+    expect(first.match(/<tr>/g)?.length).toBe(51); // header row + 50
+    expect(first).toContain('Page 1 of 2 (61 messages)');
+    const second = await (await get('/outbox?page=2', op)).text();
+    expect(second.match(/<tr>/g)?.length).toBe(12);
+  });
+
+  it('shows at most 1 MB of a large message, saying it was cut', async () => {
+    const sessions = new SessionStore(h.prisma);
+    const op = `ir_ops_session=${(await sessions.create({ subject: 'ops-token', roles: ['operator'] })).token}`;
+    writeFileSync(join(mailDir, 'huge.eml'), `Subject: huge\r\n\r\n${'x'.repeat(5 * 1024 * 1024)}`);
+    const res = await get('/outbox/huge.eml', op);
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text.length).toBeLessThan(1.2 * 1024 * 1024);
+    expect(text).toContain(`of ${5 * 1024 * 1024 + 17} bytes`);
   });
 });
 
