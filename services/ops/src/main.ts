@@ -1,6 +1,7 @@
 import { buildTopology, connectBrokerAdmin, connectBus } from '@identity-relay/bus';
 import { createPrismaClient, migrate } from '@identity-relay/db';
 import {
+  AuthFailureLimiter,
   announceGeneratedSecrets,
   createHttpServer,
   createLogger,
@@ -73,6 +74,7 @@ const app = createOpsApp({
   }),
   sessions,
   trustProxy: config.trustProxy,
+  authFailures: new AuthFailureLimiter({ perMinute: config.authFailuresPerMinute }),
   logger,
   registry,
   mailDir: config.smtpUrl ? undefined : config.mailDir,

@@ -285,6 +285,7 @@ describe('identity-relay CLI output', () => {
     ]);
     for (const r of outputs) {
       expect(r.code).toBe(0);
+      // eslint-disable-next-line no-control-regex -- control characters are what this looks for
       expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     }
     const [list, show, asJson] = outputs;

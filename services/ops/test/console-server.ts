@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@identity-relay/runtime';
+import { createLogger, type AuthFailureLimiter } from '@identity-relay/runtime';
 import { Registry } from 'prom-client';
 import { createAuthenticator, createOpsApp, SessionStore } from '../src/index.js';
 import type { OpsHarness } from './harness.js';
@@ -12,23 +12,25 @@ export const CONSOLE_TOKEN = 'console-test-token-0123456789';
 /** The ops app on a free port over the harness, with a mail folder holding one .eml. */
 export async function startConsole(
   h: OpsHarness,
-  opts: { trustProxy?: string } = {},
-): Promise<{ url: string; mailDir: string; close(): Promise<void> }> {
+  opts: { trustProxy?: string; authFailures?: AuthFailureLimiter } = {},
+): Promise<{ url: string; mailDir: string; registry: Registry; close(): Promise<void> }> {
   const mailDir = mkdtempSync(join(tmpdir(), 'ir-ops-mail-'));
   writeFileSync(
     join(mailDir, '2026-01-01T10-00-00Z-welcome.eml'),
     'From: identity-relay <no-reply@localhost>\r\nTo: ada@school.example\r\nSubject: Welcome to the educators list\r\nContent-Type: text/plain\r\n\r\nHello Ada.\r\n',
   );
+  const registry = new Registry();
   const app = createOpsApp({
     ...h.services,
     authenticate: createAuthenticator({ opsToken: CONSOLE_TOKEN }),
     sessions: new SessionStore(h.prisma),
     trustProxy: opts.trustProxy,
     logger: createLogger({ service: 'ops-test', level: 'silent' }),
-    registry: new Registry(),
+    registry,
     checks: {},
     mailDir,
+    authFailures: opts.authFailures,
   });
   const server = await listen(app);
-  return { url: server.url, mailDir, close: server.close };
+  return { url: server.url, mailDir, registry, close: server.close };
 }

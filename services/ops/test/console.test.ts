@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '@identity-relay/bus';
+import { AuthFailureLimiter } from '@identity-relay/runtime';
 import { SessionStore } from '../src/index.js';
 import { CONSOLE_TOKEN, startConsole } from './console-server.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
@@ -230,6 +231,32 @@ describe('console outbox bounds', () => {
     expect(res.status).toBe(200);
     expect(text.length).toBeLessThan(1.2 * 1024 * 1024);
     expect(text).toContain(`of ${5 * 1024 * 1024 + 17} bytes`);
+  });
+});
+
+describe('failed authentication limit and refusal logging', () => {
+  it('limits failed sign-ins and API tokens per client address: past the limit even the right token gets 429', async () => {
+    const limited = await startConsole(h, { authFailures: new AuthFailureLimiter({ perMinute: 3 }) });
+    try {
+      for (let i = 0; i < 2; i++) expect((await signIn('guess', limited.url)).res.status).toBe(401);
+      const api = await fetch(`${limited.url}/api/stats`, { headers: { authorization: 'Bearer guess' } });
+      expect(api.status).toBe(401);
+      const blocked = await signIn(CONSOLE_TOKEN, limited.url);
+      expect(blocked.res.status).toBe(429);
+      expect(blocked.res.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(blocked.session).toBe('');
+      const apiBlocked = await fetch(`${limited.url}/api/stats`, {
+        headers: { authorization: `Bearer ${CONSOLE_TOKEN}` },
+      });
+      expect(apiBlocked.status).toBe(429);
+      expect(apiBlocked.headers.get('retry-after')).toMatch(/^\d+$/);
+      // 4xx answers are counted by status (and logged at debug only).
+      const metrics = await limited.registry.metrics();
+      expect(metrics).toMatch(/identity_relay_ops_client_errors_total\{status="401"\} 3/);
+      expect(metrics).toMatch(/identity_relay_ops_client_errors_total\{status="429"\} 2/);
+    } finally {
+      await limited.close();
+    }
   });
 });
 

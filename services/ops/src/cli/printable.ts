@@ -3,8 +3,10 @@
  * clipboard writes, cursor moves; CR overwrites a line), DEL, C1 controls (U+009B is a one-byte CSI),
  * line and paragraph separators, and bidirectional overrides that make text read differently.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what these match
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const CONTROL_BUT_NEWLINE_TAB =
+  // eslint-disable-next-line no-control-regex -- as above
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const SHORT: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e' };

@@ -7,6 +7,7 @@ import express, {
 } from 'express';
 import { AuthError, type Authenticator, type Principal } from '../auth/authenticator.js';
 import type { SessionStore } from '../auth/sessions.js';
+import { AuthFailureGuard, TooManyAttemptsError } from '../http/auth-failures.js';
 import { httpFailureOf } from '../http/errors.js';
 import type { OpsService } from '../ops-service.js';
 import { FILTER_KEYS, parseFilter } from '../store/filter.js';
@@ -26,6 +27,8 @@ export interface ConsoleDeps {
   authenticate: Authenticator;
   /** Where console sessions live (the cookie holds only a session's random token). */
   sessions: SessionStore;
+  /** Failed sign-ins per client address. */
+  authFailures?: AuthFailureGuard;
   /** Folder of the notifier's .eml files; the outbox view lists it. */
   mailDir?: string;
   /** Notifications, suppressions and opt-outs pages (console/recipients.ts). */
@@ -62,6 +65,7 @@ function filterFrom(input: Record<string, unknown>): Record<string, unknown> {
 export function consoleRouter(deps: ConsoleDeps): Router {
   const { ops, authenticate } = deps;
   const sessions = new ConsoleSessions(deps.sessions);
+  const failures = deps.authFailures ?? new AuthFailureGuard();
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
   // Pages and answers of the console must not be framed or sniffed.
@@ -96,9 +100,16 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       );
     let principal: Principal;
     try {
+      failures.check(req);
       principal = await authenticate(str(form(req).token).trim());
     } catch (err) {
+      if (err instanceof TooManyAttemptsError) {
+        res.set('Retry-After', String(err.retryAfterSeconds));
+        const wait = `Try again in ${err.retryAfterSeconds} s.`;
+        return loginForm(req, res, 429, `Too many failed sign-ins from this address. ${wait}`);
+      }
       if (!(err instanceof AuthError)) throw err;
+      if (err.status === 401) failures.failed(req);
       return loginForm(
         req,
         res,

@@ -2,7 +2,14 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Reconciler } from '@identity-relay/reconcile';
-import { createHealthHandlers, trustProxySetting, type ReadinessCheck } from '@identity-relay/runtime';
+import { Counter } from 'prom-client';
+import {
+  createHealthHandlers,
+  trustProxySetting,
+  type AuthFailureLimiter,
+  type ReadinessCheck,
+} from '@identity-relay/runtime';
+import { AuthFailureGuard } from './auth-failures.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { SessionStore } from '../auth/sessions.js';
 import { consoleRouter } from '../console/router.js';
@@ -37,6 +44,8 @@ export interface OpsAppDeps {
   mailDir?: string;
   /** Reconciliation runs (`/api/reconcile/*`, console `/reconcile`); absent = those routes answer 404. */
   reconciler?: Reconciler;
+  /** Failed authentication per client address (AUTH_FAILURES_PER_MINUTE), API and console sign-in; unset = unlimited. */
+  authFailures?: AuthFailureLimiter;
 }
 
 /** The ops HTTP app: health endpoints, `/api/*` (bearer tokens) and the console at `/` (session cookie). */
@@ -47,6 +56,29 @@ export function createOpsApp(deps: OpsAppDeps): Express {
   // Dead letters, mail and sessions must not stay in browser or proxy caches.
   app.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
+    next();
+  });
+  // Refusals are the client's business: one debug line each and a counter, not an info flood.
+  const clientErrors = new Counter({
+    name: 'identity_relay_ops_client_errors_total',
+    help: 'Ops HTTP answers with a 4xx status, by status code',
+    labelNames: ['status'],
+    registers: [deps.registry],
+  });
+  app.use((req, res, next) => {
+    res.on('finish', () => {
+      if (res.statusCode < 400 || res.statusCode >= 500) return;
+      clientErrors.inc({ status: String(res.statusCode) });
+      deps.logger.debug(
+        { method: req.method, path: req.path, status: res.statusCode },
+        'ops request refused',
+      );
+    });
+    next();
+  });
+  const guard = new AuthFailureGuard(deps.authFailures);
+  app.use('/api', (req, _res, next) => {
+    guard.check(req);
     next();
   });
   const health = createHealthHandlers({ registry: deps.registry, checks: deps.checks });
@@ -66,7 +98,10 @@ export function createOpsApp(deps: OpsAppDeps): Express {
     );
   }
   app.use(apiRouter({ ops: deps.ops, authenticate: deps.authenticate }));
-  app.use('/api', apiErrorHandler(onUnexpected));
+  app.use(
+    '/api',
+    apiErrorHandler(onUnexpected, (req) => guard.failed(req)),
+  );
   app.use(
     consoleRouter({
       ops: deps.ops,
@@ -75,6 +110,7 @@ export function createOpsApp(deps: OpsAppDeps): Express {
       mailDir: deps.mailDir,
       recipients: deps.recipients,
       reconciler: deps.reconciler,
+      authFailures: guard,
       onUnexpected,
     }),
   );

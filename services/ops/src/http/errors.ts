@@ -1,7 +1,8 @@
 import { PublishError } from '@identity-relay/bus';
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import { AuthError, AuthUnavailableError } from '../auth/authenticator.js';
 import { BadRequestError, ConflictError, NotFoundError, OpsError } from '../errors.js';
+import { TooManyAttemptsError } from './auth-failures.js';
 
 export interface HttpFailure {
   status: number;
@@ -9,10 +10,18 @@ export interface HttpFailure {
   message: string;
 }
 
+/** Seconds a client should wait before trying again (Retry-After), for 429 and 503 answers. */
+export function retryAfterOf(err: unknown): number | undefined {
+  if (err instanceof TooManyAttemptsError || err instanceof AuthUnavailableError)
+    return err.retryAfterSeconds;
+  return undefined;
+}
+
 /** The HTTP answer for an error, or null for an unexpected one (a bug: 500 without detail). */
 export function httpFailureOf(err: unknown): HttpFailure | null {
   if (err instanceof AuthError) return { status: err.status, code: err.code, message: err.message };
   if (err instanceof AuthUnavailableError) return { status: 503, code: err.code, message: err.message };
+  if (err instanceof TooManyAttemptsError) return { status: 429, code: err.code, message: err.message };
   if (err instanceof BadRequestError) return { status: 400, code: err.code, message: err.message };
   if (err instanceof NotFoundError) return { status: 404, code: err.code, message: err.message };
   if (err instanceof ConflictError) return { status: 409, code: err.code, message: err.message };
@@ -35,10 +44,20 @@ export function sendFailure(res: Response, f: HttpFailure): void {
   res.status(f.status).json({ error: f });
 }
 
-export function apiErrorHandler(onUnexpected: (err: unknown) => void): ErrorRequestHandler {
-  return (err, _req, res, next) => {
+/**
+ * `onAuthFailure` hears of every refused credential (401 for a token that was sent), so failed
+ * attempts are counted per client address.
+ */
+export function apiErrorHandler(
+  onUnexpected: (err: unknown) => void,
+  onAuthFailure: (req: Request) => void = () => undefined,
+): ErrorRequestHandler {
+  return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const failure = httpFailureOf(err);
+    if (err instanceof AuthError && err.status === 401 && err.code !== 'NO_TOKEN') onAuthFailure(req);
+    const wait = retryAfterOf(err);
+    if (wait !== undefined) res.set('Retry-After', String(wait));
     if (failure) return sendFailure(res, failure);
     onUnexpected(err);
     sendFailure(res, { status: 500, code: 'INTERNAL', message: 'internal error' });
