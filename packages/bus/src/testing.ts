@@ -83,7 +83,7 @@ export async function readQueue(
   opts: { count: number; timeoutMs?: number },
 ): Promise<ReadMessage[]> {
   const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
-  const model = await connect(url);
+  const model = await connect(firstNode(url));
   try {
     const channel = await model.createChannel();
     const out: ReadMessage[] = [];
@@ -109,7 +109,7 @@ export async function readQueue(
 
 /** Messages ready in `queue` (not counting ones delivered and unacked). */
 export async function queueDepth(url: string, queue: string): Promise<number> {
-  const model = await connect(url);
+  const model = await connect(firstNode(url));
   try {
     const channel = await model.createChannel();
     const { messageCount } = await channel.checkQueue(queue);
@@ -117,4 +117,9 @@ export async function queueDepth(url: string, queue: string): Promise<number> {
   } finally {
     await model.close();
   }
+}
+
+/** The first URL of an AMQP_URL list (a cluster's nodes): the helpers here need just one. */
+function firstNode(url: string): string {
+  return url.split(',')[0]!.trim();
 }

@@ -64,6 +64,7 @@ export class Cluster {
       RETRY_DELAYS_MS: this.opts.retryDelaysMs.join(','),
       SHUTDOWN_GRACE_MS: String(this.opts.shutdownGraceMs),
       PUBLISH_TIMEOUT_MS: '3000',
+      ...this.env.serviceEnv,
     };
   }
 

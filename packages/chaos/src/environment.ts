@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { createTestVhost, closeVhostConnections, type TestVhost } from '@identity-relay/bus/testing';
 import { migrate } from '@identity-relay/db';
-import { dropDatabase, uniqueTestDatabaseUrl } from '@identity-relay/db/testing';
+import { dropDatabase, startPgBouncer, uniqueTestDatabaseUrl } from '@identity-relay/db/testing';
+import { RabbitCluster } from './rabbit-cluster.js';
 
 const run = promisify(execFile);
 
@@ -15,6 +16,10 @@ const run = promisify(execFile);
 export interface ChaosEnvironment {
   vhost: TestVhost;
   databaseUrl: string;
+  /** Overrides of the services' AMQP_URL / DATABASE_URL / DATABASE_DIRECT_URL (cluster runs). */
+  serviceEnv: Record<string, string>;
+  /** The 3-node cluster the run's vhost lives on (cluster runs only). */
+  rabbitCluster?: RabbitCluster;
   /** A pool on the run's database for the checks (kept out of the faults by its application name). */
   db: pg.Pool;
   closeBrokerConnections(): Promise<void>;
@@ -62,6 +67,7 @@ export async function createChaosEnvironment(): Promise<ChaosEnvironment> {
   return {
     vhost,
     databaseUrl,
+    serviceEnv: {},
     db,
     closeBrokerConnections: () => closeVhostConnections(vhost.vhost, 'chaos: connection loss'),
     terminateSessions: (applications) =>
@@ -99,6 +105,45 @@ export async function createChaosEnvironment(): Promise<ChaosEnvironment> {
       ).catch(() => undefined);
       await dropDatabase(databaseUrl).catch(() => undefined);
       await vhost.dispose().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * The environment of a production-topology run: the vhost on a fresh 3-node RabbitMQ cluster (every node
+ * in the services' AMQP_URL) and the services' DATABASE_URL through PgBouncer in transaction mode, with
+ * DATABASE_DIRECT_URL for their migrations. The checks read Postgres directly. Everything is removed by
+ * dispose(), the cluster and PgBouncer included.
+ */
+export async function createClusterEnvironment(): Promise<ChaosEnvironment> {
+  const rabbit = await RabbitCluster.start();
+  const bouncer = await startPgBouncer().catch(async (err: unknown) => {
+    await rabbit.stop();
+    throw err;
+  });
+  const base = await createChaosEnvironment().catch(async (err: unknown) => {
+    await bouncer.stop();
+    await rabbit.stop();
+    throw err;
+  });
+  // The shared broker's vhost of the base environment is not used: the cluster has its own.
+  await base.vhost.dispose().catch(() => undefined);
+  const unsupported = (what: string) => () => Promise.reject(new Error(`${what} is not a cluster fault`));
+  return {
+    ...base,
+    vhost: { url: rabbit.url, vhost: rabbit.vhost, dispose: () => rabbit.stop() },
+    rabbitCluster: rabbit,
+    serviceEnv: {
+      AMQP_URL: rabbit.url,
+      DATABASE_URL: bouncer.through(base.databaseUrl),
+      DATABASE_DIRECT_URL: base.databaseUrl,
+    },
+    closeBrokerConnections: unsupported('broker-connections'),
+    restartBroker: unsupported('broker-restart'),
+    dispose: async () => {
+      await base.dispose(); // database (its vhost is gone already)
+      await bouncer.stop();
+      await rabbit.stop();
     },
   };
 }

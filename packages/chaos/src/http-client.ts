@@ -16,6 +16,8 @@ export interface SenderOptions {
   retryDelayMs?: number;
   /** (default=10000) Per attempt, in milliseconds. */
   timeoutMs?: number;
+  /** Told every attempt's status (0: no answer) and when it came, in epoch milliseconds. */
+  onAnswer?: (status: number, at: number) => void;
 }
 
 function retriable(status: number): boolean {
@@ -34,6 +36,7 @@ export async function postJson(
   for (let attempt = 0; ; attempt++) {
     const { status, id } = await attemptOnce(opts, path, headers, body);
     statuses.push(status);
+    opts.onAnswer?.(status, Date.now());
     if (!retriable(status) || attempt >= opts.retries) return { statuses, status, id };
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(delay * 2, 2_000);

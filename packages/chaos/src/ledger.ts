@@ -34,6 +34,8 @@ export class Ledger {
   readonly direct: DirectRecord[] = [];
   /** The email of each identity, by Kratos identity id. */
   readonly emails = new Map<string, string>();
+  /** Every HTTP attempt's status and when it was answered (epoch ms), for the switch-over figures. */
+  readonly answers: { at: number; status: number }[] = [];
   /** Set when a 2xx answer's id differs from the id derived here: the id mirrors have drifted. */
   readonly idMismatches: string[] = [];
 

@@ -29,7 +29,7 @@ export interface ChaosPlan {
   staleResends: number;
   /** Notifications requested once the identity load settled; 0 skips the mail phase. */
   notifications: number;
-  durations: { dbDownMs: number; brokerDownMs: number; smtpDownMs: number };
+  durations: { dbDownMs: number; brokerDownMs: number; smtpDownMs: number; nodeDownMs?: number };
   /** Longest wait for everything to go through after the load, in milliseconds. */
   settleTimeoutMs: number;
 }
@@ -54,6 +54,25 @@ export function shortPlan(notifier: boolean): ChaosPlan {
     notifications: notifier ? 2 : 0,
     durations: { dbDownMs: 2000, brokerDownMs: 3000, smtpDownMs: 1500 },
     settleTimeoutMs: 30_000,
+  };
+}
+
+/**
+ * The production topology, in npm test: every service on a 3-node RabbitMQ cluster (all nodes in AMQP_URL)
+ * and behind PgBouncer; under load the node the ingress is connected to is SIGKILLed, then the node leading
+ * identity-sync, each revived after `nodeDownMs`. Only one such run at a time per machine (fixed ports).
+ */
+export function clusterPlan(): ChaosPlan {
+  return {
+    ...shortPlan(false),
+    identities: 150,
+    ratePerSecond: 25,
+    faults: ['node-kill-ingress', 'node-kill-sync-leader'],
+    poisonRounds: 2,
+    duplicates: 10,
+    staleResends: 10,
+    durations: { dbDownMs: 2000, brokerDownMs: 3000, smtpDownMs: 1500, nodeDownMs: 6000 },
+    settleTimeoutMs: 60_000,
   };
 }
 

@@ -61,6 +61,10 @@ export function failures(r: ChaosReport): string[] {
   for (const f of r.faults) {
     if (f.recoveredMs === undefined && !MAIL_FAULTS.has(f.fault))
       out.push(`no recovery after ${f.fault} (${f.target})`);
+    const so = f.switchOver;
+    if (so && so.readyAfterMs === undefined) out.push(`${f.fault}: the ingress never became ready again`);
+    if (so && (so.ingressNode === undefined || so.ingressNode === f.target))
+      out.push(`${f.fault}: the ingress was not on a surviving node (${so.ingressNode ?? 'none'})`);
     if (f.shutdown && (f.shutdown.code !== 0 || f.shutdown.ms > f.shutdown.graceMs + SHUTDOWN_SLACK_MS))
       out.push(
         `${f.target}: SIGTERM exit ${f.shutdown.code} after ${f.shutdown.ms} ms (grace ${f.shutdown.graceMs})`,
@@ -145,6 +149,32 @@ export function formatReport(r: ChaosReport): string {
         f.shutdown ? `code ${f.shutdown.code} in ${ms(f.shutdown.ms)}` : '',
       ]),
     ),
+    ...switchOverTable(r.faults),
   ];
   return lines.join('\n');
+}
+
+function switchOverTable(faults: readonly ChaosReport['faults'][number][]): string[] {
+  const nodeFaults = faults.filter((f) => f.switchOver);
+  if (nodeFaults.length === 0) return [];
+  return [
+    '',
+    row([
+      'node killed',
+      'ingress ready again after',
+      '503s (or no answer) after the kill',
+      'for',
+      'ingress then on',
+    ]),
+    row(['---', '---:', '---:', '---:', '---']),
+    ...nodeFaults.map((f) =>
+      row([
+        `${f.target} (${f.fault})`,
+        ms(f.switchOver!.readyAfterMs),
+        f.switchOver!.refused,
+        ms(f.switchOver!.refusedForMs),
+        f.switchOver!.ingressNode ?? '–',
+      ]),
+    ),
+  ];
 }

@@ -7,8 +7,8 @@ import { checkIdentities } from './check-identities.js';
 import { checkDeadLetters, checkMail } from './check-mail.js';
 import { Cluster, API_KEYS, freePort } from './cluster.js';
 import { DirectPublisher } from './direct.js';
-import { createChaosEnvironment } from './environment.js';
-import type { FaultRecord } from './faults.js';
+import { createChaosEnvironment, type ChaosEnvironment } from './environment.js';
+import { switchOverRefusals, type FaultRecord } from './faults.js';
 import { Ledger } from './ledger.js';
 import { runLoadPhase } from './load-phase.js';
 import { expectedRecipients, runMailPhase } from './mail-phase.js';
@@ -23,6 +23,8 @@ export interface RunOptions {
   repoRoot: string;
   /** Progress lines; the summary is the caller's to print. */
   log?: (line: string) => void;
+  /** (default=createChaosEnvironment) Where the run happens, e.g. createClusterEnvironment. */
+  environment?: () => Promise<ChaosEnvironment>;
 }
 
 const silent: LoggerLike = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
@@ -40,7 +42,7 @@ export async function runChaos(plan: ChaosPlan, opts: RunOptions): Promise<Chaos
   const started = Date.now();
   const runId = randomBytes(4).toString('hex');
   const logDir = await mkdtemp(join(tmpdir(), `identity-relay-chaos-${runId}-`));
-  const env = await createChaosEnvironment();
+  const env = await (opts.environment ?? createChaosEnvironment)();
   const sink = new SmtpSink(await freePort());
   const cluster = new Cluster(env, {
     repoRoot: opts.repoRoot,
@@ -127,7 +129,7 @@ export async function runChaos(plan: ChaosPlan, opts: RunOptions): Promise<Chaos
       mail: plan.notifications > 0 ? await checkMail(env.db, ledger, recipients, sink.received) : undefined,
       mailWindow: notifierKills * SMTP_IN_FLIGHT,
       dead: await checkDeadLetters(env.vhost.url, ledger),
-      faults,
+      faults: faults.map((f) => switchOverRefusals(f, ledger.answers)),
       crashes: cluster.crashes,
       idMismatches: ledger.idMismatches,
       backlog: settled.backlog,

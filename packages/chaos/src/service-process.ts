@@ -22,7 +22,7 @@ export interface ExitRecord {
 }
 
 /** (default) How long a process may take to answer /readyz after spawn, in milliseconds. */
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 120_000;
 
 /**
  * One real service as a child process: `node --conditions=source --import tsx services/<s>/src/main.ts`,

@@ -111,7 +111,7 @@ export class WebhookDriver {
     retries = this.opts.retries,
   ): Promise<WebhookRecord> {
     const result = await postJson(
-      { ...this.opts, retries },
+      { ...this.opts, retries, onAnswer: (status, at) => this.ledger.answers.push({ at, status }) },
       '/kratos/sync-identity',
       { 'x-api-key': this.opts.apiKey, 'ory-webhook-trigger-id': triggerId },
       { identity: kratosIdentity(item.identity, item.n) },
