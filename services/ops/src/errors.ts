@@ -32,3 +32,13 @@ export class ConflictError extends OpsError {
     super(message, { code: options.code });
   }
 }
+
+/** A corrected message body that does not satisfy its type's schema (HTTP 422, exit 2); `problems` lists why. */
+export class InvalidMessageError extends OpsError {
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
+    super(message, { code: 'INVALID_MESSAGE' });
+  }
+}

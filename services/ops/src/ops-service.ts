@@ -1,6 +1,7 @@
 import { buildTopology, deadQueueName, QUEUES, type BrokerAdmin, type QueueDepth } from '@identity-relay/bus';
 import { BadRequestError } from './errors.js';
 import type { Action, BulkResult, DeadLetterActions } from './store/actions.js';
+import { prepareEdit } from './store/edit.js';
 import { checkId, parseFilter, parseLimit } from './store/filter.js';
 import type { DeadLetterCounts, DeadLetterRepository, Page } from './store/repository.js';
 import { toDetail, type DeadLetterDetail, type DeadLetterGroup, type DeadLetterItem } from './store/views.js';
@@ -43,15 +44,24 @@ export class OpsService {
   }
 
   async get(id: string): Promise<DeadLetterDetail> {
-    return toDetail(await this.deps.repo.get(checkId(id)));
+    const row = await this.deps.repo.get(checkId(id));
+    const [lineage, edits] = await Promise.all([this.deps.repo.lineage(row), this.deps.repo.edits(row.id)]);
+    return toDetail(row, { lineage, edits });
   }
 
   async groups(query: Record<string, unknown>): Promise<{ items: DeadLetterGroup[] }> {
     return { items: await this.deps.repo.groups(parseFilter(query)) };
   }
 
-  replay(id: string, actor: string, opts: { force?: boolean } = {}): Promise<DeadLetterItem> {
-    return this.deps.actions.replay(checkId(id), { actor, force: opts.force === true });
+  /** With `body`: edit & retry, the corrected message replayed instead of the stored one. */
+  async replay(
+    id: string,
+    actor: string,
+    opts: { force?: boolean; body?: unknown } = {},
+  ): Promise<DeadLetterItem> {
+    const key = checkId(id);
+    const edit = opts.body === undefined ? undefined : prepareEdit(await this.deps.repo.get(key), opts.body);
+    return this.deps.actions.replay(key, { actor, force: opts.force === true, edit });
   }
 
   discard(id: string, actor: string): Promise<DeadLetterItem> {

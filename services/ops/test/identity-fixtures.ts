@@ -105,13 +105,16 @@ export async function seedPerson(h: OpsHarness, email: string): Promise<SeededPe
       },
     },
   });
-  await prisma.subscriberOptOut.create({
-    data: {
-      list: 'educators',
-      email: email.toLowerCase(),
-      method: 'one-click',
-      optedOutAt: new Date('2026-01-03T08:00:00Z'),
-    },
+  await prisma.subscriberOptOut.createMany({
+    data: [
+      {
+        list: 'educators',
+        email: email.toLowerCase(),
+        method: 'one-click',
+        optedOutAt: new Date('2026-01-03T08:00:00Z'),
+      },
+    ],
+    skipDuplicates: true,
   });
   const deadMessageId = randomUUID();
   await h.archive.store({

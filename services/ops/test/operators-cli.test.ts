@@ -1,6 +1,10 @@
 // `identity-relay identity show`, `audit` and the person filters of `dlq list`, as child processes against
 // a real database and broker.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newCloudEvent } from '@identity-relay/contracts';
 import { runCli, type CliRun } from './cli-runner.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
 import { seedPerson, type SeededPerson } from './identity-fixtures.js';
@@ -27,7 +31,7 @@ afterAll(async () => {
   await h?.dispose();
 });
 
-describe('identity show', () => {
+describe('identity show', { timeout: 300_000 }, () => {
   it('prints the timeline of the identity with that email, and with --json the API object', async () => {
     const text = await run(['identity', 'show', 'ada@school.example']);
     expect(text.code).toBe(0);
@@ -54,7 +58,7 @@ describe('identity show', () => {
   });
 });
 
-describe('dlq list by person, and audit', () => {
+describe('dlq list by person, and audit', { timeout: 300_000 }, () => {
   it('dlq list --email / --identity-id / --message-id finds that person’s dead letter only', async () => {
     for (const args of [
       ['--email', 'ADA@school.example'],
@@ -77,5 +81,41 @@ describe('dlq list by person, and audit', () => {
     const table = await run(['audit']);
     expect(table.stdout.split('\n')[0]).toMatch(/^AT\s+ACTOR\s+ACTION\s+COUNT\s+WHAT$/);
     expect((await run(['audit', '--action', 'explode'])).code).toBe(2);
+  });
+});
+
+describe('dlq replay --body-file (edit & retry)', { timeout: 300_000 }, () => {
+  it('replays a corrected message, refuses an invalid one (exit 2), and dlq show prints who edited what', async () => {
+    const event = newCloudEvent({
+      type: 'NotificationRequested',
+      source: 'test',
+      data: { topic: 'exams', list: 'educators', subject: 'BROKEN', text: 'x' },
+    });
+    await h.archive.store({
+      queue: 'notifier.dead',
+      content: Buffer.from(JSON.stringify(event)),
+      properties: { messageId: event.id, type: event.type, headers: {} } as never,
+      headers: {
+        'x-error': 'refused',
+        'x-error-class': 'PermanentError',
+        'x-original-exchange': 'notifications',
+        'x-original-routing-key': 'notification.exams',
+      },
+      exchange: '',
+      routingKey: 'notifier.dead',
+      redelivered: false,
+    });
+    const [dl] = json(await run(['dlq', 'list', '--message-id', event.id, '--json'])).items;
+    const bad = join(tmpdir(), `ir-edit-bad-${event.id}.json`);
+    writeFileSync(bad, JSON.stringify({ ...event, data: { ...event.data, topic: 'no spaces allowed' } }));
+    const refused = await run(['dlq', 'replay', dl.id, '--body-file', bad]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('/data/topic');
+    const good = join(tmpdir(), `ir-edit-good-${event.id}.json`);
+    writeFileSync(good, JSON.stringify({ ...event, data: { ...event.data, subject: 'Exam dates' } }));
+    expect((await run(['dlq', 'replay', dl.id, '--body-file', good])).code).toBe(0);
+    const shown = await run(['dlq', 'show', dl.id]);
+    expect(shown.stdout).toMatch(/edited by cli:\S+ at /);
+    expect(shown.stdout).toContain('data.subject: "BROKEN" → "Exam dates"');
   });
 });

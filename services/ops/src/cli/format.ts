@@ -2,6 +2,7 @@ import type { BulkResult } from '../store/actions.js';
 import type { Page } from '../store/repository.js';
 import type { DeadLetterDetail, DeadLetterGroup, DeadLetterItem } from '../store/views.js';
 import type { Stats } from '../ops-service.js';
+import { diffLines, originText, outcomeText, progressText } from '../store/describe.js';
 import type { TopologyProblem } from '@identity-relay/bus';
 import { printable, printableJson } from './printable.js';
 
@@ -59,7 +60,12 @@ export function formatDetail(d: DeadLetterDetail): string {
     ['dead-lettered', d.deadLetteredAt],
     ['gave up', `${d.service ?? '?'} on ${d.host ?? '?'}`],
     ['fingerprint', d.fingerprint],
+    ['lineage', [originText(d), outcomeText(d)].filter(Boolean).join('; ') || null],
   ];
+  const edits = d.edits.flatMap((e) => [
+    `edited by ${e.actor} at ${e.at}:`,
+    ...diffLines(e.diff).map((l) => `  ${l}`),
+  ]);
   const body =
     d.body.json !== undefined
       ? JSON.stringify(d.body.json, null, 2)
@@ -70,21 +76,23 @@ export function formatDetail(d: DeadLetterDetail): string {
     'headers:',
     printableJson(d.headers),
     '',
-    `body (${d.body.size} bytes):`,
+    `body (${d.body.size} bytes, as first received):`,
     printable(body, { multiline: true }),
+    ...(edits.length > 0 ? ['', ...edits] : []),
   ].join('\n');
 }
 
 export function formatGroups(groups: DeadLetterGroup[]): string {
   if (groups.length === 0) return 'no dead letters match';
   return table(
-    ['FINGERPRINT', 'QUEUE', 'TYPE', 'COUNT', 'LAST SEEN', 'ERROR'],
+    ['FINGERPRINT', 'QUEUE', 'TYPE', 'COUNT', 'LAST SEEN', 'REPLAY PROGRESS', 'ERROR'],
     groups.map((g) => [
       g.fingerprint,
       g.queue,
       g.messageType,
       g.count,
       g.lastSeen,
+      progressText(g.progress),
       `${g.errorClass ?? ''}: ${g.error ?? ''}`,
     ]),
   );

@@ -3,7 +3,7 @@
 //   0 success · 1 not found, conflict or failure · 2 bad arguments or configuration
 import { CommanderError } from 'commander';
 import { ConfigError, formatConfigError, loadConfig } from '@identity-relay/runtime';
-import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError, InvalidMessageError, NotFoundError } from '../errors.js';
 import { CliContext } from './context.js';
 import { createProgram, ExitCode } from './program.js';
 
@@ -21,7 +21,7 @@ function exitCodeOf(err: unknown): number {
     if (err.exitCode !== 0) return 2;
     return 0;
   }
-  if (err instanceof BadRequestError) {
+  if (err instanceof BadRequestError || err instanceof InvalidMessageError) {
     io.err(`error: ${err.message}`);
     return 2;
   }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { migrate, redactUrl } from '@identity-relay/db';
 import { BadRequestError } from '../errors.js';
@@ -26,6 +27,20 @@ interface OutputOpts {
 
 function print<T>(io: CliIo, opts: OutputOpts, value: T, human: (v: T) => string): void {
   io.out(opts.json ? printableJson(value) : human(value));
+}
+
+async function readJsonFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new BadRequestError(`--body-file: cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new BadRequestError(`--body-file: ${path} is not JSON: ${(err as Error).message}`);
+  }
 }
 
 /** `--filter key=value`, repeatable, into the same filter object the API takes. */
@@ -72,12 +87,27 @@ function actionCommand(
     )
     .option('--dry-run', 'with --filter: only count and show a sample')
     .option('--json', 'print JSON (the API objects)');
-  if (action === 'replay') cmd.option('--force', 'replay entries already replayed too');
+  if (action === 'replay') {
+    cmd.option('--force', 'replay entries already replayed too');
+    cmd.option(
+      '--body-file <path>',
+      'edit & retry: replay this corrected message (JSON) instead of the stored one',
+    );
+  }
   return cmd.action(
     async (
       ids: string[],
-      opts: { filter?: Record<string, string>; dryRun?: boolean; force?: boolean; json?: boolean },
+      opts: {
+        filter?: Record<string, string>;
+        dryRun?: boolean;
+        force?: boolean;
+        json?: boolean;
+        bodyFile?: string;
+      },
     ) => {
+      if (opts.bodyFile && ids.length !== 1)
+        throw new BadRequestError('--body-file goes with exactly one id');
+      const body = opts.bodyFile ? await readJsonFile(opts.bodyFile) : undefined;
       if (ids.length > 0 && opts.filter) throw new BadRequestError('give ids or --filter, not both');
       if (ids.length === 0 && !opts.filter)
         throw new BadRequestError(
@@ -100,7 +130,7 @@ function actionCommand(
         try {
           done.push(
             action === 'replay'
-              ? await ops.replay(id, actor, { force: opts.force === true })
+              ? await ops.replay(id, actor, { force: opts.force === true, body })
               : await ops.discard(id, actor),
           );
         } catch (err) {

@@ -69,7 +69,8 @@ export function apiRouter(deps: { ops: OpsService; authenticate: Authenticator }
   );
   router.post('/api/dead-letters/:id/replay', operate, async (req, res) => {
     const force = (req.body as { force?: unknown } | undefined)?.force === true || req.query.force === 'true';
-    res.json(await ops.replay(String(req.params.id), actor(res), { force }));
+    const body = (req.body as { body?: unknown } | undefined)?.body;
+    res.json(await ops.replay(String(req.params.id), actor(res), { force, body }));
   });
   router.post(
     '/api/dead-letters/:id/discard',

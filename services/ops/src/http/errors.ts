@@ -1,7 +1,7 @@
 import { PublishError } from '@identity-relay/bus';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { AuthError, AuthUnavailableError } from '../auth/authenticator.js';
-import { BadRequestError, ConflictError, NotFoundError, OpsError } from '../errors.js';
+import { BadRequestError, ConflictError, InvalidMessageError, NotFoundError, OpsError } from '../errors.js';
 import { TooManyAttemptsError } from './auth-failures.js';
 
 export interface HttpFailure {
@@ -25,6 +25,7 @@ export function httpFailureOf(err: unknown): HttpFailure | null {
   if (err instanceof BadRequestError) return { status: 400, code: err.code, message: err.message };
   if (err instanceof NotFoundError) return { status: 404, code: err.code, message: err.message };
   if (err instanceof ConflictError) return { status: 409, code: err.code, message: err.message };
+  if (err instanceof InvalidMessageError) return { status: 422, code: err.code, message: err.message };
   if (err instanceof PublishError)
     return { status: 503, code: err.code, message: `broker did not take the replay: ${err.message}` };
   if (err instanceof OpsError) return { status: 400, code: err.code, message: err.message };

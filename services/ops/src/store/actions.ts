@@ -14,6 +14,12 @@ export interface Publisher {
 
 export type Action = 'replay' | 'discard';
 
+/** A corrected body to replay instead of the stored one, and how it differs from it. */
+export interface DeadLetterEdit {
+  body: Buffer;
+  diff: unknown[];
+}
+
 export interface BulkRequest {
   action: Action;
   filter: DeadLetterFilter;
@@ -57,9 +63,13 @@ export class DeadLetterActions {
     return force ? {} : { status: { not: 'replayed' } };
   }
 
+  /**
+   * Republishes the entry (or, with `edit`, a corrected body, kept with its diff in `dead_letter_edits` in the
+   * same transaction), marks it replayed and audits it.
+   */
   async replay(
     id: string,
-    opts: { actor: string; force?: boolean; audit?: boolean },
+    opts: { actor: string; force?: boolean; audit?: boolean; edit?: DeadLetterEdit },
   ): Promise<DeadLetterItem> {
     return this.prisma.$transaction(
       async (tx) => {
@@ -73,9 +83,10 @@ export class DeadLetterActions {
           );
         }
         const now = new Date();
-        const message = replayMessage(row, opts.actor, now);
+        const message = replayMessage(row, opts.actor, now, opts.edit?.body);
         checkReplayRoute(row.queue, message);
         await this.publisher.publish(message);
+        const editId = opts.edit ? await this.recordEdit(tx, id, opts.actor, opts.edit) : undefined;
         const updated = await tx.deadLetter.update({
           where: { id },
           data: { status: 'replayed', replayCount: { increment: 1 }, resolvedAt: now },
@@ -88,7 +99,7 @@ export class DeadLetterActions {
               action: 'replay',
               deadLetterIds: [id],
               count: 1,
-              detail: { forced: !!opts.force },
+              detail: { forced: !!opts.force, ...(editId ? { edited: true, editId } : {}) },
             },
             tx,
           );
@@ -170,6 +181,24 @@ export class DeadLetterActions {
       });
     }
     return count;
+  }
+
+  private async recordEdit(
+    tx: Prisma.TransactionClient,
+    deadLetterId: string,
+    actor: string,
+    edit: DeadLetterEdit,
+  ): Promise<string> {
+    const row = await tx.deadLetterEdit.create({
+      data: {
+        deadLetterId,
+        actor,
+        body: new Uint8Array(edit.body),
+        diff: edit.diff as Prisma.InputJsonArray,
+      },
+      select: { id: true },
+    });
+    return row.id;
   }
 
   private async lock(tx: Prisma.TransactionClient, id: string): Promise<Prisma.DeadLetterModel> {

@@ -2,7 +2,15 @@ import type { Prisma, PrismaClient } from '@identity-relay/db';
 import { NotFoundError } from '../errors.js';
 import { encodeCursor, decodeCursor, toWhere, type DeadLetterFilter } from './filter.js';
 import { deadLettersMentioning, mentionGroups } from './mentions.js';
-import { toItem, type DeadLetterGroup, type DeadLetterItem } from './views.js';
+import { REPLAY_HEADERS } from './replay-message.js';
+import {
+  toItem,
+  type DeadLetterGroup,
+  type DeadLetterItem,
+  type EditView,
+  type GroupProgress,
+  type Lineage,
+} from './views.js';
 
 export interface Page {
   items: DeadLetterItem[];
@@ -126,6 +134,8 @@ export class DeadLetterRepository {
         lastSeen: g._max.deadLetteredAt!.toISOString(),
       });
     }
+    const progress = await this.progress(out.map((g) => g.fingerprint));
+    for (const g of out) g.progress = progress.get(g.fingerprint) ?? null;
     return out.sort((a, b) => b.lastSeen.localeCompare(a.lastSeen) || b.count - a.count);
   }
 
@@ -142,6 +152,77 @@ export class DeadLetterRepository {
       if (r.status === 'open') counts.openByQueue[r.queue] = r._count._all;
     }
     return counts;
+  }
+
+  /** Corrected bodies replayed for a dead letter, oldest first. */
+  async edits(id: string): Promise<EditView[]> {
+    const rows = await this.prisma.deadLetterEdit.findMany({
+      where: { deadLetterId: id },
+      orderBy: { at: 'asc' },
+    });
+    return rows.map((r) => ({ id: r.id, actor: r.actor, at: r.at.toISOString(), diff: r.diff as unknown[] }));
+  }
+
+  /** What became of a replayed entry: its copies that failed again, and whether its consumer committed it. */
+  async lineage(row: Prisma.DeadLetterModel): Promise<Lineage> {
+    const replays = await this.prisma.deadLetter.findMany({
+      where: { replayedFromId: row.id },
+      select: { id: true, deadLetteredAt: true, status: true },
+      orderBy: { deadLetteredAt: 'asc' },
+    });
+    const headers = (row.headers ?? {}) as Record<string, unknown>;
+    const attempt = Number(headers[REPLAY_HEADERS.count]);
+    let outcome: Lineage['outcome'] = null;
+    if (row.status === 'replayed') {
+      const failedAgain = replays.some((r) => row.resolvedAt && r.deadLetteredAt >= row.resolvedAt);
+      const processed =
+        !failedAgain &&
+        row.messageId !== null &&
+        (await this.prisma.processedMessage.count({
+          where: { consumer: row.queue, messageId: row.messageId },
+        })) > 0;
+      outcome = failedAgain ? 'failed-again' : processed ? 'processed' : 'pending';
+    }
+    return {
+      replayedFromId: row.replayedFromId,
+      attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : null,
+      replays: replays.map((r) => ({
+        id: r.id,
+        deadLetteredAt: r.deadLetteredAt.toISOString(),
+        status: r.status,
+      })),
+      outcome,
+    };
+  }
+
+  /** Per failure group, where its entries are: the progress of a bulk replay. */
+  async progress(fingerprints: string[]): Promise<Map<string, GroupProgress>> {
+    if (fingerprints.length === 0) return new Map();
+    const rows = await this.prisma.$queryRaw<
+      Array<{ fingerprint: string } & Record<keyof GroupProgress, bigint>>
+    >`
+      SELECT d.fingerprint, count(*) AS total,
+        count(*) FILTER (WHERE d.status = 'open') AS open,
+        count(*) FILTER (WHERE d.status = 'replayed') AS replayed,
+        count(*) FILTER (WHERE d.status = 'discarded') AS discarded,
+        count(*) FILTER (WHERE d.status = 'replayed' AND EXISTS (
+          SELECT 1 FROM dead_letters c WHERE c.replayed_from_id = d.id AND c.dead_lettered_at >= d.resolved_at)) AS "failedAgain",
+        count(*) FILTER (WHERE d.status = 'replayed' AND EXISTS (
+          SELECT 1 FROM processed_messages p WHERE p.consumer = d.queue AND p.message_id = d.message_id)) AS processed
+      FROM dead_letters d WHERE d.fingerprint = ANY(${fingerprints}::text[]) GROUP BY d.fingerprint`;
+    return new Map(
+      rows.map((r) => [
+        r.fingerprint,
+        {
+          total: Number(r.total),
+          open: Number(r.open),
+          replayed: Number(r.replayed),
+          discarded: Number(r.discarded),
+          failedAgain: Number(r.failedAgain),
+          processed: Number(r.processed),
+        },
+      ]),
+    );
   }
 
   async audit(entry: AuditEntry, tx: Prisma.TransactionClient = this.prisma): Promise<void> {

@@ -33,8 +33,42 @@ export interface DeadLetterBody {
   masked?: true;
 }
 
+/** A corrected body an operator replayed, with its diff from the original (microdiff changes). */
+export interface EditView {
+  id: string;
+  actor: string;
+  at: string;
+  diff: unknown[];
+}
+
+/** Where a dead letter stands among replays. */
+export interface Lineage {
+  /** The dead letter this one is a failed replay of. */
+  replayedFromId: string | null;
+  /** This copy's replay number (`x-replay-count`), when it is a replayed copy. */
+  attempt: number | null;
+  /** Copies of this one that were replayed and failed again. */
+  replays: Array<{ id: string; deadLetteredAt: string; status: string }>;
+  /** For a replayed entry: failed again, committed by its consumer (processed), or not yet known (pending). */
+  outcome: 'failed-again' | 'processed' | 'pending' | null;
+}
+
+/** Where a failure group's entries are, all statuses together: a bulk replay's progress. */
+export interface GroupProgress {
+  total: number;
+  open: number;
+  replayed: number;
+  discarded: number;
+  /** Replayed entries whose replay was dead-lettered again. */
+  failedAgain: number;
+  /** Replayed entries their consumer has committed. */
+  processed: number;
+}
+
 /** One dead letter with everything known about it (API detail, CLI `show --json`). */
 export interface DeadLetterDetail extends DeadLetterItem {
+  lineage: Lineage;
+  edits: EditView[];
   errorCode: string | null;
   firstFailedAt: string | null;
   archivedAt: string;
@@ -80,9 +114,10 @@ export function describeBody(bytes: Uint8Array): DeadLetterBody {
   return out;
 }
 
-export function toDetail(r: Row): DeadLetterDetail {
+export function toDetail(r: Row, extra: { lineage: Lineage; edits: EditView[] }): DeadLetterDetail {
   return {
     ...toItem(r),
+    ...extra,
     errorCode: r.errorCode,
     firstFailedAt: iso(r.firstFailedAt),
     archivedAt: r.archivedAt.toISOString(),
@@ -104,4 +139,6 @@ export interface DeadLetterGroup {
   count: number;
   firstSeen: string;
   lastSeen: string;
+  /** Every entry of the group whatever its status; null when not computed. */
+  progress?: GroupProgress | null;
 }
