@@ -34,6 +34,8 @@ export const EXCHANGES = {
   notifications: 'notifications',
   /** UnsubscribeRequested from the ingress's public unsubscribe links, applied by the subscribers worker. */
   subscriptions: 'subscriptions',
+  /** IdentityErased (`identity.erased`) for systems downstream of identity-relay; no queue of ours is bound. */
+  identityErasures: 'identity.erasures',
 } as const;
 
 export const QUEUES = {

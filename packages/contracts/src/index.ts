@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './identity-changed.js';
 export * from './identity-deletion.js';
 export * from './compare.js';
+export * from './identity-erased.js';
 export * from './kratos/bodies.js';
 export * from './kratos/error-body.js';
 export * from './kratos/identity.js';

@@ -1,6 +1,7 @@
 import type { AuthentikUserChangedData } from './authentik.js';
 import type { IdentityChangedData } from './identity-changed.js';
 import type { IdentityDeletionObservedData } from './identity-deletion.js';
+import type { IdentityErasedData } from './identity-erased.js';
 import type { KratosIdentityUpdatedData } from './kratos/bodies.js';
 import type { NotificationRequestedData } from './notification.js';
 import type { UnsubscribeRequestedData } from './unsubscribe.js';
@@ -13,6 +14,7 @@ export const MessageType = {
   IdentityChanged: 'IdentityChanged',
   NotificationRequested: 'NotificationRequested',
   UnsubscribeRequested: 'UnsubscribeRequested',
+  IdentityErased: 'IdentityErased',
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -24,6 +26,7 @@ export interface MessageDataMap {
   IdentityChanged: IdentityChangedData;
   NotificationRequested: NotificationRequestedData;
   UnsubscribeRequested: UnsubscribeRequestedData;
+  IdentityErased: IdentityErasedData;
 }
 export type DataOf<K extends MessageType> = MessageDataMap[K];
 

@@ -35,6 +35,12 @@ const validData: { [K in MessageType]: DataOf<K> } = {
     data: { examTitle: 'Exam 42' },
   },
   UnsubscribeRequested: { list: 'educators', email: 'ada@school.edu', method: 'one-click' },
+  IdentityErased: {
+    identityId: '0d9f3b1e-8a41-4c55-9f0e-6f3b2a1c9d7e',
+    provider: 'kratos',
+    externalId: '9a1f0c52-5b3e-4d5c-8d2a-3f1e6b7c8d9e',
+    erasedAt: '2026-05-01T10:00:00.000Z',
+  },
 };
 
 function message<K extends MessageType>(type: K, data: unknown = validData[type]) {

@@ -4,6 +4,7 @@ import { authentikUserChangedDataSchema } from './authentik.js';
 import { cloudEventSchema, type CloudEvent } from './cloud-event.js';
 import { identityChangedDataSchema } from './identity-changed.js';
 import { identityDeletionObservedDataSchema } from './identity-deletion.js';
+import { identityErasedDataSchema } from './identity-erased.js';
 import { kratosIdentityUpdatedDataSchema } from './kratos/bodies.js';
 import { isMessageType, MessageType, type DataOf } from './message-type.js';
 import { notificationRequestedDataSchema } from './notification.js';
@@ -25,6 +26,7 @@ export const messageRoutes: { [K in MessageType]: MessageRoute<K> } = {
   IdentityChanged: { exchange: 'identity.changes', routingKey: (d) => `identity.${d.change}` },
   NotificationRequested: { exchange: 'notifications', routingKey: (d) => `notification.${d.topic}` },
   UnsubscribeRequested: { exchange: 'subscriptions', routingKey: () => 'subscription.unsubscribe' },
+  IdentityErased: { exchange: 'identity.erasures', routingKey: () => 'identity.erased' },
 };
 
 /** The schema of each message type's `data`. */
@@ -35,6 +37,7 @@ export const messageDataSchemas: { readonly [K in MessageType]: object } = {
   IdentityChanged: identityChangedDataSchema,
   NotificationRequested: notificationRequestedDataSchema,
   UnsubscribeRequested: unsubscribeRequestedDataSchema,
+  IdentityErased: identityErasedDataSchema,
 };
 
 // One full-message schema per type, built and compiled once on first use.

@@ -55,3 +55,4 @@ export {
 export { IdentityService } from './identities/service.js';
 export type { TimelineEntry, FieldChange } from './identities/timeline.js';
 export { AuditLog, type AuditItem, type AuditPage } from './audit/audit-log.js';
+export { ErasureService, type ErasureCounts, type ErasureResult } from './erasure/erasure.js';

@@ -17,6 +17,7 @@ import { createDeadLetterArchive } from './archive/archive.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { SessionStore } from './auth/sessions.js';
 import { createOpsApp } from './http/app.js';
+import { registerStateGauges } from './metrics/state-gauges.js';
 import { startRetention } from './retention.js';
 import { authOptionsFrom, createOps } from './wiring.js';
 
@@ -43,12 +44,14 @@ const bus = await connectBus({
   publishTimeoutMs: config.publishTimeoutMs,
 });
 const admin = await connectBrokerAdmin({ url: config.amqpUrl, name: 'ops-archive', logger });
-const { actions, ops, identities, audit, recipients } = createOps({
+const { actions, ops, identities, audit, recipients, erasure } = createOps({
   prisma,
   bus,
   admin,
   retryDelaysMs: config.retryDelaysMs,
+  mailDir: config.smtpUrl ? undefined : config.mailDir,
 });
+registerStateGauges(prisma, registry);
 const archive = createDeadLetterArchive({ admin, prisma, logger, registry, prefetch: config.prefetch });
 await archive.start();
 const sessions = new SessionStore(prisma);
@@ -68,6 +71,7 @@ const app = createOpsApp({
   audit,
   recipients,
   reconciler,
+  erasure,
   authenticate: createAuthenticator({
     ...authOptionsFrom(config),
     onRejected: (reason) => logger.debug({ reason }, 'ops credential refused'),

@@ -3,6 +3,7 @@ import type { PrismaClient } from '@identity-relay/db';
 import type { Config } from '@identity-relay/runtime';
 import type { AuthOptions } from './auth/authenticator.js';
 import { AuditLog } from './audit/audit-log.js';
+import { ErasureService } from './erasure/erasure.js';
 import { IdentityRepository } from './identities/repository.js';
 import { IdentityService } from './identities/service.js';
 import { OpsService } from './ops-service.js';
@@ -49,18 +50,25 @@ export function createOps(deps: {
   bus: Pick<Bus, 'publish'>;
   admin: BrokerAdmin;
   retryDelaysMs: readonly number[];
+  /** The notifier's .eml folder, when mail is written as files: erasure deletes the person's. */
+  mailDir?: string;
 }): {
   repo: DeadLetterRepository;
   actions: DeadLetterActions;
   ops: OpsService;
   identities: IdentityService;
   audit: AuditLog;
+<<<<<<< HEAD
   recipients: RecipientsService;
+=======
+  erasure: ErasureService;
+>>>>>>> 3000592 (ops: erasure (identity-relay erase / POST /api/identities/:id/erase, dry run): redacts the identity to a tombstone, its history payloads, subscriber rows, opt-outs, suppressions, email deliveries, .eml files, matching dead letters and audit filters, publishes IdentityErased (contracts schema, exchange identity.erasures))
 } {
   const repo = new DeadLetterRepository(deps.prisma);
   const actions = new DeadLetterActions(deps.prisma, repo, deps.bus);
   const ops = new OpsService({ repo, actions, admin: deps.admin, retryDelaysMs: deps.retryDelaysMs });
   const identities = new IdentityService(new IdentityRepository(deps.prisma));
+<<<<<<< HEAD
   return {
     repo,
     actions,
@@ -69,4 +77,13 @@ export function createOps(deps: {
     audit: new AuditLog(deps.prisma),
     recipients: new RecipientsService(deps.prisma),
   };
+=======
+  const erasure = new ErasureService({
+    prisma: deps.prisma,
+    repo,
+    publisher: deps.bus,
+    mailDir: deps.mailDir,
+  });
+  return { repo, actions, ops, identities, audit: new AuditLog(deps.prisma), erasure };
+>>>>>>> 3000592 (ops: erasure (identity-relay erase / POST /api/identities/:id/erase, dry run): redacts the identity to a tombstone, its history payloads, subscriber rows, opt-outs, suppressions, email deliveries, .eml files, matching dead letters and audit filters, publishes IdentityErased (contracts schema, exchange identity.erasures))
 }

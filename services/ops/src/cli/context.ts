@@ -66,6 +66,7 @@ export class CliContext {
         bus: this.bus,
         admin: await this.brokerAdmin(),
         retryDelaysMs: this.config.retryDelaysMs,
+        mailDir: this.config.smtpUrl ? undefined : this.config.mailDir,
       });
     }
     return this.wired;

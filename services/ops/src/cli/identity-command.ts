@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { NotFoundError } from '../errors.js';
+import type { ErasureResult } from '../erasure/erasure.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
 import type { IdentityItem, Timeline } from '../identities/repository.js';
 import type { TimelineEntry } from '../identities/timeline.js';
 import type { CliContext } from './context.js';
@@ -71,4 +72,34 @@ export function identityCommand(ctx: () => CliContext, io: CliIo): Command {
       io.out(opts.json ? JSON.stringify(timeline, null, 2) : formatTimeline(timeline));
     });
   return identity;
+}
+
+export function formatErasure(r: ErasureResult): string {
+  const head = r.dryRun
+    ? `dry run: erasing identity ${r.identityId} would touch`
+    : `erased identity ${r.identityId}${r.published ? ' (IdentityErased published)' : ''}:`;
+  const rows = Object.entries(r.counts).map(([k, v]) => `  ${k.padEnd(16)}${v}`);
+  return [head, ...rows, ...(r.alreadyErased ? ['(it had been erased before)'] : [])].join('\n');
+}
+
+/** `erase <email|id> [--dry-run]`: the right to be forgotten, for one identity. */
+export function eraseCommand(ctx: () => CliContext, io: CliIo): Command {
+  return new Command('erase')
+    .description(
+      'erase everything held about one person (identity row kept as a redacted tombstone); try --dry-run first',
+    )
+    .argument('<ref>', 'email address, identity id or external id')
+    .option('--dry-run', 'only count what would be erased')
+    .option('--json', 'print JSON (the API object)')
+    .action(async (ref: string, opts: { dryRun?: boolean; json?: boolean }) => {
+      const { identities, erasure } = await ctx().services();
+      const found = await identities.find(ref);
+      if (found.length === 0) throw new NotFoundError(`no identity matches ${JSON.stringify(ref)}`);
+      if (found.length > 1)
+        throw new BadRequestError(
+          `${found.length} identities match ${JSON.stringify(ref)}; erase one by its id:\n${formatIdentities(found)}`,
+        );
+      const result = await erasure.erase(found[0]!.id, { actor: ctx().actor, dryRun: opts.dryRun === true });
+      io.out(opts.json ? JSON.stringify(result, null, 2) : formatErasure(result));
+    });
 }

@@ -5,7 +5,7 @@ import { BadRequestError } from '../errors.js';
 import { FILTER_KEYS } from '../store/filter.js';
 import { auditCommand } from './audit-command.js';
 import type { CliContext } from './context.js';
-import { identityCommand } from './identity-command.js';
+import { eraseCommand, identityCommand } from './identity-command.js';
 import { notificationCommand, optOutCommands, suppressionCommand } from './recipients-command.js';
 import * as fmt from './format.js';
 import { printableJson } from './printable.js';
@@ -234,6 +234,7 @@ export function createProgram(ctx: () => CliContext, io: CliIo, exit: ExitCode):
     });
   program.addCommand(topologyCommand(ctx, io, exit));
   program.addCommand(identityCommand(ctx, io));
+  program.addCommand(eraseCommand(ctx, io));
   program.addCommand(auditCommand(ctx, io));
   program.addCommand(notificationCommand(ctx, io));
   program.addCommand(suppressionCommand(ctx, io));

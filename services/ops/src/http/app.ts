@@ -14,6 +14,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { SessionStore } from '../auth/sessions.js';
 import { consoleRouter } from '../console/router.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { ErasureService } from '../erasure/erasure.js';
 import type { IdentityService } from '../identities/service.js';
 import type { OpsService } from '../ops-service.js';
 import { apiRouter } from './api.js';
@@ -27,8 +28,12 @@ export interface OpsAppDeps {
   ops: OpsService;
   identities: IdentityService;
   audit: AuditLog;
+<<<<<<< HEAD
   /** Notifications, suppressions and opt-outs (API and console); main always passes it. */
   recipients?: RecipientsService;
+=======
+  erasure: ErasureService;
+>>>>>>> 3000592 (ops: erasure (identity-relay erase / POST /api/identities/:id/erase, dry run): redacts the identity to a tombstone, its history payloads, subscriber rows, opt-outs, suppressions, email deliveries, .eml files, matching dead letters and audit filters, publishes IdentityErased (contracts schema, exchange identity.erasures))
   authenticate: Authenticator;
   /** Console sessions (server-side rows). */
   sessions: SessionStore;

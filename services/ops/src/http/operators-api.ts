@@ -1,13 +1,16 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import express, { Router, type Request, type RequestHandler } from 'express';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AuthError, type Authenticator, type Principal } from '../auth/authenticator.js';
 import { seesPersonalData } from '../auth/roles.js';
+import type { ErasureService } from '../erasure/erasure.js';
+import { BadRequestError } from '../errors.js';
 import type { IdentityService } from '../identities/service.js';
 import { requireRole } from './api.js';
 
 export interface OperatorsApiDeps {
   identities: IdentityService;
   audit: AuditLog;
+  erasure: ErasureService;
   authenticate: Authenticator;
 }
 
@@ -27,7 +30,7 @@ export function operatorsApiRouter(deps: OperatorsApiDeps): Router {
   const { identities, audit } = deps;
   const read = requireRole(deps.authenticate, 'read');
   const router = Router();
-  router.use('/api/identities', read, personalData);
+  router.use('/api/identities', express.json({ limit: '4kb' }), read, personalData);
   router.get('/api/identities', async (req, res) => void res.json(await identities.search(query(req))));
   router.get(
     '/api/identities/:id',
@@ -37,6 +40,13 @@ export function operatorsApiRouter(deps: OperatorsApiDeps): Router {
     '/api/identities/:id/timeline',
     async (req, res) => void res.json(await identities.timeline(String(req.params.id))),
   );
+  router.post('/api/identities/:id/erase', requireRole(deps.authenticate, 'operator'), async (req, res) => {
+    const dryRun = (req.body as { dryRun?: unknown } | undefined)?.dryRun;
+    if (typeof dryRun !== 'boolean')
+      throw new BadRequestError('dryRun: must be true or false (say which: an erasure is not undone)');
+    const actor = (res.locals.principal as Principal).actor;
+    res.json(await deps.erasure.erase(String(req.params.id), { actor, dryRun }));
+  });
   router.get('/api/audit', read, async (req, res) => void res.json(await audit.list(query(req))));
   return router;
 }
