@@ -56,3 +56,4 @@ export { IdentityService } from './identities/service.js';
 export type { TimelineEntry, FieldChange } from './identities/timeline.js';
 export { AuditLog, type AuditItem, type AuditPage } from './audit/audit-log.js';
 export { ErasureService, type ErasureCounts, type ErasureResult } from './erasure/erasure.js';
+export { registerStateGauges } from './metrics/state-gauges.js';

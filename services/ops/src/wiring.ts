@@ -58,17 +58,19 @@ export function createOps(deps: {
   ops: OpsService;
   identities: IdentityService;
   audit: AuditLog;
-<<<<<<< HEAD
   recipients: RecipientsService;
-=======
   erasure: ErasureService;
->>>>>>> 3000592 (ops: erasure (identity-relay erase / POST /api/identities/:id/erase, dry run): redacts the identity to a tombstone, its history payloads, subscriber rows, opt-outs, suppressions, email deliveries, .eml files, matching dead letters and audit filters, publishes IdentityErased (contracts schema, exchange identity.erasures))
 } {
   const repo = new DeadLetterRepository(deps.prisma);
   const actions = new DeadLetterActions(deps.prisma, repo, deps.bus);
   const ops = new OpsService({ repo, actions, admin: deps.admin, retryDelaysMs: deps.retryDelaysMs });
   const identities = new IdentityService(new IdentityRepository(deps.prisma));
-<<<<<<< HEAD
+  const erasure = new ErasureService({
+    prisma: deps.prisma,
+    repo,
+    publisher: deps.bus,
+    mailDir: deps.mailDir,
+  });
   return {
     repo,
     actions,
@@ -76,14 +78,6 @@ export function createOps(deps: {
     identities,
     audit: new AuditLog(deps.prisma),
     recipients: new RecipientsService(deps.prisma),
+    erasure,
   };
-=======
-  const erasure = new ErasureService({
-    prisma: deps.prisma,
-    repo,
-    publisher: deps.bus,
-    mailDir: deps.mailDir,
-  });
-  return { repo, actions, ops, identities, audit: new AuditLog(deps.prisma), erasure };
->>>>>>> 3000592 (ops: erasure (identity-relay erase / POST /api/identities/:id/erase, dry run): redacts the identity to a tombstone, its history payloads, subscriber rows, opt-outs, suppressions, email deliveries, .eml files, matching dead letters and audit filters, publishes IdentityErased (contracts schema, exchange identity.erasures))
 }

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@identity-relay/runtime';
 import { Registry } from 'prom-client';
-import { createAuthenticator, createOpsApp, SessionStore } from '../src/index.js';
+import { createAuthenticator, createOpsApp, registerStateGauges, SessionStore } from '../src/index.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
 import { listen } from './http-server.js';
 import { seedPerson, TRACEPARENT, type SeededPerson } from './identity-fixtures.js';
@@ -204,5 +204,25 @@ describe('GET /api/audit', () => {
     expect((await call('GET', '/api/audit?action=delete')).status).toBe(400);
     expect((await call('GET', '/api/audit?cursor=abc')).status).toBe(400);
     expect((await call('GET', '/api/audit?since=yesterday')).status).toBe(400);
+  });
+});
+
+describe('state gauges on /metrics', () => {
+  it('report open dead letters per queue and the outbox backlog from the database', async () => {
+    const registry = new Registry();
+    registerStateGauges(h.prisma, registry);
+    const open = await h.prisma.deadLetter.count({ where: { queue: 'subscribers', status: 'open' } });
+    const text = await registry.metrics();
+    expect(text).toContain(`identity_relay_dead_letters_open{queue="subscribers"} ${open}`);
+    // The fixtures' versions were all published.
+    expect(text).toContain('identity_relay_outbox_pending 0');
+    expect(text).toContain('identity_relay_outbox_oldest_pending_age_seconds 0');
+    await h.prisma.identityEvent.updateMany({
+      where: { identityId: ada.id, version: 2 },
+      data: { publishedAt: null },
+    });
+    const after = await registry.metrics();
+    expect(after).toContain('identity_relay_outbox_pending 1');
+    expect(after).toMatch(/identity_relay_outbox_oldest_pending_age_seconds [1-9]\d*/);
   });
 });

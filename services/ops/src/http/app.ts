@@ -28,12 +28,9 @@ export interface OpsAppDeps {
   ops: OpsService;
   identities: IdentityService;
   audit: AuditLog;
-<<<<<<< HEAD
   /** Notifications, suppressions and opt-outs (API and console); main always passes it. */
   recipients?: RecipientsService;
-=======
   erasure: ErasureService;
->>>>>>> 3000592 (ops: erasure (identity-relay erase / POST /api/identities/:id/erase, dry run): redacts the identity to a tombstone, its history payloads, subscriber rows, opt-outs, suppressions, email deliveries, .eml files, matching dead letters and audit filters, publishes IdentityErased (contracts schema, exchange identity.erasures))
   authenticate: Authenticator;
   /** Console sessions (server-side rows). */
   sessions: SessionStore;
