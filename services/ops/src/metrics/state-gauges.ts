@@ -22,21 +22,26 @@ export function registerStateGauges(prisma: PrismaClient, registry: Registry): v
       for (const r of rows) this.set({ queue: r.queue }, r._count._all);
     },
   });
-  const pending = new Gauge({
+  const outbox = async (): Promise<{ n: bigint; age: number | null }> => {
+    const [row] = await prisma.$queryRaw<[{ n: bigint; age: number | null }]>`
+      SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age
+      FROM identity_events WHERE published_at IS NULL AND version IS NOT NULL`;
+    return row;
+  };
+  new Gauge({
     name: 'identity_relay_outbox_pending',
     help: 'IdentityChanged events written to the outbox and not yet published',
     registers: [registry],
+    async collect() {
+      this.set(Number((await outbox()).n));
+    },
   });
   new Gauge({
     name: 'identity_relay_outbox_oldest_pending_age_seconds',
     help: 'Age of the oldest unpublished outbox event, in seconds (0 when none is pending)',
     registers: [registry],
     async collect() {
-      const [row] = await prisma.$queryRaw<[{ n: bigint; age: number | null }]>`
-        SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age
-        FROM identity_events WHERE published_at IS NULL AND version IS NOT NULL`;
-      pending.set(Number(row.n));
-      this.set(row.age ?? 0);
+      this.set((await outbox()).age ?? 0);
     },
   });
 }
