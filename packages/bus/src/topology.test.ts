@@ -24,12 +24,13 @@ const queue = (name: string): QueueSpec => {
 };
 
 describe('buildTopology', () => {
-  it('declares four durable topic exchanges', () => {
+  it('declares five durable topic exchanges', () => {
     expect(topology.exchanges).toEqual([
       { name: 'identity.events', type: 'topic', durable: true },
       { name: 'identity.changes', type: 'topic', durable: true },
       { name: 'notifications', type: 'topic', durable: true },
       { name: 'subscriptions', type: 'topic', durable: true },
+      { name: 'identity.erasures', type: 'topic', durable: true },
     ]);
   });
 
