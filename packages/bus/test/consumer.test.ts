@@ -106,13 +106,13 @@ describe('consumer runtime', () => {
     expect(await queueDepth(vhost.url, `${queue}.dead`)).toBe(0);
     const metrics = await registry.metrics();
     expect(metrics).toContain(
-      `identity_relay_messages_consumed_total{queue="${queue}",type="Flaky",outcome="retry"} 2`,
+      `identity_relay_messages_consumed_total{queue="${queue}",type="other",outcome="retry"} 2`,
     );
     expect(metrics).toContain(
-      `identity_relay_messages_consumed_total{queue="${queue}",type="Flaky",outcome="ack"} 1`,
+      `identity_relay_messages_consumed_total{queue="${queue}",type="other",outcome="ack"} 1`,
     );
     expect(metrics).toContain(
-      `identity_relay_message_processing_seconds_count{queue="${queue}",type="Flaky"} 3`,
+      `identity_relay_message_processing_seconds_count{queue="${queue}",type="other"} 3`,
     );
   });
 

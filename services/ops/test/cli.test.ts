@@ -264,7 +264,7 @@ describe('identity-relay migrate and topology', () => {
     ).toBe(true);
     const declare = await run(['topology', 'declare'], { AMQP_URL: vhost.url });
     expect(declare.code).toBe(0);
-    expect(declare.stdout).toMatch(/declared 4 exchanges, 9 queues, 4 bindings/);
+    expect(declare.stdout).toMatch(/declared 5 exchanges, 9 queues, 4 bindings/);
     const after = await run(['topology', 'verify'], { AMQP_URL: vhost.url });
     expect(after.code).toBe(0);
     expect(after.stdout).toContain('topology ok');
