@@ -53,13 +53,19 @@ async function untilSomeoneWaitsOnALock(): Promise<void> {
 async function race<T>(first: ApplyInput, second: () => Promise<T>): Promise<PromiseSettledResult<T>> {
   let commit!: () => void;
   const held = new Promise<void>((resolve) => (commit = resolve));
+  let applied!: () => void;
+  const firstApplied = new Promise<void>((resolve) => (applied = resolve));
   const other = db.prisma.$transaction(
     async (tx) => {
       await applyIdentityChanges(tx, CONSUMER, [first]);
+      applied();
       await held;
     },
     { timeout: 20_000 },
   );
+  // `second` starts only once `first` holds its uncommitted row, so it is `second` that blocks on it (on a loaded
+  // machine the other order could leave nobody waiting on a lock).
+  await firstApplied;
   const ours = second();
   await untilSomeoneWaitsOnALock();
   commit();
