@@ -25,10 +25,16 @@ const CONNECTIONS = {
     SMTP_URL: 'smtp://relay:Hs2mQ7wE5tUv@mail.example.com:587',
   },
 };
+/** Where recipients' mail clients reach the ingress (unsubscribe links): no default can be right either. */
+const PUBLIC_BASE_URL = { publicBaseUrl: 'https://relay.example.org' };
 const renderChart = (
   overrides: Record<string, unknown> = {},
   cluster?: Record<string, unknown>,
-): Manifest[] => renderWith(mergeValues(CONNECTIONS, overrides) as Record<string, unknown>, 'ir', cluster);
+): Manifest[] => renderWith(
+    mergeValues(mergeValues(CONNECTIONS, PUBLIC_BASE_URL), overrides) as Record<string, unknown>,
+    'ir',
+    cluster,
+  );
 
 const byKind = (manifests: Manifest[], kind: string): Manifest[] => manifests.filter((m) => m.kind === kind);
 const named = (manifests: Manifest[], kind: string, name: string): Manifest => {
@@ -228,13 +234,13 @@ describe('helm chart infra/helm/identity-relay', () => {
   });
 
   it('refuses to install until the connections are given, saying which', () => {
-    expect(() => renderWith({})).toThrow(RequiredValueError);
-    expect(() => renderWith({})).toThrow(/connections\.AMQP_URL is required/);
-    expect(() => renderWith({ connections: { ...CONNECTIONS.connections, SMTP_URL: '' } })).toThrow(
-      /connections\.SMTP_URL is required/,
-    );
+    expect(() => renderWith(PUBLIC_BASE_URL)).toThrow(RequiredValueError);
+    expect(() => renderWith(PUBLIC_BASE_URL)).toThrow(/connections\.AMQP_URL is required/);
+    expect(() =>
+      renderWith({ ...PUBLIC_BASE_URL, connections: { ...CONNECTIONS.connections, SMTP_URL: '' } }),
+    ).toThrow(/connections\.SMTP_URL is required/);
     // With a Secret of your own, the chart needs none of them.
-    expect(() => renderWith({ existingSecret: 'my-secrets' })).not.toThrow();
+    expect(() => renderWith({ ...PUBLIC_BASE_URL, existingSecret: 'my-secrets' })).not.toThrow();
   });
 
   it('generates each key on install: random, 48 characters, different per install, accepted by the production checks', () => {
@@ -248,6 +254,27 @@ describe('helm chart infra/helm/identity-relay', () => {
     const env = { ...first, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://relay.example.org' };
     for (const service of ['ingress', 'ops', 'notifier'] as const)
       expect(() => loadConfig(env, { service }), service).not.toThrow();
+  });
+
+  it('starts every service with the environment the chart gives it (ConfigMap, Secret, pod env), in production', () => {
+    const manifests = renderChart();
+    const shared = {
+      ...(named(manifests, 'ConfigMap', 'ir-config').data as Record<string, string>),
+      ...(named(manifests, 'Secret', 'ir-secrets').stringData as Record<string, string>),
+    };
+    expect(shared.NODE_ENV).toBe('production');
+    for (const service of SERVICES) {
+      const container = podSpec(named(manifests, 'Deployment', `ir-${service}`)).containers[0]!;
+      const env = { ...shared, ...Object.fromEntries(container.env.map((e) => [e.name, e.value])) };
+      expect(() => loadConfig(env, { service }), service).not.toThrow();
+    }
+  });
+
+  it('refuses to install without publicBaseUrl, which the notifier needs for unsubscribe links', () => {
+    expect(() => renderChart({ publicBaseUrl: '' })).toThrow(/publicBaseUrl is required/);
+    expect(named(renderChart(), 'ConfigMap', 'ir-config').data).toMatchObject({
+      PUBLIC_BASE_URL: PUBLIC_BASE_URL.publicBaseUrl,
+    });
   });
 
   it('keeps the generated keys on upgrade (read back from the Secret) and uses keys the operator set as given', () => {
