@@ -27,6 +27,7 @@ export { BadRequestError, ConflictError, NotFoundError, OpsError } from './error
 export { createOpsApp, type OpsAppDeps } from './http/app.js';
 export {
   createAuthenticator,
+  credentialFingerprint,
   AuthError,
   AuthUnavailableError,
   type Authenticator,

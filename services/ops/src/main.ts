@@ -14,7 +14,7 @@ import {
 } from '@identity-relay/runtime';
 import { createReconciler } from '@identity-relay/reconcile';
 import { createDeadLetterArchive } from './archive/archive.js';
-import { createAuthenticator } from './auth/authenticator.js';
+import { createAuthenticator, credentialFingerprint } from './auth/authenticator.js';
 import { SessionStore } from './auth/sessions.js';
 import { createOpsApp } from './http/app.js';
 import { registerStateGauges } from './metrics/state-gauges.js';
@@ -54,7 +54,10 @@ const { actions, ops, identities, audit, recipients, erasure } = createOps({
 registerStateGauges(prisma, registry);
 const archive = createDeadLetterArchive({ admin, prisma, logger, registry, prefetch: config.prefetch });
 await archive.start();
-const sessions = new SessionStore(prisma);
+// Sessions signed in with OPS_TOKEN end when it is rotated: only the token in force keeps them alive.
+const sessions = new SessionStore(prisma, {
+  credentials: config.opsToken ? [credentialFingerprint(config.opsToken)] : [],
+});
 const retention = startRetention({
   actions,
   sessions,

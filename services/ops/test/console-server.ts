@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type AuthFailureLimiter } from '@identity-relay/runtime';
 import { Registry } from 'prom-client';
-import { createAuthenticator, createOpsApp, SessionStore } from '../src/index.js';
+import { createAuthenticator, createOpsApp, credentialFingerprint, SessionStore } from '../src/index.js';
 import type { OpsHarness } from './harness.js';
 import { listen } from './http-server.js';
 
@@ -12,7 +12,7 @@ export const CONSOLE_TOKEN = 'console-test-token-0123456789';
 /** The ops app on a free port over the harness, with a mail folder holding one .eml. */
 export async function startConsole(
   h: OpsHarness,
-  opts: { trustProxy?: string; authFailures?: AuthFailureLimiter } = {},
+  opts: { trustProxy?: string; authFailures?: AuthFailureLimiter; opsToken?: string } = {},
 ): Promise<{ url: string; mailDir: string; registry: Registry; close(): Promise<void> }> {
   const mailDir = mkdtempSync(join(tmpdir(), 'ir-ops-mail-'));
   writeFileSync(
@@ -22,8 +22,10 @@ export async function startConsole(
   const registry = new Registry();
   const app = createOpsApp({
     ...h.services,
-    authenticate: createAuthenticator({ opsToken: CONSOLE_TOKEN }),
-    sessions: new SessionStore(h.prisma),
+    authenticate: createAuthenticator({ opsToken: opts.opsToken ?? CONSOLE_TOKEN }),
+    sessions: new SessionStore(h.prisma, {
+      credentials: [credentialFingerprint(opts.opsToken ?? CONSOLE_TOKEN)],
+    }),
     trustProxy: opts.trustProxy,
     logger: createLogger({ service: 'ops-test', level: 'silent' }),
     registry,

@@ -275,3 +275,25 @@ describe('console behind a TLS proxy', () => {
     }
   });
 });
+
+describe('rotating OPS_TOKEN', () => {
+  it('ends the console sessions signed in with the old token; OIDC sessions are not bound to it', async () => {
+    const before = await signIn(CONSOLE_TOKEN);
+    expect((await get('/', before.session)).status).toBe(200);
+    const oidc = `ir_ops_session=${(await new SessionStore(h.prisma).create({ subject: 'oidc:ada', roles: ['read'] })).token}`;
+    // The same database, ops restarted (or another replica) with a new OPS_TOKEN.
+    const rotated = await startConsole(h, { opsToken: 'rotated-console-token-9876543210' });
+    try {
+      const old = await get('/', before.session, rotated.url);
+      expect(old.status).toBe(303);
+      expect(old.headers.get('location')).toBe('/login');
+      expect((await get('/', oidc, rotated.url)).status).toBe(200);
+      const again = await signIn('rotated-console-token-9876543210', rotated.url);
+      expect((await get('/', again.session, rotated.url)).status).toBe(200);
+      // Nor does the old token sign anyone in any more.
+      expect((await signIn(CONSOLE_TOKEN, rotated.url)).res.status).toBe(401);
+    } finally {
+      await rotated.close();
+    }
+  });
+});

@@ -65,6 +65,26 @@ describe('SessionStore', () => {
     expect(await store.resolve(c.token)).toBeNull();
   });
 
+  it('keeps a session made with a shared credential only while that credential is in force', async () => {
+    const bound = await store.create({ subject: 'ops-token', roles: ['operator'], credential: 'fp-old' });
+    const unbound = await store.create({ subject: 'oidc:gus', roles: ['read'] });
+    const current = new SessionStore(db.prisma, {
+      maxAgeSeconds: 3600,
+      now: () => now,
+      credentials: ['fp-old'],
+    });
+    const rotated = new SessionStore(db.prisma, {
+      maxAgeSeconds: 3600,
+      now: () => now,
+      credentials: ['fp-new'],
+    });
+    expect(await current.resolve(bound.token)).not.toBeNull();
+    expect(await rotated.resolve(bound.token)).toBeNull();
+    expect(await rotated.resolve(unbound.token)).not.toBeNull();
+    // A store told of no credential keeps none of the bound sessions.
+    expect(await store.resolve(bound.token)).toBeNull();
+  });
+
   it('purges sessions expired or revoked more than a day ago', async () => {
     now = new Date(now.getTime() + 2 * 86_400_000);
     const live = await store.create({ subject: 'oidc:fred', roles: ['read'] });

@@ -21,6 +21,21 @@ export interface Principal {
   grants: readonly Grant[];
   /** When the credential stops being valid (a JWT's `exp`); a console session ends no later. */
   expiresAt?: Date;
+  /** `credentialFingerprint` of a shared secret (OPS_TOKEN) that authenticated: a console session ends with it. */
+  credential?: string;
+}
+
+/**
+ * Names a shared secret without revealing it: sha256 of a label and the secret (a stored fingerprint cannot be
+ * replayed as the token, and a 24+ character random secret cannot be guessed from it). Sessions created with
+ * OPS_TOKEN keep it, so rotating OPS_TOKEN ends them.
+ */
+export function credentialFingerprint(secret: string): string {
+  return createHash('sha256')
+    .update('identity-relay ops credential\0')
+    .update(secret)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** 401 (no or bad credentials) or 403 (valid credentials without the needed role). */
@@ -189,7 +204,13 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
         code: 'NO_TOKEN',
       });
     if (opts.opsToken && sameSecret(token, opts.opsToken))
-      return { actor: 'ops-token', subject: 'ops-token', role: 'operator', grants: ['operator', 'pii'] };
+      return {
+        actor: 'ops-token',
+        subject: 'ops-token',
+        role: 'operator',
+        grants: ['operator', 'pii'],
+        credential: credentialFingerprint(opts.opsToken),
+      };
     if (!oidc || !keys || token.split('.').length !== 3) {
       rejected('neither OPS_TOKEN nor a JWT');
       throw invalid();

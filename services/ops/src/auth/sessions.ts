@@ -13,6 +13,8 @@ export interface SessionGrant {
   roles: readonly Grant[];
   /** Unset or later than the store's maximum age: now + that maximum. */
   expiresAt?: Date;
+  /** The principal's `credential` (OPS_TOKEN's fingerprint): the session is live only while it is in force. */
+  credential?: string;
 }
 
 export interface Session {
@@ -26,6 +28,11 @@ export interface Session {
 export interface SessionStoreOptions {
   /** (default=28800) Longest a session lives, in seconds; 60..604800. */
   maxAgeSeconds?: number;
+  /**
+   * (default=none) `credentialFingerprint`s of the shared credentials in force (OPS_TOKEN's). A session created
+   * with another one — the OPS_TOKEN before a rotation — is over, on every replica, without touching the table.
+   */
+  credentials?: readonly string[];
   now?: () => Date;
 }
 
@@ -40,6 +47,7 @@ const idOf = (token: string): string => createHash('sha256').update(token).diges
 export class SessionStore {
   readonly maxAgeSeconds: number;
   private readonly now: () => Date;
+  private readonly credentials: string[];
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -49,6 +57,7 @@ export class SessionStore {
     if (!Number.isInteger(this.maxAgeSeconds) || this.maxAgeSeconds < 60 || this.maxAgeSeconds > 604_800)
       throw new RangeError(`maxAgeSeconds must be an integer in 60..604800, got ${this.maxAgeSeconds}`);
     this.now = opts.now ?? (() => new Date());
+    this.credentials = [...(opts.credentials ?? [])];
   }
 
   /** A new session; the token goes into the cookie and is not stored. */
@@ -61,7 +70,14 @@ export class SessionStore {
     if (expiresAt <= now) throw new RangeError('the session would already be expired');
     const token = randomBytes(32).toString('base64url');
     const row = await this.prisma.opsSession.create({
-      data: { id: idOf(token), subject: grant.subject, name: grant.name ?? null, roles, expiresAt },
+      data: {
+        id: idOf(token),
+        subject: grant.subject,
+        name: grant.name ?? null,
+        roles,
+        expiresAt,
+        credential: grant.credential ?? null,
+      },
     });
     return { token, session: toSession(row) };
   }
@@ -70,7 +86,12 @@ export class SessionStore {
   async resolve(token: string | undefined): Promise<Session | null> {
     if (!token || token.length > 128) return null;
     const row = await this.prisma.opsSession.findFirst({
-      where: { id: idOf(token), revokedAt: null, expiresAt: { gt: this.now() } },
+      where: {
+        id: idOf(token),
+        revokedAt: null,
+        expiresAt: { gt: this.now() },
+        OR: [{ credential: null }, { credential: { in: this.credentials } }],
+      },
     });
     return row ? toSession(row) : null;
   }

@@ -123,6 +123,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       name: principal.name,
       roles: principal.grants,
       expiresAt: principal.expiresAt,
+      credential: principal.credential,
     });
     res.redirect(303, '/');
   });
