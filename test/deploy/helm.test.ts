@@ -30,7 +30,8 @@ const PUBLIC_BASE_URL = { publicBaseUrl: 'https://relay.example.org' };
 const renderChart = (
   overrides: Record<string, unknown> = {},
   cluster?: Record<string, unknown>,
-): Manifest[] => renderWith(
+): Manifest[] =>
+  renderWith(
     mergeValues(mergeValues(CONNECTIONS, PUBLIC_BASE_URL), overrides) as Record<string, unknown>,
     'ir',
     cluster,
