@@ -28,4 +28,4 @@ export {
   type DeliveryUpdate,
 } from './claims.js';
 export { sendPending, type RoundResult } from './sender.js';
-export { RateLimiter, Semaphore } from './pacing.js';
+export { RateLimiter } from './pacing.js';

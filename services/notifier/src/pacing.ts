@@ -3,10 +3,16 @@ export class RateLimiter {
   private nextAt = 0;
   private readonly intervalMs: number;
 
-  /** @param perSecond (1..100000) Most events per second. */
+  /**
+   * @param perSecond (1..100000) Most events per second.
+   * @param now Monotonic clock in milliseconds (default `performance.now`).
+   * @param sleep Waits the given milliseconds (default a timer).
+   */
   constructor(
     perSecond: number,
     private readonly now: () => number = () => performance.now(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
     if (!Number.isInteger(perSecond) || perSecond < 1 || perSecond > 100_000)
       throw new RangeError('perSecond must be 1..100000');
@@ -28,28 +34,6 @@ export class RateLimiter {
    */
   async take(): Promise<void> {
     const wait = this.reserve();
-    if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-}
-
-/** At most `limit` holders at once; the rest wait in arrival order. */
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
+    if (wait >= 1) await this.sleep(wait);
   }
 }

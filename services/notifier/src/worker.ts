@@ -18,7 +18,8 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { mailDomain } from './mail/message-id.js';
 import type { MailTransport } from './mail/types.js';
-import { RateLimiter, Semaphore } from './pacing.js';
+import pLimit from 'p-limit';
+import { RateLimiter } from './pacing.js';
 import { deliveryCounts, recordNotification } from './repository.js';
 import { sendPending, type SenderDeps } from './sender.js';
 
@@ -99,7 +100,7 @@ export function createNotifierWorker(deps: NotifierDeps): NotifierWorker {
         mailto: config.unsubscribeMailto,
       },
     },
-    slots: new Semaphore(lanes),
+    slots: pLimit(lanes),
     rate: new RateLimiter(config.mailRatePerSecond),
     concurrency: lanes,
     claimBatch: config.claimBatch,

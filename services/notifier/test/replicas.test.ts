@@ -1,13 +1,8 @@
 // Real: database (own database), SMTP server (smtp-server). Two sending rounds stand for two replicas.
 import { createLogger } from '@identity-relay/runtime';
+import pLimit from 'p-limit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import {
-  createSmtpTransport,
-  RateLimiter,
-  recordNotification,
-  Semaphore,
-  sendPending,
-} from '../src/index.js';
+import { createSmtpTransport, RateLimiter, recordNotification, sendPending } from '../src/index.js';
 import type { SenderDeps } from '../src/sender.js';
 import { exam, startHarness, UNSUBSCRIBE_BASE_URL, UNSUBSCRIBE_SECRET, type Harness } from './harness.js';
 import { startSmtpServer, type TestSmtpServer } from './smtp-server.js';
@@ -34,7 +29,7 @@ function replica(): SenderDeps & { close(): Promise<void> } {
       domain: 'school.example',
       unsubscribe: { baseUrl: UNSUBSCRIBE_BASE_URL, secret: UNSUBSCRIBE_SECRET },
     },
-    slots: new Semaphore(3),
+    slots: pLimit(3),
     rate: new RateLimiter(100_000),
     concurrency: 3,
     claimBatch: 7,
