@@ -12,6 +12,7 @@ export * from './identity-erased.js';
 export * from './kratos/bodies.js';
 export * from './kratos/error-body.js';
 export * from './kratos/identity.js';
+export * from './message-ids.js';
 export * from './message-type.js';
 export {
   isMessage,

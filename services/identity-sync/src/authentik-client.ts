@@ -1,6 +1,6 @@
 import { PermanentError, TransientError } from '@identity-relay/bus';
 import { isAuthentikUser, type AuthentikUser } from '@identity-relay/contracts';
-import { Semaphore } from './semaphore.js';
+import pLimit from 'p-limit';
 
 export interface AuthentikClientOptions {
   /** Authentik's base URL (AUTHENTIK_URL), e.g. `https://auth.example.com`. */
@@ -41,14 +41,14 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
   const base = opts.baseUrl.replace(/\/+$/, '');
   const doFetch = opts.fetch ?? globalThis.fetch;
   // One per client, and the worker builds one client per process: both handler paths share the bound.
-  const limit = new Semaphore(concurrencyOf(opts.concurrency));
+  const limit = pLimit(concurrencyOf(opts.concurrency));
 
   return {
     async getUser(pk) {
       if (!Number.isSafeInteger(pk))
         throw new PermanentError(`invalid Authentik user pk ${pk}`, { code: 'AUTHENTIK_BAD_PK' });
       // The permit is held until the body is read: the connection is busy until then.
-      return limit.run(() => fetchUser(pk));
+      return limit(() => fetchUser(pk));
     },
   };
 

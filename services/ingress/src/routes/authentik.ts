@@ -4,11 +4,12 @@ import {
   MessageType,
   newCloudEvent,
   type AuthentikUserChangedData,
+  stableEventId,
 } from '@identity-relay/contracts';
 import { HttpError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import type { RouteAuth } from '../http/route-auth.js';
-import { sha256Hex, stableEventId } from '../ids.js';
+import { sha256Hex } from '../ids.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
 import { ROUTES } from '../route-table.js';
 import { classifyAuthentikBody } from './authentik-classify.js';

@@ -8,11 +8,11 @@ import {
   newCloudEvent,
   toKratosErrorBody,
   type KratosSyncIdentityBody,
+  stableEventId,
 } from '@identity-relay/contracts';
 import { HttpError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import type { RouteAuth } from '../http/route-auth.js';
-import { stableEventId } from '../ids.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
 import { ROUTES } from '../route-table.js';
 

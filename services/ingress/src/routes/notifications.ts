@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import {
   compile,
   formatErrors,
+  idempotentNotificationId,
   messageRoutes,
   MessageType,
   newCloudEvent,
@@ -19,20 +19,8 @@ import { ROUTES } from '../route-table.js';
 
 const validateRequest = compile<NotificationRequestedData>(notificationRequestedDataSchema);
 
-/** Namespace of notification ids derived from an Idempotency-Key (UUIDv5, RFC 9562 §5.5). */
-const IDEMPOTENCY_NAMESPACE = '6f1c2a0e-3b7d-4c1e-9a57-2d8e4b6f0c31';
 /** Printable ASCII, 1..255 characters: what clients put in Idempotency-Key. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** UUIDv5 of `name` in `namespace`: the same key always yields the same notification id. */
-export function uuidV5(name: string, namespace = IDEMPOTENCY_NAMESPACE): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 /**
  * Ids recently confirmed per Idempotency-Key, so a retried request on this replica answers without publishing
@@ -129,7 +117,7 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
           },
         });
       }
-      const id = key === undefined ? undefined : uuidV5(key);
+      const id = key === undefined ? undefined : idempotentNotificationId(key);
       if (id !== undefined && recent.has(id)) {
         res.status(202).json({ id });
         return;
