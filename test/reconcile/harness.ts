@@ -10,7 +10,7 @@ import { createTestDatabase } from '@identity-relay/db/testing';
 import { createIdentitySyncWorker, type IdentitySyncWorker } from '@identity-relay/identity-sync';
 import { createReconciler, type Reconciler, type ReconcilerConfig } from '@identity-relay/reconcile';
 import { createLogger, createMetrics } from '@identity-relay/runtime';
-import { createSubscribersWorker, defaultRules } from '@identity-relay/subscribers';
+import { createSubscribersWorker, defaultRules, type ListRule } from '@identity-relay/subscribers';
 import {
   startAuthentikUsersStandIn,
   startKratosAdminStandIn,
@@ -41,10 +41,13 @@ export interface ReconcileHarness {
   until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs?: number): Promise<T>;
   liveCount(provider: string): Promise<number>;
   educators(): Promise<string[]>;
+  /** Active members of a subscriber list, by address. */
+  members(list: string): Promise<string[]>;
   dispose(): Promise<void>;
 }
 
-export async function startReconcileHarness(): Promise<ReconcileHarness> {
+/** `rules`: the subscribers' list rules (default: the built-in `educators` rule on `traits.user_type`). */
+export async function startReconcileHarness(opts: { rules?: ListRule[] } = {}): Promise<ReconcileHarness> {
   const retryDelaysMs = [200, 400];
   const vhost = await createTestVhost();
   const db = await createTestDatabase();
@@ -110,7 +113,7 @@ export async function startReconcileHarness(): Promise<ReconcileHarness> {
       bus,
       logger,
       registry: own,
-      rules: defaultRules('user_type'),
+      rules: opts.rules ?? defaultRules('user_type'),
       config: { retryDelaysMs, prefetch: 200 },
     });
     await worker.start();
@@ -131,6 +134,12 @@ export async function startReconcileHarness(): Promise<ReconcileHarness> {
       registry,
       leaseMs: 5000,
     });
+
+  const members = async (list: string): Promise<string[]> => {
+    const rows = await db.prisma.$queryRaw<{ email: string }[]>`
+      SELECT email FROM subscribers WHERE list = ${list} AND unsubscribed_at IS NULL ORDER BY email`;
+    return rows.map((r) => r.email);
+  };
 
   return {
     dbUrl: db.url,
@@ -178,11 +187,8 @@ export async function startReconcileHarness(): Promise<ReconcileHarness> {
         SELECT count(*) AS n FROM identities WHERE provider = ${provider} AND deleted_at IS NULL`;
       return Number(row!.n);
     },
-    async educators() {
-      const rows = await db.prisma.$queryRaw<{ email: string }[]>`
-        SELECT email FROM subscribers WHERE list = 'educators' AND unsubscribed_at IS NULL ORDER BY email`;
-      return rows.map((r) => r.email);
-    },
+    educators: () => members('educators'),
+    members,
     async dispose() {
       await sync?.close().catch(() => undefined);
       for (const close of closers.reverse()) await close().catch(() => undefined);

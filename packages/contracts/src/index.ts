@@ -3,6 +3,7 @@ export * from './authentik.js';
 export * from './authentik-user.js';
 export * from './authentik-webhook.js';
 export * from './canonical.js';
+export * from './email-domain.js';
 export * from './cloud-event.js';
 export * from './errors.js';
 export * from './identity-changed.js';

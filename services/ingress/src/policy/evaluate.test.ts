@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { compilePolicy, domainMatches, evaluatePolicy } from './evaluate.js';
+import { domainMatches } from '@identity-relay/contracts';
+import { compilePolicy, evaluatePolicy } from './evaluate.js';
 import { parsePolicy } from './store.js';
 
 // The example policy, plus required traits.

@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { domainMatchesAny as anyMatch, emailDomainOf } from '@identity-relay/contracts';
 import type { Policy } from './schema.js';
 
 /** The stable refusal codes (seed 004's `code`), also mapped to Kratos message ids. */
@@ -38,8 +39,6 @@ export interface CompiledPolicy {
   usernamePattern?: UsernamePattern;
 }
 
-const EMAIL = /^[^\s@"<>()[\]\\,;:]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)$/;
-const MAX_EMAIL = 254;
 const MAX_USERNAME = 256;
 
 /**
@@ -57,23 +56,6 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
   const pattern = policy.username?.pattern;
   return { policy, usernamePattern: pattern === undefined ? undefined : compileUsernamePattern(pattern) };
 }
-
-/** The lower-cased domain of a valid address, or null when the address is not one. */
-export function emailDomainOf(email: string): string | null {
-  if (email.length > MAX_EMAIL) return null;
-  const match = EMAIL.exec(email);
-  return match?.[1] ? match[1].toLowerCase() : null;
-}
-
-/** `school.edu` matches itself only; `*.example.org` matches every subdomain but not `example.org`. */
-export function domainMatches(domain: string, rule: string): boolean {
-  const r = rule.toLowerCase().replace(/\.$/, '');
-  if (r.startsWith('*.')) return domain.endsWith(r.slice(1));
-  return domain === r;
-}
-
-const anyMatch = (domain: string, rules: readonly string[] | undefined) =>
-  (rules ?? []).some((r) => domainMatches(domain, r));
 
 function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');

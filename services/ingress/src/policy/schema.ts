@@ -3,6 +3,7 @@
  * /kratos/validate-registration. Typed by hand with a plain JSON Schema: JSONSchemaType cannot express
  * `string | string[]` alongside optional keys cleanly, and the tests check the schema against examples.
  */
+import { EMAIL_DOMAIN_RULE_PATTERN } from '@identity-relay/contracts';
 
 export interface RoleRule {
   /** Roles granted when every condition of `when` holds. */
@@ -33,8 +34,7 @@ export interface Policy {
   roles?: RoleRule[];
 }
 
-const domainPattern = '^(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.?$';
-const domain = { type: 'string', pattern: domainPattern, maxLength: 253 };
+const domain = { type: 'string', pattern: EMAIL_DOMAIN_RULE_PATTERN, maxLength: 253 };
 const name = { type: 'string', minLength: 1, maxLength: 128 };
 
 export const policySchema = {

@@ -1,4 +1,4 @@
-import type { CanonicalIdentity } from '@identity-relay/contracts';
+import { domainMatchesAny, emailDomainOf, type CanonicalIdentity } from '@identity-relay/contracts';
 import type { Condition, ListRule } from './types.js';
 
 /** Reads `email`, `state`, ... or `traits.a.b` from an identity; undefined when absent. */
@@ -25,10 +25,18 @@ export function evaluate(condition: Condition, identity: CanonicalIdentity): boo
   if ('all' in condition) return condition.all.every((c) => evaluate(c, identity));
   if ('any' in condition) return condition.any.some((c) => evaluate(c, identity));
   if ('not' in condition) return !evaluate(condition.not, identity);
+  if ('emailDomain' in condition) return verifiedDomainMatches(identity, condition.emailDomain);
   const value = fieldValue(identity, condition.field);
   if ('equals' in condition) return matches(value, condition.equals);
   if ('in' in condition) return condition.in.some((wanted) => matches(value, wanted));
   return (value !== undefined && value !== null) === condition.exists;
+}
+
+/** The identity's address is verified and its domain is one of `rules`: the only proof of belonging to a domain. */
+function verifiedDomainMatches(identity: CanonicalIdentity, rules: string | string[]): boolean {
+  if (!identity.emailVerified || identity.email === null) return false;
+  const domain = emailDomainOf(identity.email.trim());
+  return domain !== null && domainMatchesAny(domain, Array.isArray(rules) ? rules : [rules]);
 }
 
 /**

@@ -61,6 +61,23 @@ describe('listsOf', () => {
     expect(listsOf(rules, null)).toEqual([]);
     expect(listsOf(defaultRules('type'), identity({ email: 'a@b.org\r\nBcc: x@y.org' }))).toEqual([]);
   });
+  test('an emailDomain condition holds only for a verified address of that domain', () => {
+    const teachers = [{ list: 'teachers', when: { emailDomain: ['school.edu', '*.district.org'] } }];
+    // Anyone can type ada@school.edu: until the IdP verified it, it proves nothing.
+    expect(listsOf(teachers, identity())).toEqual([]);
+    expect(listsOf(teachers, identity({ emailVerified: true }))).toEqual(['teachers']);
+    expect(listsOf(teachers, identity({ emailVerified: true, email: 'Ada@School.EDU' }))).toEqual([
+      'teachers',
+    ]);
+    expect(listsOf(teachers, identity({ emailVerified: true, email: 'ada@north.district.org' }))).toEqual([
+      'teachers',
+    ]);
+    for (const email of ['ada@district.org', 'ada@school.edu.evil.org', 'ada@notschool.edu'])
+      expect(listsOf(teachers, identity({ emailVerified: true, email })), email).toEqual([]);
+    expect(evaluate({ emailDomain: 'school.edu' }, identity({ emailVerified: true, email: null }))).toBe(
+      false,
+    );
+  });
   test('header-unsafe addresses are refused', () => {
     expect(isDeliverableEmail('ada@school.edu')).toBe(true);
     for (const bad of ['ada', 'a b@c.de', 'a@b', 'a@b.c\n', '<a@b.c>', 'a,b@c.de', null])
@@ -79,6 +96,12 @@ describe('parseRules', () => {
     expect(
       parseRules('{"lists":[{"list":"all-users","when":{"field":"email","exists":true}}]}', 'r.json'),
     ).toHaveLength(1);
+    expect(
+      parseRules(
+        'lists:\n  - { list: teachers, when: { emailDomain: [school.edu, "*.example.org"] } }\n',
+        'r.yaml',
+      )[0],
+    ).toMatchObject({ when: { emailDomain: ['school.edu', '*.example.org'] } });
   });
   test.each([
     ['not YAML', 'lists: [', /not valid YAML/],
@@ -93,6 +116,7 @@ describe('parseRules', () => {
       /\/lists\/0\/list/,
     ],
     ['missing when', 'lists:\n  - list: a\n', /\/lists\/0\/when: is required/],
+    ['bad domain', 'lists:\n  - { list: a, when: { emailDomain: "school edu" } }\n', /emailDomain/],
     [
       'duplicate list',
       'lists:\n  - { list: a, when: { field: email, exists: true } }\n  - { list: a, when: { field: state, equals: active } }\n',

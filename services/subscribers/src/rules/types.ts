@@ -1,16 +1,23 @@
-import { NOTIFICATION_NAME_PATTERN } from '@identity-relay/contracts';
+import { EMAIL_DOMAIN_RULE_PATTERN, NOTIFICATION_NAME_PATTERN } from '@identity-relay/contracts';
 
 /** A canonical identity field (`email`, `state`, ...) or `traits.<dotted.path>`. */
 export type FieldPath = string;
 
 /**
  * A condition on one identity. Leaves test one field: `equals` a value, is `in` a list of values, or
- * `exists` (present and not null). `all` / `any` / `not` combine conditions.
+ * `exists` (present and not null); `emailDomain` tests the domain of a verified address. `all` / `any` / `not`
+ * combine conditions.
  */
 export type Condition =
   | { field: FieldPath; equals: string | number | boolean }
   | { field: FieldPath; in: Array<string | number | boolean> }
   | { field: FieldPath; exists: boolean }
+  /**
+   * The email's domain is one of these (`school.edu`, or `*.example.org` for its subdomains) AND the IdP verified
+   * the address: anyone can type `x@school.edu`, so an unverified address never matches (nor does its negation
+   * with `not`, which would be true for it: write `not` around the domain only together with a verified check).
+   */
+  | { emailDomain: string | string[] }
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -41,6 +48,7 @@ export const IDENTITY_FIELDS = [
 
 const FIELD_PATTERN = `^(?:${IDENTITY_FIELDS.join('|')}|traits(?:\\.[A-Za-z0-9_-]+)+)$`;
 const scalar = { type: ['string', 'number', 'boolean'] };
+const domainRule = { type: 'string', pattern: EMAIL_DOMAIN_RULE_PATTERN, maxLength: 253 };
 
 /** JSON Schema of the rules file; conditions recurse through `#/definitions/condition` (beyond JSONSchemaType). */
 export const rulesFileSchema = {
@@ -66,6 +74,16 @@ export const rulesFileSchema = {
   definitions: {
     condition: {
       oneOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['emailDomain'],
+          properties: {
+            emailDomain: {
+              anyOf: [domainRule, { type: 'array', minItems: 1, items: domainRule }],
+            },
+          },
+        },
         leaf({ equals: scalar }),
         leaf({ in: { type: 'array', minItems: 1, items: scalar } }),
         leaf({ exists: { type: 'boolean' } }),
