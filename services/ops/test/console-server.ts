@@ -36,3 +36,32 @@ export async function startConsole(
   const server = await listen(app);
   return { url: server.url, mailDir, registry, close: server.close };
 }
+
+/** The CSRF token of the first form on a console page. */
+export function csrfOf(page: string): string {
+  return /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+}
+
+/** `name=value` of one cookie in a (possibly combined) Set-Cookie header; '' when absent. */
+export const cookiePair = (setCookie: string, name: string): string =>
+  setCookie
+    .split(/,(?=\s*\w+=)/)
+    .map((c) => c.trim().split(';')[0]!)
+    .find((c) => c.startsWith(`${name}=`)) ?? '';
+
+/** The token sign-in as a browser does it: the form (CSRF token and cookie), then the POST. */
+export async function signInWithToken(
+  url: string,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<{ res: Response; session: string }> {
+  const form = await fetch(`${url}/login`, { headers });
+  const login = cookiePair(form.headers.get('set-cookie') ?? '', 'ir_ops_login');
+  const res = await fetch(`${url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: login, ...headers },
+    body: new URLSearchParams({ token, _csrf: csrfOf(await form.text()) }).toString(),
+  });
+  return { res, session: cookiePair(res.headers.get('set-cookie') ?? '', 'ir_ops_session') };
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '@identity-relay/bus';
 import { AuthFailureLimiter } from '@identity-relay/runtime';
 import { SessionStore } from '../src/index.js';
-import { CONSOLE_TOKEN, startConsole } from './console-server.js';
+import { CONSOLE_TOKEN, cookiePair, csrfOf, signInWithToken, startConsole } from './console-server.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
 
 let h: OpsHarness;
@@ -39,27 +39,9 @@ async function post(
   });
 }
 
-function csrfOf(page: string): string {
-  return /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
-}
-
-const cookiePair = (setCookie: string, name: string): string =>
-  setCookie
-    .split(/,(?=\s*\w+=)/)
-    .map((c) => c.trim().split(';')[0]!)
-    .find((c) => c.startsWith(`${name}=`)) ?? '';
-
 /** The sign-in form's CSRF token and cookie, then the POST; returns the response. */
-async function signIn(
-  token: string,
-  url = base,
-  headers: Record<string, string> = {},
-): Promise<{ res: Response; session: string }> {
-  const form = await fetch(`${url}/login`, { headers });
-  const login = cookiePair(form.headers.get('set-cookie') ?? '', 'ir_ops_login');
-  const res = await post('/login', { token, _csrf: csrfOf(await form.text()) }, login, url, headers);
-  return { res, session: cookiePair(res.headers.get('set-cookie') ?? '', 'ir_ops_session') };
-}
+const signIn = (token: string, url = base, headers: Record<string, string> = {}) =>
+  signInWithToken(url, token, headers);
 
 beforeAll(async () => {
   h = await startOpsHarness();

@@ -80,12 +80,7 @@ beforeAll(async () => {
     count: 0,
     filter: { email: ada.email },
   });
-  // Whoever downstream listens for erasures: a queue bound to identity.erasures in this test's vhost.
-  await h.admin.declare({
-    exchanges: [],
-    queues: [{ name: 'erasures-listener', durable: true, arguments: {} }],
-    bindings: [{ exchange: 'identity.erasures', queue: 'erasures-listener', routingKey: 'identity.erased' }],
-  });
+  await h.listenForErasures();
   const services = createOps({ prisma: h.prisma, bus: h.bus, admin: h.admin, retryDelaysMs: [50], mailDir });
   const app = createOpsApp({
     ...services,

@@ -66,6 +66,11 @@ export interface OpsHarness {
     opts?: { id?: string; body?: Buffer | object; headers?: Record<string, unknown> },
   ): Promise<string>;
   waitForDeadLetters(count: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Whoever downstream listens for erasures: a queue bound to identity.erasures in this vhost (IdentityErased is
+   * published mandatory, so an erasure with no listener fails). Returns the queue's name.
+   */
+  listenForErasures(): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -126,6 +131,15 @@ export async function startOpsHarness(): Promise<OpsHarness> {
         headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', ...opts.headers },
       });
       return id;
+    },
+    async listenForErasures() {
+      const queue = 'erasures-listener';
+      await admin.declare({
+        exchanges: [],
+        queues: [{ name: queue, durable: true, arguments: {} }],
+        bindings: [{ exchange: EXCHANGES.identityErasures, queue, routingKey: 'identity.erased' }],
+      });
+      return queue;
     },
     async waitForDeadLetters(count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

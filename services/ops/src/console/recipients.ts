@@ -1,6 +1,4 @@
-import type { Request, RequestHandler, Response, Router } from 'express';
-import type { Principal } from '../auth/authenticator.js';
-import { seesPersonalData } from '../auth/roles.js';
+import type { Response, Router } from 'express';
 import type {
   NotificationDetail,
   NotificationSummary,
@@ -10,18 +8,8 @@ import type {
   SuppressionItem,
 } from '../recipients/service.js';
 import { html, qs } from './html.js';
+import { form, type ConsoleKit } from './kit.js';
 import { csrfField, layout, statusBadge, type PageContext } from './layout.js';
-import { errorPage } from './pages.js';
-
-export interface RecipientsPagesDeps {
-  recipients: RecipientsService;
-  signedIn: RequestHandler;
-  /** CSRF check of a form POST. */
-  checked: RequestHandler;
-  operator: RequestHandler;
-  page(res: Response, status: number, body: string): void;
-  ctx(res: Response): PageContext;
-}
 
 function counts(n: NotificationSummary) {
   return html`${Object.entries(n.counts).map(
@@ -121,103 +109,80 @@ function notificationPage(ctx: PageContext, n: NotificationDetail, preview?: Pre
   );
 }
 
-function suppressionsPage(ctx: PageContext, items: SuppressionItem[], notice?: string): string {
+/** A list of addresses with one operator action per row (lift a suppression, resubscribe an opt-out). */
+interface ActionList<T> {
+  title: string;
+  intro: string;
+  empty: string;
+  columns: string[];
+  cells(item: T): unknown[];
+  /** The row's form: where it posts, its hidden fields and its button. */
+  action: { path: string; fields(item: T): Record<string, string>; button: string };
+}
+
+function actionListPage<T>(ctx: PageContext, list: ActionList<T>, items: T[], notice?: string): string {
+  const row = (item: T) =>
+    html`<tr>
+      ${list.cells(item).map((c) => html`<td>${c}</td>`)}
+      <td>
+        <form method="post" action="${list.action.path}">
+          ${csrfField(ctx)}
+          ${Object.entries(list.action.fields(item)).map(
+            ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
+          )}
+          <button class="secondary" type="submit">${list.action.button}</button>
+        </form>
+      </td>
+    </tr>`;
   return layout(
-    'Suppressed addresses',
+    list.title,
     ctx,
-    html`${notice ? html`<p class="notice good" role="status">${notice}</p>` : html``}
-      <p class="muted">The mail server refused these addresses for good (5xx); no notification mails them.</p>
+    html`${notice ? html`<p class="notice good" role="status">${notice}</p>` : ''}
+      <p class="muted">${list.intro}</p>
       ${
         items.length === 0
-          ? html`<p>No suppressed addresses.</p>`
+          ? html`<p>${list.empty}</p>`
           : html`<table>
               <thead>
                 <tr>
-                  <th>Email</th>
-                  <th>Since</th>
-                  <th>Reason</th>
+                  ${list.columns.map((c) => html`<th>${c}</th>`)}
                   <th></th>
                 </tr>
               </thead>
               <tbody>
-                ${items.map(
-                  (s) =>
-                    html`<tr>
-                      <td>${s.email}</td>
-                      <td>${s.suppressedAt}</td>
-                      <td><code>${s.reason}</code></td>
-                      <td>
-                        <form method="post" action="/suppressions/remove">
-                          ${csrfField(ctx)}
-                          <input type="hidden" name="email" value="${s.email}" />
-                          <button class="secondary" type="submit">Lift</button>
-                        </form>
-                      </td>
-                    </tr>`,
-                )}
+                ${items.map(row)}
               </tbody>
             </table>`
       }`,
   );
 }
 
-function optOutsPage(ctx: PageContext, items: OptOutItem[], notice?: string): string {
-  return layout(
-    'Opt-outs',
-    ctx,
-    html`${notice ? html`<p class="notice good" role="status">${notice}</p>` : html``}
-      <p class="muted">People who unsubscribed from a list. Resubscribe only when they asked for it.</p>
-      ${
-        items.length === 0
-          ? html`<p>No opt-outs.</p>`
-          : html`<table>
-              <thead>
-                <tr>
-                  <th>List</th>
-                  <th>Email</th>
-                  <th>Since</th>
-                  <th>How</th>
-                  <th></th>
-                </tr>
-              </thead>
-              <tbody>
-                ${items.map(
-                  (o) =>
-                    html`<tr>
-                      <td>${o.list}</td>
-                      <td>${o.email}</td>
-                      <td>${o.optedOutAt}</td>
-                      <td>${o.method}</td>
-                      <td>
-                        <form method="post" action="/opt-outs/resubscribe">
-                          ${csrfField(ctx)}
-                          <input type="hidden" name="list" value="${o.list}" />
-                          <input type="hidden" name="email" value="${o.email}" />
-                          <button class="secondary" type="submit">Resubscribe</button>
-                        </form>
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-      }`,
-  );
-}
+const SUPPRESSIONS: ActionList<SuppressionItem> = {
+  title: 'Suppressed addresses',
+  intro: 'The mail server refused these addresses for good (5xx); no notification mails them.',
+  empty: 'No suppressed addresses.',
+  columns: ['Email', 'Since', 'Reason'],
+  cells: (s) => [s.email, s.suppressedAt, html`<code>${s.reason}</code>`],
+  action: { path: '/suppressions/remove', fields: (s) => ({ email: s.email }), button: 'Lift' },
+};
 
-const form = (req: Request): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>;
+const OPT_OUTS: ActionList<OptOutItem> = {
+  title: 'Opt-outs',
+  intro: 'People who unsubscribed from a list. Resubscribe only when they asked for it.',
+  empty: 'No opt-outs.',
+  columns: ['List', 'Email', 'Since', 'How'],
+  cells: (o) => [o.list, o.email, o.optedOutAt, o.method],
+  action: {
+    path: '/opt-outs/resubscribe',
+    fields: (o) => ({ list: o.list, email: o.email }),
+    button: 'Resubscribe',
+  },
+};
 
 /** Console pages: notifications with per-recipient status and preview, suppressions, opt-outs. */
-export function recipientsPages(router: Router, deps: RecipientsPagesDeps): void {
-  const { recipients, signedIn, checked, operator, page, ctx } = deps;
-  const actor = (res: Response) => (res.locals.principal as Principal).actor;
-  const personal: RequestHandler = (_req, res, next) => {
-    if (seesPersonalData((res.locals.principal as Principal).grants)) return next();
-    page(
-      res,
-      403,
-      errorPage(ctx(res), 403, 'Recipients are personal data: the operator role or pii grant is required.'),
-    );
-  };
+export function recipientsPages(router: Router, kit: ConsoleKit, recipients: RecipientsService): void {
+  const { signedIn, checked, operator, personal, page, ctx } = kit;
+  const actor = (res: Response) => kit.principal(res).actor;
   router.get('/notifications', signedIn, personal, async (_req, res) => {
     page(res, 200, notificationsPage(ctx(res), (await recipients.notifications({})).items));
   });
@@ -233,7 +198,8 @@ export function recipientsPages(router: Router, deps: RecipientsPagesDeps): void
   router.get('/suppressions', signedIn, personal, async (req, res) => {
     const done =
       typeof req.query.lifted === 'string' ? `${req.query.lifted} is no longer suppressed.` : undefined;
-    page(res, 200, suppressionsPage(ctx(res), (await recipients.suppressions({})).items, done));
+    const { items } = await recipients.suppressions({});
+    page(res, 200, actionListPage(ctx(res), SUPPRESSIONS, items, done));
   });
   router.post('/suppressions/remove', signedIn, checked, operator, async (req, res) => {
     const removed = await recipients.removeSuppression(form(req).email, actor(res));
@@ -242,7 +208,8 @@ export function recipientsPages(router: Router, deps: RecipientsPagesDeps): void
   router.get('/opt-outs', signedIn, personal, async (req, res) => {
     const done =
       typeof req.query.resubscribed === 'string' ? `${req.query.resubscribed} was resubscribed.` : undefined;
-    page(res, 200, optOutsPage(ctx(res), (await recipients.optOuts({})).items, done));
+    const { items } = await recipients.optOuts({});
+    page(res, 200, actionListPage(ctx(res), OPT_OUTS, items, done));
   });
   router.post('/opt-outs/resubscribe', signedIn, checked, operator, async (req, res) => {
     const done = await recipients.resubscribe(form(req).list, form(req).email, actor(res));

@@ -1,9 +1,9 @@
-import type { Router, RequestHandler, Response } from 'express';
+import type { Router } from 'express';
 import type { Reconciler, RunRecord } from '@identity-relay/reconcile';
 import { html, relativeTime, type SafeHtml } from './html.js';
+import type { ConsoleKit } from './kit.js';
 import { layout, statusBadge, type PageContext } from './layout.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID } from '../store/filter.js';
 
 function runsTable(runs: RunRecord[]): SafeHtml {
   if (runs.length === 0) {
@@ -115,23 +115,14 @@ export function reconcileRunPage(ctx: PageContext, run: RunRecord): string {
  * Console pages `/reconcile` (the last runs) and `/reconcile/:id` (one run and what drifted), behind the console's
  * session (`signedIn`). Starting runs stays with the API and the CLI.
  */
-export function registerReconcilePages(
-  router: Router,
-  deps: {
-    reconciler: Reconciler;
-    signedIn: RequestHandler;
-    page: (res: Response, status: number, body: string) => void;
-    ctx: (res: Response) => PageContext;
-    notFound: (res: Response, message: string) => void;
-  },
-): void {
-  router.get('/reconcile', deps.signedIn, async (_req, res) => {
-    deps.page(res, 200, reconcileRunsPage(deps.ctx(res), await deps.reconciler.runs.list({ limit: 50 })));
+export function registerReconcilePages(router: Router, kit: ConsoleKit, reconciler: Reconciler): void {
+  router.get('/reconcile', kit.signedIn, async (_req, res) => {
+    kit.page(res, 200, reconcileRunsPage(kit.ctx(res), await reconciler.runs.list({ limit: 50 })));
   });
-  router.get('/reconcile/:id', deps.signedIn, async (req, res) => {
+  router.get('/reconcile/:id', kit.signedIn, async (req, res) => {
     const id = String(req.params.id);
-    const run = UUID.test(id) ? await deps.reconciler.runs.get(id) : null;
-    if (!run) return deps.notFound(res, 'No such reconciliation run.');
-    deps.page(res, 200, reconcileRunPage(deps.ctx(res), run));
+    const run = UUID.test(id) ? await reconciler.runs.get(id) : null;
+    if (!run) return kit.fail(res, 404, 'No such reconciliation run.');
+    kit.page(res, 200, reconcileRunPage(kit.ctx(res), run));
   });
 }

@@ -23,10 +23,12 @@ pre { background: var(--panel); border: 1px solid var(--line); padding: .75rem; 
 .status { display: inline-block; padding: 0 .5rem; border-radius: 1rem; font-size: .8rem; border: 1px solid var(--line); }
 .status-open { color: var(--danger); border-color: var(--danger); }
 .status-replayed { color: var(--ok); border-color: var(--ok); }
-.status-discarded { color: var(--muted); }
+.status-discarded, .status-deleted, .status-erased, .status-inactive, .status-unchanged { color: var(--muted); }
+.status-failed, .status-stale, .status-failed-again { color: var(--danger); border-color: var(--danger); }
+.status-sent, .status-applied, .status-active { color: var(--ok); border-color: var(--ok); }
 form.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; padding: .75rem; background: var(--panel); border: 1px solid var(--line); }
 form.filters label, form.stack label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); gap: .2rem; }
-input, select { font: inherit; padding: .3rem .5rem; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); }
+input, select, textarea { font: inherit; padding: .3rem .5rem; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); }
 button, .button { font: inherit; padding: .35rem .9rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
 button.secondary, .button.secondary { background: transparent; color: var(--accent); }
 button.danger, .button.danger { background: var(--danger); border-color: var(--danger); }
@@ -42,5 +44,27 @@ dl.facts dd { margin: 0; word-break: break-all; }
 .muted { color: var(--muted); }
 .login { max-width: 26rem; margin: 4rem auto; }
 form.stack { display: flex; flex-direction: column; gap: .75rem; }
+textarea { width: 100%; font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, monospace; }
+del { color: var(--danger); } ins { color: var(--ok); text-decoration: none; }
+ul.diff, pre.diff { margin: .25rem 0; }
+ol.timeline { list-style: none; padding: 0; margin: .5rem 0; border-left: 2px solid var(--line); }
+ol.timeline .entry { display: grid; grid-template-columns: 13rem 1fr; gap: .25rem 1rem; padding: .5rem .75rem; border-bottom: 1px solid var(--line); }
+ol.timeline .kind { display: block; font-size: .8rem; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
+.entry-dead-letter { background: color-mix(in srgb, var(--danger) 6%, transparent); }
+code.wrap { word-break: break-all; }
+.refresh { margin: .25rem 0; font-size: .9rem; }
+/* Phone width: navigation wraps, tables scroll sideways instead of squeezing, timeline entries stack. */
+@media (max-width: 700px) {
+  header { flex-wrap: wrap; gap: .5rem 1rem; padding: .5rem .75rem; }
+  header nav { flex-wrap: wrap; gap: .25rem .75rem; flex-basis: 100%; order: 3; }
+  header .who { flex: 1; font-size: .85rem; }
+  main { padding: .75rem .75rem 2rem; }
+  table { display: block; overflow-x: auto; }
+  form.filters label, form.filters input, form.filters select { width: 100%; }
+  ol.timeline .entry { grid-template-columns: 1fr; }
+  dl.facts { grid-template-columns: 1fr; }
+  dl.facts dd { margin-bottom: .4rem; }
+  .login { margin: 1.5rem auto; }
+}
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 `;

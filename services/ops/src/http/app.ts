@@ -107,6 +107,9 @@ export function createOpsApp(deps: OpsAppDeps): Express {
   app.use(
     consoleRouter({
       ops: deps.ops,
+      identities: deps.identities,
+      audit: deps.audit,
+      erasure: deps.erasure,
       authenticate: deps.authenticate,
       sessions: deps.sessions,
       mailDir: deps.mailDir,
