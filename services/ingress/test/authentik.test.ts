@@ -172,6 +172,19 @@ describe('Standard Webhooks signatures (AUTHENTIK_WEBHOOK_SECRET)', () => {
     expect((await post(raw, signed(raw, { sig: 'v1,AAAA' }))).status).toBe(401);
   });
 
+  test("Svix's header names (svix-id, svix-timestamp, svix-signature) carry the same signature", async () => {
+    const raw = '{"event_type": "model_created", "pk": 24}';
+    const svix = Object.fromEntries(
+      Object.entries(signed(raw, { id: 'msg_svix' })).map(([name, value]) => [
+        name.replace('webhook-', 'svix-'),
+        value,
+      ]),
+    );
+    expect((await post(raw, svix)).status).toBe(200);
+    expect((await post(raw, svix)).status).toBe(409);
+    expect((await post(raw, { ...svix, 'svix-signature': 'v1,AAAA' })).status).toBe(401);
+  });
+
   test('a failed delivery (422) does not burn its id: the fixed retry passes', async () => {
     const bad = '{"event_type":"model_created","pk":"x"}';
     const h1 = signed(bad, { id: 'msg_retry' });

@@ -4,7 +4,7 @@ import { HttpError } from './errors.js';
 import './locals.js';
 import { authenticationFailed, quotaExceeded, type AccessLimits } from './rate-limit.js';
 import type { ReplayCache } from './replay-cache.js';
-import { SignatureError, signingKey, verifyStandardWebhook } from './standard-webhooks.js';
+import { SignatureError, signatureHeaders, signingKey, verifyStandardWebhook } from './standard-webhooks.js';
 
 export interface RouteAuthOptions {
   /** The credential's name (`kratos`, `authentik`, `hooks`, `notify`): what its quota is counted under. */
@@ -26,10 +26,6 @@ export interface RouteAuth {
   gate: RequestHandler;
   /** Runs on the raw body bytes, before JSON parsing: verifies the signature of requests the gate let through. */
   verify: RequestHandler;
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function unauthorized(code: string, message: string, opts: RouteAuthOptions): HttpError {
@@ -55,7 +51,7 @@ export function routeAuth(opts: RouteAuthOptions): RouteAuth {
       res.locals.authenticatedBy = 'credential';
       return next(quotaExceeded(opts.limits, opts.name));
     }
-    if (key && req.headers['webhook-signature'] !== undefined) return next();
+    if (key && signatureHeaders(req.headers)) return next();
     next(
       authenticationFailed(
         opts.limits,
@@ -74,9 +70,10 @@ export function routeAuth(opts: RouteAuthOptions): RouteAuth {
       id = verifyStandardWebhook(
         key,
         {
-          id: header(req.headers['webhook-id']),
-          timestamp: header(req.headers['webhook-timestamp']),
-          signature: header(req.headers['webhook-signature']),
+          id: undefined,
+          timestamp: undefined,
+          signature: undefined,
+          ...signatureHeaders(req.headers),
           body: res.locals.rawBody ?? Buffer.alloc(0),
         },
         { toleranceSeconds: opts.toleranceSeconds },

@@ -1,6 +1,8 @@
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, test } from 'vitest';
 import {
   SignatureError,
+  signatureHeaders,
   signingKey,
   signStandardWebhook,
   verifyStandardWebhook,
@@ -94,5 +96,55 @@ describe('Standard Webhooks signatures', () => {
 
   test('secrets without a key are refused', () => {
     expect(() => signingKey('whsec_')).toThrow(RangeError);
+  });
+});
+
+describe('against the official standardwebhooks package', () => {
+  const official = new Webhook(SECRET);
+  const bodies = ['{}', BODY, '{"name":"Zoë ✓","pk":9007199254740993}', 'not json at all\n'];
+  const now = () => Math.floor(Date.now() / 1000);
+
+  test('what it signs verifies here', () => {
+    for (const [i, body] of bodies.entries()) {
+      const id = `msg_${i}_${Math.random().toString(36).slice(2)}`;
+      const ts = now();
+      const signature = official.sign(id, new Date(ts * 1000), body);
+      const headers = { id, timestamp: String(ts), signature };
+      expect(verifyStandardWebhook(key, { ...headers, body: Buffer.from(body) })).toBe(id);
+      expect(codeOf(() => verifyStandardWebhook(key, { ...headers, body: Buffer.from(`${body} `) }))).toBe(
+        'signature_mismatch',
+      );
+    }
+  });
+
+  test('what is signed here verifies there', () => {
+    for (const [i, body] of bodies.entries()) {
+      const id = `msg_${i}`;
+      const ts = now();
+      const signature = signStandardWebhook(key, id, ts, body);
+      const headers = { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signature };
+      expect(() => official.verify(body, headers, { jsonParse: false })).not.toThrow();
+      expect(() => official.verify(`${body} `, headers, { jsonParse: false })).toThrow();
+    }
+  });
+});
+
+describe('signatureHeaders', () => {
+  const webhook = { 'webhook-id': 'a', 'webhook-timestamp': '1', 'webhook-signature': 'v1,x' };
+  const svix = { 'svix-id': 'b', 'svix-timestamp': '2', 'svix-signature': 'v1,y' };
+
+  test("reads Standard Webhooks' headers, or Svix's, never a mix", () => {
+    expect(signatureHeaders(webhook)).toEqual({ id: 'a', timestamp: '1', signature: 'v1,x' });
+    expect(signatureHeaders(svix)).toEqual({ id: 'b', timestamp: '2', signature: 'v1,y' });
+    expect(signatureHeaders({ ...svix, ...webhook })).toEqual({ id: 'a', timestamp: '1', signature: 'v1,x' });
+    expect(signatureHeaders({ 'svix-signature': 'v1,y', 'webhook-id': 'a' })).toEqual({
+      id: undefined,
+      timestamp: undefined,
+      signature: 'v1,y',
+    });
+  });
+
+  test('is undefined without a signature header', () => {
+    expect(signatureHeaders({ 'webhook-id': 'a', 'svix-id': 'b' })).toBeUndefined();
   });
 });

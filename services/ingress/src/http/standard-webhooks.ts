@@ -1,9 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /*
  * Standard Webhooks symmetric signatures (reference §5): HMAC-SHA256 over `${id}.${timestamp}.${rawBody}`
  * with the key base64-decoded from `whsec_<base64>`; the `webhook-signature` header is a space-separated
- * list of `v1,<base64>` entries (several during key rotation); other versions are skipped.
+ * list of `v1,<base64>` entries (several during key rotation); other versions are skipped. Svix sends the
+ * same scheme under `svix-id`, `svix-timestamp` and `svix-signature`; both sets are accepted. The tests check
+ * this module against the official `standardwebhooks` package both ways.
  */
 
 /** (seconds) Accepted clock difference either way, as in the reference libraries. */
@@ -47,6 +50,29 @@ export interface VerifyInput {
   timestamp: string | undefined;
   signature: string | undefined;
   body: Buffer;
+}
+
+/** The header names of the scheme: Standard Webhooks' own, then Svix's. */
+const HEADER_SETS = [
+  { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' },
+  { id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' },
+] as const;
+
+const single = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
+
+/**
+ * The signature headers of a request, all three from one set: the first set whose signature header is present
+ * (`webhook-*`, else `svix-*`); undefined when the request carries neither signature header.
+ */
+export function signatureHeaders(headers: IncomingHttpHeaders): Omit<VerifyInput, 'body'> | undefined {
+  const names = HEADER_SETS.find((set) => headers[set.signature] !== undefined);
+  if (!names) return undefined;
+  return {
+    id: single(headers[names.id]),
+    timestamp: single(headers[names.timestamp]),
+    signature: single(headers[names.signature]),
+  };
 }
 
 export interface VerifyOptions {

@@ -36,8 +36,8 @@ const SECURITY_SCHEMES = (kratosHeader: string) => ({
     name: 'webhook-signature',
     description:
       'Standard Webhooks HMAC-SHA256 over `webhook-id.webhook-timestamp.body` (headers webhook-id, ' +
-      'webhook-timestamp, webhook-signature; 5-minute tolerance; replayed ids refused with 409). ' +
-      'Accepted when the route family has a *_WEBHOOK_SECRET.',
+      "webhook-timestamp, webhook-signature, or Svix's svix-id, svix-timestamp, svix-signature; 5-minute " +
+      'tolerance; replayed ids refused with 409). Accepted when the route family has a *_WEBHOOK_SECRET.',
   },
 });
 
