@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parseCookie } from 'cookie';
 import type { CookieOptions, Request, Response } from 'express';
 import type { Principal } from '../auth/authenticator.js';
 import { principalOfSession, type Session, type SessionGrant, type SessionStore } from '../auth/sessions.js';
@@ -8,18 +9,9 @@ export const SESSION_COOKIE = 'ir_ops_session';
 export const LOGIN_COOKIE = 'ir_ops_login';
 const LOGIN_FORM_SECONDS = 30 * 60;
 
-/** A cookie of the request; undefined when absent or not decodable. */
+/** A cookie of the request (percent-decoded when it decodes); undefined when absent. */
 export function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i <= 0 || part.slice(0, i).trim() !== name) continue;
-    try {
-      return decodeURIComponent(part.slice(i + 1).trim());
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+  return parseCookie(req.get('cookie') ?? '')[name];
 }
 
 function sameText(a: string, b: unknown): boolean {
