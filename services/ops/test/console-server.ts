@@ -12,13 +12,14 @@ export const CONSOLE_TOKEN = 'console-test-token-0123456789';
 /** The ops app on a free port over the harness, with a mail folder holding one .eml. */
 export async function startConsole(
   h: OpsHarness,
-  opts: { trustProxy?: string; authFailures?: AuthFailureLimiter; opsToken?: string } = {},
+  opts: { trustProxy?: string; authFailures?: AuthFailureLimiter; opsToken?: string; mailDir?: string } = {},
 ): Promise<{ url: string; mailDir: string; registry: Registry; close(): Promise<void> }> {
-  const mailDir = mkdtempSync(join(tmpdir(), 'ir-ops-mail-'));
-  writeFileSync(
-    join(mailDir, '2026-01-01T10-00-00Z-welcome.eml'),
-    'From: identity-relay <no-reply@localhost>\r\nTo: ada@school.example\r\nSubject: Welcome to the educators list\r\nContent-Type: text/plain\r\n\r\nHello Ada.\r\n',
-  );
+  const mailDir = opts.mailDir ?? mkdtempSync(join(tmpdir(), 'ir-ops-mail-'));
+  if (!opts.mailDir)
+    writeFileSync(
+      join(mailDir, '2026-01-01T10-00-00Z-welcome.eml'),
+      'From: identity-relay <no-reply@localhost>\r\nTo: ada@school.example\r\nSubject: Welcome to the educators list\r\nContent-Type: text/plain\r\n\r\nHello Ada.\r\n',
+    );
   const registry = new Registry();
   const app = createOpsApp({
     ...h.services,

@@ -1,6 +1,7 @@
 // The console's HTTP contract: server-side sessions behind an opaque cookie, CSRF on every POST
 // (sign-in included), revocation on sign-out, no anonymous pages, 400 for body-less POSTs.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '@identity-relay/bus';
@@ -213,6 +214,42 @@ describe('console outbox bounds', () => {
     expect(res.status).toBe(200);
     expect(text.length).toBeLessThan(1.2 * 1024 * 1024);
     expect(text).toContain(`of ${5 * 1024 * 1024 + 17} bytes`);
+  });
+});
+
+describe('console outbox memory', () => {
+  it('keeps memory bounded under 10 parallel requests over a folder of large messages', async () => {
+    // Its own folder: 40 messages of 4 MB (sparse files, nothing on disk). Reading them whole, in parallel, as the
+    // outbox once did, takes 160 MB per request and 1.6 GB for ten.
+    const big = mkdtempSync(join(tmpdir(), 'ir-ops-big-'));
+    for (let i = 0; i < 40; i++) {
+      const file = join(big, `big-${String(i).padStart(2, '0')}.eml`);
+      writeFileSync(file, `To: u${i}@example.com\r\nSubject: big ${i}\r\n\r\n`);
+      truncateSync(file, 4 * 1024 * 1024);
+    }
+    const bigConsole = await startConsole(h, { mailDir: big });
+    try {
+      const op = `ir_ops_session=${(await new SessionStore(h.prisma).create({ subject: 'oidc:op', roles: ['operator'] })).token}`;
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
+      try {
+        const pages = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            get(i % 2 === 0 ? '/outbox' : '/outbox/big-07.eml', op, bigConsole.url).then((r) => r.text()),
+          ),
+        );
+        expect(pages[0]).toContain('big 39');
+        expect(pages[1]).toContain('Subject: big 7');
+      } finally {
+        clearInterval(sampler);
+      }
+      peak = Math.max(peak, process.memoryUsage().rss);
+      // Bounded: 50 header blocks of 8 KB per list, 1 MB per message view; the allowance is for the runtime itself.
+      expect((peak - before) / 2 ** 20).toBeLessThan(150);
+    } finally {
+      await bigConsole.close();
+    }
   });
 });
 
