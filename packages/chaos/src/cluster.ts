@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '@identity-relay/db/testing';
 import type { ChaosEnvironment } from './environment.js';
 import { ServiceProcess, type ExitRecord } from './service-process.js';
 
@@ -20,15 +20,6 @@ export interface ClusterOptions {
   smtpPort: number;
   /** (default=warn) LOG_LEVEL of every service. */
   logLevel?: string;
-}
-
-/** A port nothing listens on right now (taken and released). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 /** The real services of one run: one ingress and N replicas of each worker, each on its own ports. */

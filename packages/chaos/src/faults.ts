@@ -1,6 +1,7 @@
 import type { Cluster } from './cluster.js';
 import type { ChaosEnvironment } from './environment.js';
 import type { ServiceProcess } from './service-process.js';
+import type { RabbitCluster } from './rabbit-cluster.js';
 import type { SmtpSink } from './smtp-sink.js';
 
 /** Faults injected while webhooks flow. */
@@ -43,8 +44,14 @@ export interface FaultRecord {
 export interface SwitchOver {
   /** From the SIGKILL until the ingress' /readyz answered 200 again, in milliseconds. */
   readyAfterMs: number | undefined;
+  /** From the SIGKILL until every service's connections were back, all on surviving nodes, in milliseconds. */
+  movedAfterMs: number | undefined;
   /** The node the ingress was connected to once the switch-over was over (never the killed one). */
   ingressNode: string | undefined;
+  /** Each service's connections (one node per connection) just before the killed node was revived. */
+  connections: Record<string, string[]>;
+  /** Webhook attempts answered (any status) while the node was down: the fault hit flowing traffic. */
+  answered: number;
   /** Webhook attempts answered 503 (or not answered) from the SIGKILL until it was revived. */
   refused: number;
   /** From the SIGKILL until the last such refusal, in milliseconds (0 when none). */
@@ -158,8 +165,9 @@ export async function inject(
 
 /**
  * SIGKILLs a RabbitMQ cluster node under load and revives it after `nodeDownMs`. Meanwhile the ingress'
- * /readyz is polled: it must come back on another node without a restart. The 503 figures are filled in
- * by the run from the ledger's timed answers (see switchOverRefusals).
+ * /readyz is polled and every service's connections are watched: they must all come back on the other
+ * nodes without a restart. The 503 figures are filled in by the run from the ledger's timed answers (see
+ * switchOverRefusals).
  */
 async function killNode(fault: 'node-kill-ingress' | 'node-kill-sync-leader', deps: FaultDeps) {
   const rabbit = deps.env.rabbitCluster;
@@ -171,9 +179,12 @@ async function killNode(fault: 'node-kill-ingress' | 'node-kill-sync-leader', de
   if (!node) throw new Error(`${fault}: no node found to kill`);
   const at = Date.now();
   await rabbit.kill(node);
-  const readyAfterMs = await untilReady(deps.cluster.ingressUrl, at, 30_000);
+  const [readyAfterMs, movedAfterMs] = await Promise.all([
+    untilReady(deps.cluster.ingressUrl, at, SWITCH_OVER_TIMEOUT_MS),
+    untilMoved(rabbit, expectedConnections(deps.cluster), node, at),
+  ]);
   await sleep(Math.max(0, at + (deps.durations.nodeDownMs ?? 5_000) - Date.now()));
-  const ingressNode = await rabbit.nodeOfConnection('ingress');
+  const connections = await connectionsOf(rabbit, expectedConnections(deps.cluster));
   await rabbit.revive(node);
   return {
     fault,
@@ -182,11 +193,63 @@ async function killNode(fault: 'node-kill-ingress' | 'node-kill-sync-leader', de
     at,
     switchOver: {
       readyAfterMs,
-      ingressNode: ingressNode && `${ingressNode}@localhost`,
+      movedAfterMs,
+      ingressNode: connections.ingress?.[0] && `${connections.ingress[0]}@localhost`,
+      connections,
+      answered: 0,
       refused: 0,
       refusedForMs: 0,
     },
   };
+}
+
+/** Longest wait for the ingress and the services to be back on surviving nodes, in milliseconds. */
+const SWITCH_OVER_TIMEOUT_MS = 30_000;
+
+/** Connections each service holds when all its replicas are connected: one per process. */
+export function expectedConnections(cluster: Cluster): Record<string, number> {
+  const counts: Record<string, number> = {
+    ingress: 1,
+    'identity-sync': cluster.identitySync.length,
+    subscribers: cluster.subscribers.length,
+    notifier: cluster.notifier.length,
+  };
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+}
+
+/** Each service's connections by node (one entry per connection). */
+export async function connectionsOf(
+  rabbit: RabbitCluster,
+  expected: Record<string, number>,
+): Promise<Record<string, string[]>> {
+  const nodes = await Promise.all(Object.keys(expected).map((name) => rabbit.nodesOfConnections(name)));
+  return Object.fromEntries(Object.keys(expected).map((name, i) => [name, nodes[i]!]));
+}
+
+/** Whether every service holds its expected connections, none of them on `avoid`. */
+export function allConnected(
+  connections: Record<string, string[]>,
+  expected: Record<string, number>,
+  avoid?: string,
+): boolean {
+  return Object.entries(expected).every(
+    ([name, n]) => connections[name]?.length === n && !connections[name].includes(avoid ?? ''),
+  );
+}
+
+/** Milliseconds from `since` until every service's connections are back on nodes other than `killed`. */
+async function untilMoved(
+  rabbit: RabbitCluster,
+  expected: Record<string, number>,
+  killed: string,
+  since: number,
+): Promise<number | undefined> {
+  while (Date.now() - since < SWITCH_OVER_TIMEOUT_MS) {
+    const connections = await connectionsOf(rabbit, expected).catch(() => undefined);
+    if (connections && allConnected(connections, expected, killed)) return Date.now() - since;
+    await sleep(100);
+  }
+  return undefined;
 }
 
 /** Milliseconds from `since` until `/readyz` answers 200, or undefined after `timeoutMs`. */
@@ -203,19 +266,30 @@ async function untilReady(baseUrl: string, since: number, timeoutMs: number): Pr
   return undefined;
 }
 
-/** Fills in a node fault's 503 figures: refused attempts between the kill and the revive. */
+/** Fills in a node fault's load and 503 figures: attempts answered, and refused, between the kill and the revive. */
 export function switchOverRefusals(
   fault: FaultRecord,
   answers: readonly { at: number; status: number }[],
 ): FaultRecord {
   if (!fault.switchOver || fault.at === undefined) return fault;
-  const end = fault.at + fault.durationMs;
-  const refused = answers.filter(
-    (a) => a.at >= fault.at! && a.at <= end && (a.status === 503 || a.status === 0),
-  );
+  const during = answers.filter((a) => inWindow(fault, a.at));
+  const refused = during.filter(isRefusal);
   const last = refused.reduce((max, a) => Math.max(max, a.at), fault.at);
   return {
     ...fault,
-    switchOver: { ...fault.switchOver, refused: refused.length, refusedForMs: last - fault.at },
+    switchOver: {
+      ...fault.switchOver,
+      answered: during.length,
+      refused: refused.length,
+      refusedForMs: last - fault.at,
+    },
   };
+}
+
+/** A 503, or no answer at all (status 0). */
+export const isRefusal = (a: { status: number }) => a.status === 503 || a.status === 0;
+
+/** `at` lies between the fault's start and its end (for a node kill: the revived node back in the cluster). */
+export function inWindow(fault: FaultRecord, at: number): boolean {
+  return fault.at !== undefined && at >= fault.at && at <= fault.at + fault.durationMs;
 }

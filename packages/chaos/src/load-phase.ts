@@ -48,23 +48,36 @@ export async function runLoadPhase(deps: LoadPhaseDeps): Promise<ChaosIdentity[]
   const reached = async (fraction: number) => {
     while (!loadDone && driver.sent < items.length * fraction) await sleep(50);
   };
-  const load = driver.sendAll(items, plan.concurrency, plan.ratePerSecond).finally(() => {
+  // Fault k is injected once (k+1)/(faults+1) of the load went out; the load beyond that point waits until
+  // the fault has begun, so every fault lands in flowing traffic however long the ones before it took.
+  const faultAt = (k: number) => (items.length * (k + 1)) / (plan.faults.length + 1);
+  let faultsBegun = 0;
+  let faultsOver = false;
+  const gate = async (i: number) => {
+    while (!faultsOver && faultsBegun < plan.faults.length && i >= faultAt(faultsBegun)) await sleep(20);
+  };
+  const load = driver.sendAll(items, plan.concurrency, plan.ratePerSecond, gate).finally(() => {
     loadDone = true;
   });
   const nextCanary = canaryIdentities(plan);
 
   const faultLoop = async () => {
-    for (const [i, fault] of plan.faults.entries()) {
-      await reached((i + 1) / (plan.faults.length + 1));
-      const injected = await inject(fault, i, deps.faults);
-      const recoveredMs = await canary(
-        driver,
-        deps.db,
-        nextCanary(),
-        plan.replicas.subscribers > 0,
-        plan.settleTimeoutMs,
-      );
-      deps.onFault({ ...injected, recoveredMs });
+    try {
+      for (const [i, fault] of plan.faults.entries()) {
+        await reached((i + 1) / (plan.faults.length + 1));
+        faultsBegun++;
+        const injected = await inject(fault, i, deps.faults);
+        const recoveredMs = await canary(
+          driver,
+          deps.db,
+          nextCanary(),
+          plan.replicas.subscribers > 0,
+          plan.settleTimeoutMs,
+        );
+        deps.onFault({ ...injected, recoveredMs });
+      }
+    } finally {
+      faultsOver = true;
     }
   };
 

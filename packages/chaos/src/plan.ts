@@ -60,7 +60,7 @@ export function shortPlan(notifier: boolean): ChaosPlan {
 /**
  * The production topology, in npm test: every service on a 3-node RabbitMQ cluster (all nodes in AMQP_URL)
  * and behind PgBouncer; under load the node the ingress is connected to is SIGKILLed, then the node leading
- * identity-sync, each revived after `nodeDownMs`. Only one such run at a time per machine (fixed ports).
+ * identity-sync, each revived after `nodeDownMs`.
  */
 export function clusterPlan(): ChaosPlan {
   return {

@@ -1,27 +1,35 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '@identity-relay/db/testing';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../../scripts/infra/rabbitmq-cluster.sh', import.meta.url));
 
-export const CLUSTER_NODES = ['rmq1', 'rmq2', 'rmq3'] as const;
-export type ClusterNode = (typeof CLUSTER_NODES)[number];
+/** A node's short name, e.g. `ir3f9a01c2` + `2`. */
+export type ClusterNode = string;
 
-/** AMQP port of each node, fixed by the script: only one cluster may run on a machine at a time. */
-const PORTS: Readonly<Record<ClusterNode, number>> = { rmq1: 5701, rmq2: 5702, rmq3: 5703 };
+/** `count` distinct ports nothing listens on right now. */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
 
 /**
  * A throw-away 3-node RabbitMQ cluster on this machine (`scripts/infra/rabbitmq-cluster.sh`, beside the
- * shared broker, which it never touches), with a vhost of its own. Needs root (rabbitmqctl runs as the
- * rabbitmq user) and the fixed ports 5701–5703. `stop()` removes everything, whatever state it is in.
+ * shared broker, which it never touches), with a vhost of its own. Node names, AMQP and Erlang distribution
+ * ports and the data folder are this cluster's own (a random name prefix, ports free at start), so several runs
+ * may share a machine. Needs root (rabbitmqctl runs as the rabbitmq user). `stop()` removes everything — the
+ * nodes by their pids, their files — whatever state it is in.
  */
 export class RabbitCluster {
   readonly vhost = `ir-cluster-${randomBytes(4).toString('hex')}`;
+  readonly nodes: readonly ClusterNode[];
   private readonly down = new Set<ClusterNode>();
   private static readonly running = new Set<RabbitCluster>();
 
@@ -30,12 +38,26 @@ export class RabbitCluster {
     await Promise.all([...RabbitCluster.running].map((c) => c.stop()));
   }
 
-  private constructor(private readonly dir: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly name: string,
+    private readonly amqpPorts: readonly number[],
+    private readonly distPorts: readonly number[],
+  ) {
+    this.nodes = [1, 2, 3].map((i) => `${name}${i}`);
+  }
 
   static async start(): Promise<RabbitCluster> {
-    const cluster = new RabbitCluster(await mkdtemp(join(tmpdir(), 'ir-rmq-cluster-')));
+    const dir = await mkdtemp(join(tmpdir(), 'ir-rmq-cluster-'));
+    await chmod(dir, 0o755); // rabbitmqctl (as user rabbitmq) reads the pid files
+    const ports = await freePorts(6);
+    const cluster = new RabbitCluster(
+      dir,
+      `ir${randomBytes(4).toString('hex')}n`,
+      ports.slice(0, 3),
+      ports.slice(3),
+    );
     RabbitCluster.running.add(cluster);
-    await chmod(cluster.dir, 0o755); // rabbitmqctl (as user rabbitmq) reads the pid files
     try {
       await cluster.script('start');
       await cluster.ctl('add_vhost', cluster.vhost);
@@ -49,50 +71,49 @@ export class RabbitCluster {
 
   /** AMQP_URL in its cluster form: every node, in order. */
   get url(): string {
-    return CLUSTER_NODES.map((n) => this.nodeUrl(n)).join(',');
+    return this.nodes.map((n) => this.nodeUrl(n)).join(',');
   }
 
   nodeUrl(node: ClusterNode): string {
-    return `amqp://guest:guest@127.0.0.1:${PORTS[node]}/${encodeURIComponent(this.vhost)}`;
+    const port = this.amqpPorts[this.nodes.indexOf(node)];
+    return `amqp://guest:guest@127.0.0.1:${port}/${encodeURIComponent(this.vhost)}`;
   }
 
-  /** The node serving the client connection named `name` (its connection_name), if any. */
-  async nodeOfConnection(name: string): Promise<ClusterNode | undefined> {
+  /** The nodes serving this vhost's client connections named `name` (their connection_name), one per connection. */
+  async nodesOfConnections(name: string): Promise<ClusterNode[]> {
     const rows = JSON.parse(
       await this.ctl('list_connections', 'port', 'vhost', 'client_properties', '--formatter', 'json'),
-    ) as {
-      port: number;
-      vhost: string;
-      client_properties: unknown;
-    }[];
-    const row = rows.find(
-      (r) => r.vhost === this.vhost && JSON.stringify(r.client_properties).includes(`"${name}"`),
-    );
-    return row && CLUSTER_NODES.find((n) => PORTS[n] === row.port);
+    ) as { port: number; vhost: string; client_properties: unknown }[];
+    return rows
+      .filter((r) => r.vhost === this.vhost && JSON.stringify(r.client_properties).includes(`"${name}"`))
+      .map((r) => this.nodes[this.amqpPorts.indexOf(r.port)] ?? `port ${r.port}`);
+  }
+
+  /** The node serving the client connection named `name`, if any. */
+  async nodeOfConnection(name: string): Promise<ClusterNode | undefined> {
+    return (await this.nodesOfConnections(name))[0];
   }
 
   /** The node leading quorum queue `queue`. */
   async leaderOf(queue: string): Promise<ClusterNode | undefined> {
-    const rows = JSON.parse(
-      await this.ctl('list_queues', '-p', this.vhost, 'name', 'leader', '--formatter', 'json'),
-    ) as {
-      name: string;
-      leader: string;
-    }[];
-    const leader = rows.find((r) => r.name === queue)?.leader ?? '';
-    return CLUSTER_NODES.find((n) => leader.startsWith(`${n}@`));
+    const leader = (await this.leaders()).find((r) => r.name === queue)?.leader ?? '';
+    return this.nodes.find((n) => leader === `${n}@localhost`);
   }
 
   /** Leaders per node over the vhost's queues. */
   async leaderCounts(): Promise<Record<string, number>> {
-    const rows = JSON.parse(
-      await this.ctl('list_queues', '-p', this.vhost, 'name', 'leader', '--formatter', 'json'),
-    ) as {
-      leader: string;
-    }[];
     const counts: Record<string, number> = {};
-    for (const r of rows) counts[r.leader.split('@')[0]!] = (counts[r.leader.split('@')[0]!] ?? 0) + 1;
+    for (const { leader } of await this.leaders()) {
+      const node = leader.split('@')[0]!;
+      counts[node] = (counts[node] ?? 0) + 1;
+    }
     return counts;
+  }
+
+  private async leaders(): Promise<{ name: string; leader: string }[]> {
+    return JSON.parse(
+      await this.ctl('list_queues', '-p', this.vhost, 'name', 'leader', '--formatter', 'json'),
+    ) as { name: string; leader: string }[];
   }
 
   /** SIGKILL of the node's Erlang VM: no goodbye to its clients or peers. */
@@ -107,14 +128,16 @@ export class RabbitCluster {
     this.down.delete(node);
   }
 
+  /** Stops the nodes (by pid) and removes their folder. Idempotent. */
   async stop(): Promise<void> {
+    if (!RabbitCluster.running.delete(this)) return;
     await this.script('stop').catch(() => undefined);
-    RabbitCluster.running.delete(this);
+    await rm(this.dir, { recursive: true, force: true });
   }
 
   /** rabbitmqctl against a node that is up. */
   private async ctl(...args: string[]): Promise<string> {
-    const node = CLUSTER_NODES.find((n) => !this.down.has(n))!;
+    const node = this.nodes.find((n) => !this.down.has(n))!;
     const { stdout } = await run('rabbitmqctl', ['-q', '-n', `${node}@localhost`, ...args], {
       timeout: 60_000,
       maxBuffer: 16 * 1024 * 1024,
@@ -123,9 +146,13 @@ export class RabbitCluster {
   }
 
   private async script(...args: string[]): Promise<void> {
-    await run('bash', [SCRIPT, ...args], {
-      env: { ...process.env, RMQ_CLUSTER_DIR: this.dir },
-      timeout: 240_000,
-    });
+    const env = {
+      ...process.env,
+      RMQ_CLUSTER_DIR: this.dir,
+      RMQ_CLUSTER_NAME: this.name,
+      RMQ_AMQP_PORTS: this.amqpPorts.join(','),
+      RMQ_DIST_PORTS: this.distPorts.join(','),
+    };
+    await run('bash', [SCRIPT, ...args], { env, timeout: 240_000 });
   }
 }

@@ -86,4 +86,46 @@ describe('failures', () => {
       'ingress: SIGTERM exit 1 after 5100 ms (grace 5000)',
     ]);
   });
+
+  test('a node kill is clean only with traffic during it and every service back on a surviving node', () => {
+    const nodeKill = (): ChaosReport['faults'][number] => ({
+      fault: 'node-kill-ingress',
+      target: 'n1@localhost',
+      durationMs: 9000,
+      recoveredMs: 300,
+      at: 1000,
+      switchOver: {
+        readyAfterMs: 800,
+        movedAfterMs: 1200,
+        ingressNode: 'n2@localhost',
+        connections: { ingress: ['n2'], 'identity-sync': ['n2', 'n3'] },
+        answered: 40,
+        refused: 3,
+        refusedForMs: 700,
+      },
+    });
+    const r = clean();
+    r.faults = [nodeKill()];
+    r.connectionsAtEnd = {
+      expected: { ingress: 1, 'identity-sync': 2 },
+      found: { ingress: ['n2'], 'identity-sync': ['n2', 'n1'] },
+    };
+    r.refusedOutsideSwitchOver = 0;
+    expect(failures(r)).toEqual([]);
+    expect(formatReport(r)).toContain(
+      '| n1@localhost (node-kill-ingress) | 0.8 s | 1.2 s | 40 | 3 | 0.7 s | n2@localhost |',
+    );
+
+    r.faults[0]!.switchOver = { ...nodeKill().switchOver!, movedAfterMs: undefined, answered: 0 };
+    r.faults[0]!.switchOver.ingressNode = 'n1@localhost';
+    r.connectionsAtEnd.found['identity-sync'] = ['n2'];
+    r.refusedOutsideSwitchOver = 2;
+    expect(failures(r)).toEqual([
+      'node-kill-ingress: the ingress was not on a surviving node (n1@localhost)',
+      'node-kill-ingress: the services were not all back on surviving nodes ({"ingress":["n2"],"identity-sync":["n2","n3"]})',
+      'node-kill-ingress: no webhook traffic while n1@localhost was down',
+      'services not all connected at the end: {"ingress":["n2"],"identity-sync":["n2"]}',
+      'webhook attempts refused outside a switch-over: 2',
+    ]);
+  });
 });

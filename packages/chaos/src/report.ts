@@ -1,6 +1,6 @@
 import type { IdentityFindings } from './check-identities.js';
 import type { DeadLetterFindings, MailFindings } from './check-mail.js';
-import type { FaultRecord } from './faults.js';
+import { allConnected, type FaultRecord } from './faults.js';
 import type { ExitRecord } from './service-process.js';
 import type { Backlog } from './settle.js';
 
@@ -23,6 +23,13 @@ export interface ChaosReport {
   settleMs: number;
   totalMs: number;
   logDir: string;
+  /** Cluster runs: each service's connections (one node per connection) once everything settled. */
+  connectionsAtEnd?: { expected: Record<string, number>; found: Record<string, string[]> };
+  /**
+   * Runs whose every load fault is a node kill: webhook attempts refused (503 or no answer) outside the
+   * kill-to-revive windows, when nothing should refuse them.
+   */
+  refusedOutsideSwitchOver?: number;
 }
 
 const SHUTDOWN_SLACK_MS = 3_000;
@@ -65,11 +72,21 @@ export function failures(r: ChaosReport): string[] {
     if (so && so.readyAfterMs === undefined) out.push(`${f.fault}: the ingress never became ready again`);
     if (so && (so.ingressNode === undefined || so.ingressNode === f.target))
       out.push(`${f.fault}: the ingress was not on a surviving node (${so.ingressNode ?? 'none'})`);
+    if (so && so.movedAfterMs === undefined)
+      out.push(
+        `${f.fault}: the services were not all back on surviving nodes (${JSON.stringify(so.connections)})`,
+      );
+    if (so && so.answered === 0) out.push(`${f.fault}: no webhook traffic while ${f.target} was down`);
     if (f.shutdown && (f.shutdown.code !== 0 || f.shutdown.ms > f.shutdown.graceMs + SHUTDOWN_SLACK_MS))
       out.push(
         `${f.target}: SIGTERM exit ${f.shutdown.code} after ${f.shutdown.ms} ms (grace ${f.shutdown.graceMs})`,
       );
   }
+  const end = r.connectionsAtEnd;
+  if (end && !allConnected(end.found, end.expected))
+    out.push(`services not all connected at the end: ${JSON.stringify(end.found)}`);
+  if (r.refusedOutsideSwitchOver)
+    out.push(`webhook attempts refused outside a switch-over: ${r.refusedOutsideSwitchOver}`);
   return out;
 }
 
@@ -162,15 +179,19 @@ function switchOverTable(faults: readonly ChaosReport['faults'][number][]): stri
     row([
       'node killed',
       'ingress ready again after',
-      '503s (or no answer) after the kill',
-      'for',
+      'all services on other nodes after',
+      'webhook attempts while down',
+      '503s (or no answer)',
+      'last 503 after the kill',
       'ingress then on',
     ]),
-    row(['---', '---:', '---:', '---:', '---']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---']),
     ...nodeFaults.map((f) =>
       row([
         `${f.target} (${f.fault})`,
         ms(f.switchOver!.readyAfterMs),
+        ms(f.switchOver!.movedAfterMs),
+        f.switchOver!.answered,
         f.switchOver!.refused,
         ms(f.switchOver!.refusedForMs),
         f.switchOver!.ingressNode ?? '–',

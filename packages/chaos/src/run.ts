@@ -5,10 +5,18 @@ import { randomBytes } from 'node:crypto';
 import { buildTopology, connectBrokerAdmin, connectBus, QUEUES, type LoggerLike } from '@identity-relay/bus';
 import { checkIdentities } from './check-identities.js';
 import { checkDeadLetters, checkMail } from './check-mail.js';
-import { Cluster, API_KEYS, freePort } from './cluster.js';
+import { freePort } from '@identity-relay/db/testing';
+import { Cluster, API_KEYS } from './cluster.js';
 import { DirectPublisher } from './direct.js';
 import { createChaosEnvironment, type ChaosEnvironment } from './environment.js';
-import { switchOverRefusals, type FaultRecord } from './faults.js';
+import {
+  connectionsOf,
+  expectedConnections,
+  inWindow,
+  isRefusal,
+  switchOverRefusals,
+  type FaultRecord,
+} from './faults.js';
 import { Ledger } from './ledger.js';
 import { runLoadPhase } from './load-phase.js';
 import { expectedRecipients, runMailPhase } from './mail-phase.js';
@@ -118,6 +126,11 @@ export async function runChaos(plan: ChaosPlan, opts: RunOptions): Promise<Chaos
     }
 
     log('checking invariants');
+    const expected = expectedConnections(cluster);
+    const connectionsAtEnd = env.rabbitCluster && {
+      expected,
+      found: await connectionsOf(env.rabbitCluster, expected),
+    };
     const notifierKills = faults.filter((f) => f.fault === 'notifier-sigkill').length;
     return {
       form: plan.form,
@@ -136,10 +149,19 @@ export async function runChaos(plan: ChaosPlan, opts: RunOptions): Promise<Chaos
       settleMs,
       totalMs: Date.now() - started,
       logDir,
+      ...(connectionsAtEnd ? { connectionsAtEnd } : {}),
+      ...(plan.faults.every((f) => f.startsWith('node-kill'))
+        ? { refusedOutsideSwitchOver: refusedOutside(faults, ledger.answers) }
+        : {}),
     };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   }
+}
+
+/** Attempts refused (503 or no answer) outside every fault's window. */
+function refusedOutside(faults: readonly FaultRecord[], answers: readonly { at: number; status: number }[]) {
+  return answers.filter((a) => isRefusal(a) && !faults.some((f) => inWindow(f, a.at))).length;
 }
 
 /** IdentityChanged messages the relay already published, published again (its crash window). */

@@ -132,15 +132,25 @@ export class WebhookDriver {
 
   /**
    * Sends `items` with up to `concurrency` requests in flight, starting at most `ratePerSecond` a second
-   * (so the load lasts long enough for the faults to land in it). Remembers each trigger id for `resend`.
+   * (so the load lasts long enough for the faults to land in it). Item `i` waits for `gate(i)` first: the
+   * load phase holds back the part of the load meant to run during a fault until that fault has begun, and
+   * the schedule resumes from there instead of bursting to catch up. Remembers each trigger id for `resend`.
    */
-  async sendAll(items: readonly UpdateItem[], concurrency: number, ratePerSecond: number): Promise<void> {
-    const started = Date.now();
+  async sendAll(
+    items: readonly UpdateItem[],
+    concurrency: number,
+    ratePerSecond: number,
+    gate: (index: number) => Promise<void> = async () => {},
+  ): Promise<void> {
+    let base = Date.now();
     let next = 0;
     const lane = async (): Promise<void> => {
       while (next < items.length) {
         const i = next++;
-        const wait = started + (i * 1000) / ratePerSecond - Date.now();
+        await gate(i);
+        // Item i is due i/rate seconds after the start, or now if a gate or a slow answer held it back.
+        base = Math.max(base, Date.now() - (i * 1000) / ratePerSecond);
+        const wait = base + (i * 1000) / ratePerSecond - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const item = items[i]!;
         const triggerId = randomUUID();

@@ -59,7 +59,8 @@ export async function startPgBouncer(): Promise<PgBouncer> {
   };
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now on 127.0.0.1 (taken and released). */
+export async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
   const { port } = probe.address() as AddressInfo;

@@ -46,4 +46,4 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
     client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`),
   );
 }
-export { hasPgBouncer, startPgBouncer, type PgBouncer } from './pgbouncer-testing.js';
+export { freePort, hasPgBouncer, startPgBouncer, type PgBouncer } from './pgbouncer-testing.js';
