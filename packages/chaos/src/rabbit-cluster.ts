@@ -79,19 +79,22 @@ export class RabbitCluster {
     return `amqp://guest:guest@127.0.0.1:${port}/${encodeURIComponent(this.vhost)}`;
   }
 
-  /** The nodes serving this vhost's client connections named `name` (their connection_name), one per connection. */
-  async nodesOfConnections(name: string): Promise<ClusterNode[]> {
+  /** This vhost's client connections: each one's connection_name and the node serving it. */
+  async connections(): Promise<{ name: string; node: ClusterNode }[]> {
     const rows = JSON.parse(
       await this.ctl('list_connections', 'port', 'vhost', 'client_properties', '--formatter', 'json'),
-    ) as { port: number; vhost: string; client_properties: unknown }[];
+    ) as { port: number; vhost: string; client_properties: [string, string, unknown][] }[];
     return rows
-      .filter((r) => r.vhost === this.vhost && JSON.stringify(r.client_properties).includes(`"${name}"`))
-      .map((r) => this.nodes[this.amqpPorts.indexOf(r.port)] ?? `port ${r.port}`);
+      .filter((r) => r.vhost === this.vhost)
+      .map((r) => ({
+        name: String(r.client_properties.find(([key]) => key === 'connection_name')?.[2] ?? ''),
+        node: this.nodes[this.amqpPorts.indexOf(r.port)] ?? `port ${r.port}`,
+      }));
   }
 
   /** The node serving the client connection named `name`, if any. */
   async nodeOfConnection(name: string): Promise<ClusterNode | undefined> {
-    return (await this.nodesOfConnections(name))[0];
+    return (await this.connections()).find((c) => c.name === name)?.node;
   }
 
   /** The node leading quorum queue `queue`. */

@@ -50,6 +50,7 @@ export async function runChaos(plan: ChaosPlan, opts: RunOptions): Promise<Chaos
   const started = Date.now();
   const runId = randomBytes(4).toString('hex');
   const logDir = await mkdtemp(join(tmpdir(), `identity-relay-chaos-${runId}-`));
+  log('creating the vhost and database');
   const env = await (opts.environment ?? createChaosEnvironment)();
   const sink = new SmtpSink(await freePort());
   const cluster = new Cluster(env, {

@@ -48,10 +48,11 @@ test(
     expect(reason, 'CI must run the cluster test').toBeUndefined();
 
     const plan = clusterPlan();
+    const started = Date.now();
     const report = await runChaos(plan, {
       repoRoot,
       environment: createClusterEnvironment,
-      log: console.log,
+      log: (line) => console.log(`[+${Math.round((Date.now() - started) / 1000)} s] ${line}`),
     });
     console.log(formatReport(report));
     expect(failures(report)).toEqual([]);
