@@ -288,10 +288,18 @@ export function switchOverRefusals(
   };
 }
 
+/** Attempts refused (503 or no answer) outside every fault's window. */
+export function refusedOutsideFaults(
+  faults: readonly FaultRecord[],
+  answers: readonly { at: number; status: number }[],
+): number {
+  return answers.filter((a) => isRefusal(a) && !faults.some((f) => inWindow(f, a.at))).length;
+}
+
 /** A 503, or no answer at all (status 0). */
-export const isRefusal = (a: { status: number }) => a.status === 503 || a.status === 0;
+const isRefusal = (a: { status: number }) => a.status === 503 || a.status === 0;
 
 /** `at` lies between the fault's start and its end (for a node kill: the revived node back in the cluster). */
-export function inWindow(fault: FaultRecord, at: number): boolean {
+function inWindow(fault: FaultRecord, at: number): boolean {
   return fault.at !== undefined && at >= fault.at && at <= fault.at + fault.durationMs;
 }

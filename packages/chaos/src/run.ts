@@ -12,8 +12,7 @@ import { createChaosEnvironment, type ChaosEnvironment } from './environment.js'
 import {
   connectionsOf,
   expectedConnections,
-  inWindow,
-  isRefusal,
+  refusedOutsideFaults,
   switchOverRefusals,
   type FaultRecord,
 } from './faults.js';
@@ -152,17 +151,12 @@ export async function runChaos(plan: ChaosPlan, opts: RunOptions): Promise<Chaos
       logDir,
       ...(connectionsAtEnd ? { connectionsAtEnd } : {}),
       ...(plan.faults.every((f) => f.startsWith('node-kill'))
-        ? { refusedOutsideSwitchOver: refusedOutside(faults, ledger.answers) }
+        ? { refusedOutsideSwitchOver: refusedOutsideFaults(faults, ledger.answers) }
         : {}),
     };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   }
-}
-
-/** Attempts refused (503 or no answer) outside every fault's window. */
-function refusedOutside(faults: readonly FaultRecord[], answers: readonly { at: number; status: number }[]) {
-  return answers.filter((a) => isRefusal(a) && !faults.some((f) => inWindow(f, a.at))).length;
 }
 
 /** IdentityChanged messages the relay already published, published again (its crash window). */
