@@ -42,10 +42,23 @@ export {
   type SessionGrant,
   type SessionStoreOptions,
 } from './auth/sessions.js';
-export { GRANTS, seesPersonalData, type Grant, type Role } from './auth/roles.js';
+export {
+  OidcSignIn,
+  OidcSignInError,
+  OidcUnavailableError,
+  type OidcSignInOptions,
+} from './auth/oidc-sign-in.js';
+export {
+  GRANTS,
+  grantsOfClaims,
+  seesPersonalData,
+  type Grant,
+  type Role,
+  type RoleMapping,
+} from './auth/roles.js';
 export { ConsoleSessions, type CurrentSession } from './console/session.js';
 export { OpsService, type QueueStats, type Stats } from './ops-service.js';
-export { authOptionsFrom, createOps } from './wiring.js';
+export { authOptionsFrom, createOps, oidcSignInFrom } from './wiring.js';
 export { openApiDocument } from './http/openapi.js';
 export {
   IdentityRepository,

@@ -19,7 +19,7 @@ import { SessionStore } from './auth/sessions.js';
 import { createOpsApp } from './http/app.js';
 import { registerStateGauges } from './metrics/state-gauges.js';
 import { startRetention } from './retention.js';
-import { authOptionsFrom, createOps } from './wiring.js';
+import { authOptionsFrom, createOps, oidcSignInFrom } from './wiring.js';
 
 const config = loadConfigOrExit(process.env, { service: 'ops' }, console.error);
 const logger = createLogger({ service: 'ops', level: config.logLevel });
@@ -79,6 +79,7 @@ const app = createOpsApp({
     ...authOptionsFrom(config),
     onRejected: (reason) => logger.debug({ reason }, 'ops credential refused'),
   }),
+  oidcSignIn: oidcSignInFrom(config),
   sessions,
   trustProxy: config.trustProxy,
   authFailures: new AuthFailureLimiter({ perMinute: config.authFailuresPerMinute }),

@@ -2,6 +2,7 @@ import type { BrokerAdmin, Bus } from '@identity-relay/bus';
 import type { PrismaClient } from '@identity-relay/db';
 import type { Config } from '@identity-relay/runtime';
 import type { AuthOptions } from './auth/authenticator.js';
+import { OidcSignIn } from './auth/oidc-sign-in.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ErasureService } from './erasure/erasure.js';
 import { IdentityRepository } from './identities/repository.js';
@@ -23,6 +24,26 @@ type AuthConfig = Pick<
   | 'oidcPiiRole'
   | 'nodeEnv'
 >;
+
+type SignInConfig = AuthConfig &
+  Pick<Config, 'oidcClientId' | 'oidcClientSecret' | 'oidcRedirectUrl' | 'oidcScopes'>;
+
+/** The console's sign-in with the identity provider, when OIDC_CLIENT_ID is set (roles mapped as for the API). */
+export function oidcSignInFrom(config: SignInConfig): OidcSignIn | undefined {
+  if (!config.oidcIssuer || !config.oidcClientId || !config.oidcRedirectUrl) return undefined;
+  return new OidcSignIn({
+    issuer: config.oidcIssuer,
+    clientId: config.oidcClientId,
+    clientSecret: config.oidcClientSecret,
+    redirectUrl: config.oidcRedirectUrl,
+    scopes: config.oidcScopes,
+    roleClaim: config.oidcRoleClaim,
+    readRole: config.oidcReadRole,
+    operatorRole: config.oidcOperatorRole,
+    piiRole: config.oidcPiiRole,
+    requireHttps: config.nodeEnv === 'production',
+  });
+}
 
 /** Auth options from the configuration: the static token and, when an issuer is set, OIDC. */
 export function authOptionsFrom(config: AuthConfig): AuthOptions {

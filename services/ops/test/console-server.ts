@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type AuthFailureLimiter } from '@identity-relay/runtime';
 import { Registry } from 'prom-client';
-import { createAuthenticator, createOpsApp, credentialFingerprint, SessionStore } from '../src/index.js';
+import type { RequestListener } from 'node:http';
+import {
+  createAuthenticator,
+  createOpsApp,
+  credentialFingerprint,
+  SessionStore,
+  type OidcSignIn,
+} from '../src/index.js';
 import type { OpsHarness } from './harness.js';
 import { listen } from './http-server.js';
 
@@ -12,7 +19,14 @@ export const CONSOLE_TOKEN = 'console-test-token-0123456789';
 /** The ops app on a free port over the harness, with a mail folder holding one .eml. */
 export async function startConsole(
   h: OpsHarness,
-  opts: { trustProxy?: string; authFailures?: AuthFailureLimiter; opsToken?: string; mailDir?: string } = {},
+  opts: {
+    trustProxy?: string;
+    authFailures?: AuthFailureLimiter;
+    opsToken?: string;
+    mailDir?: string;
+    /** Sign-in with an identity provider, given the console's own URL (its callback is under it). */
+    oidcSignIn?: (consoleUrl: string) => Promise<OidcSignIn>;
+  } = {},
 ): Promise<{ url: string; mailDir: string; registry: Registry; close(): Promise<void> }> {
   const mailDir = opts.mailDir ?? mkdtempSync(join(tmpdir(), 'ir-ops-mail-'));
   if (!opts.mailDir)
@@ -21,7 +35,10 @@ export async function startConsole(
       'From: identity-relay <no-reply@localhost>\r\nTo: ada@school.example\r\nSubject: Welcome to the educators list\r\nContent-Type: text/plain\r\n\r\nHello Ada.\r\n',
     );
   const registry = new Registry();
-  const app = createOpsApp({
+  // Listening first: an identity provider needs the console's address (its redirect URI) before the app exists.
+  let app: RequestListener = (_req, res) => void res.writeHead(503).end();
+  const server = await listen((req, res) => app(req, res));
+  app = createOpsApp({
     ...h.services,
     authenticate: createAuthenticator({ opsToken: opts.opsToken ?? CONSOLE_TOKEN }),
     sessions: new SessionStore(h.prisma, {
@@ -33,8 +50,8 @@ export async function startConsole(
     checks: {},
     mailDir,
     authFailures: opts.authFailures,
+    oidcSignIn: await opts.oidcSignIn?.(server.url),
   });
-  const server = await listen(app);
   return { url: server.url, mailDir, registry, close: server.close };
 }
 

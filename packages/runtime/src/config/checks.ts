@@ -53,9 +53,10 @@ export function crossCheck(raw: RawValues, failed: ReadonlySet<string>): string[
     // A token from the right issuer but meant for another application must not open the ops API.
     problems.push('OIDC_AUDIENCE: required when OIDC_ISSUER is set');
   }
+  problems.push(...oidcSignInProblems(raw, failed));
   if (raw.NODE_ENV === 'production') {
     // Keys fetched over plain http can be swapped in transit, and whoever swaps them mints ops tokens.
-    for (const name of ['OIDC_ISSUER', 'OIDC_JWKS_URL']) {
+    for (const name of ['OIDC_ISSUER', 'OIDC_JWKS_URL', 'OIDC_REDIRECT_URL']) {
       const value = raw[name];
       if (value !== undefined && !failed.has(name) && !/^https:\/\//i.test(String(value)))
         problems.push(`${name}: must be an https:// URL in production`);
@@ -63,3 +64,30 @@ export function crossCheck(raw: RawValues, failed: ReadonlySet<string>): string[
   }
   return problems;
 }
+
+/** The console's OIDC sign-in needs an issuer, a client id and a redirect URL ending in the console's callback. */
+function oidcSignInProblems(raw: RawValues, failed: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const clientId = raw.OIDC_CLIENT_ID !== undefined;
+  const redirect = raw.OIDC_REDIRECT_URL;
+  if (clientId && raw.OIDC_ISSUER === undefined)
+    problems.push('OIDC_ISSUER: required when OIDC_CLIENT_ID is set (console sign-in)');
+  if (clientId && redirect === undefined)
+    problems.push('OIDC_REDIRECT_URL: required when OIDC_CLIENT_ID is set (console sign-in)');
+  for (const name of ['OIDC_REDIRECT_URL', 'OIDC_CLIENT_SECRET']) {
+    if (raw[name] !== undefined && !clientId) problems.push(`OIDC_CLIENT_ID: required when ${name} is set`);
+  }
+  if (redirect !== undefined && !failed.has('OIDC_REDIRECT_URL')) {
+    const path = /^https?:\/\/[^/?#]*([^?#]*)/i.exec(String(redirect))?.[1] ?? '';
+    if (!path.endsWith(OIDC_CALLBACK_PATH))
+      problems.push(
+        `OIDC_REDIRECT_URL: must end with ${OIDC_CALLBACK_PATH} (the console's sign-in callback)`,
+      );
+  }
+  if (clientId && raw.OIDC_SCOPES !== undefined && !String(raw.OIDC_SCOPES).split(/\s+/).includes('openid'))
+    problems.push('OIDC_SCOPES: must include openid');
+  return problems;
+}
+
+/** Where the console receives the IdP's answer; OIDC_REDIRECT_URL is this path on the console's public address. */
+export const OIDC_CALLBACK_PATH = '/login/oidc/callback';

@@ -8,7 +8,7 @@ export {
   type Env,
   type LoadConfigOrExitOptions,
 } from './load.js';
-export { parseRetryDelays } from './checks.js';
+export { OIDC_CALLBACK_PATH, parseRetryDelays } from './checks.js';
 export {
   SERVICE_NAMES,
   type Config,

@@ -219,6 +219,40 @@ describe('loadConfig problems', () => {
     ]);
   });
 
+  it('checks the console OIDC sign-in variables together: issuer, client id, redirect URL on the callback path', () => {
+    expect(problemsOf({ OIDC_CLIENT_ID: 'ops-console', OIDC_SCOPES: 'profile email' })).toEqual([
+      'OIDC_ISSUER: required when OIDC_CLIENT_ID is set (console sign-in)',
+      'OIDC_REDIRECT_URL: required when OIDC_CLIENT_ID is set (console sign-in)',
+      'OIDC_SCOPES: must include openid',
+    ]);
+    expect(
+      problemsOf({ OIDC_REDIRECT_URL: 'https://ops.example.org/callback', OIDC_CLIENT_SECRET: 's' }),
+    ).toEqual([
+      'OIDC_CLIENT_ID: required when OIDC_REDIRECT_URL is set',
+      'OIDC_CLIENT_ID: required when OIDC_CLIENT_SECRET is set',
+      "OIDC_REDIRECT_URL: must end with /login/oidc/callback (the console's sign-in callback)",
+    ]);
+    const ok = {
+      OIDC_ISSUER: 'https://id.example.org/application/o/ops/',
+      OIDC_AUDIENCE: 'ops-console',
+      OIDC_CLIENT_ID: 'ops-console',
+      OIDC_REDIRECT_URL: 'https://ops.example.org/login/oidc/callback',
+    };
+    expect(loadConfig(ok, { service: 'ops' })).toMatchObject({
+      oidcClientId: 'ops-console',
+      oidcRedirectUrl: ok.OIDC_REDIRECT_URL,
+      oidcScopes: 'openid profile email',
+    });
+    expect(
+      problemsOf({
+        ...ok,
+        NODE_ENV: 'production',
+        OPS_TOKEN: 'x'.repeat(8) + 'k3Jd9sQ2mP7vL1zR',
+        OIDC_REDIRECT_URL: 'http://ops.example.org/login/oidc/callback',
+      }),
+    ).toContain('OIDC_REDIRECT_URL: must be an https:// URL in production');
+  });
+
   it('formats the error as one line per problem', () => {
     const error = new ConfigError(['A: bad', 'B: worse']);
     expect(error.code).toBe('CONFIG_INVALID');

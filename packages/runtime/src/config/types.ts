@@ -160,6 +160,16 @@ export interface Config {
   readonly oidcOperatorRole: string;
   /** OIDC_PII_ROLE (default=identity-relay:pii) Role or group that lets a read-only user see personal data unmasked. */
   readonly oidcPiiRole: string;
+  /**
+   * OIDC_CLIENT_ID / OIDC_CLIENT_SECRET / OIDC_REDIRECT_URL Console sign-in with the identity provider (authorization
+   * code + PKCE, at OIDC_ISSUER). The secret is optional (public clients); the redirect URL is where the IdP sends
+   * the browser back to, `/login/oidc/callback` of the console as the browser reaches it.
+   */
+  readonly oidcClientId?: string;
+  readonly oidcClientSecret?: string;
+  readonly oidcRedirectUrl?: string;
+  /** OIDC_SCOPES (default=openid profile email) Scopes the console asks for at sign-in (add the one carrying OIDC_ROLE_CLAIM if your IdP needs it). */
+  readonly oidcScopes: string;
   /** DEAD_LETTER_RETENTION_DAYS (default=30, 1..3650) Replayed and discarded dead letters older than this are purged. */
   readonly deadLetterRetentionDays: number;
   /** RETRY_DELAYS_MS (default=1000,10000,60000) One delay queue per entry, then dead-letter. */

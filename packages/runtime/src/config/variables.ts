@@ -267,6 +267,16 @@ export const VARIABLES: readonly VariableSpec[] = [
   text('OIDC_READ_ROLE', 'oidcReadRole', 'identity-relay:read'),
   text('OIDC_OPERATOR_ROLE', 'oidcOperatorRole', 'identity-relay:operator'),
   text('OIDC_PII_ROLE', 'oidcPiiRole', 'identity-relay:pii'),
+  text('OIDC_CLIENT_ID', 'oidcClientId'),
+  secret('OIDC_CLIENT_SECRET', 'oidcClientSecret'),
+  {
+    env: 'OIDC_REDIRECT_URL',
+    key: 'oidcRedirectUrl',
+    schema: { ...URL_SCHEMA, pattern: '^https?://' },
+    expect:
+      'an http:// or https:// URL (the console sign-in callback, e.g. https://ops.example.org/login/oidc/callback)',
+  },
+  text('OIDC_SCOPES', 'oidcScopes', 'openid profile email'),
   {
     env: 'DEAD_LETTER_RETENTION_DAYS',
     key: 'deadLetterRetentionDays',

@@ -7,7 +7,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { OpsError } from '../errors.js';
-import { claimAt, grantsFrom, roleOf, rolesIn, type Grant, type Role } from './roles.js';
+import { grantsOfClaims, roleOf, type Grant, type RoleMapping, type Role } from './roles.js';
 
 /** Who is calling and what they may do; `actor` is what the audit log records. */
 export interface Principal {
@@ -62,16 +62,11 @@ export class AuthUnavailableError extends OpsError {
   }
 }
 
-export interface OidcOptions {
+export interface OidcOptions extends RoleMapping {
   issuer: string;
   audience: string;
   /** Unset: the `jwks_uri` of the issuer's discovery document. */
   jwksUrl?: string;
-  roleClaim: string;
-  readRole: string;
-  operatorRole: string;
-  /** (default=identity-relay:pii) Lets a read-only user see personal data unmasked. */
-  piiRole?: string;
   /** Refuse http:// issuer, JWKS and discovered `jwks_uri` (production). */
   requireHttps?: boolean;
 }
@@ -170,7 +165,8 @@ class IssuerKeys {
   }
 }
 
-function actorOf(payload: JWTPayload): { subject: string; name?: string; actor: string } {
+/** Who an OIDC token or sign-in stands for: `oidc:<sub>`, named by preferred_username or email. */
+export function actorOf(payload: JWTPayload): { subject: string; name?: string; actor: string } {
   const name = payload.preferred_username ?? payload.email;
   const subject = `oidc:${payload.sub ?? 'unknown'}`;
   return typeof name === 'string'
@@ -228,11 +224,7 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
       rejected(err instanceof joseErrors.JOSEError ? `${err.code}: ${err.message}` : String(err));
       throw invalid(err);
     }
-    const grants = grantsFrom(rolesIn(claimAt(payload, oidc.roleClaim)), {
-      read: oidc.readRole,
-      operator: oidc.operatorRole,
-      pii: oidc.piiRole ?? 'identity-relay:pii',
-    });
+    const grants = grantsOfClaims(payload, oidc);
     const role = roleOf(grants);
     if (!role) {
       rejected(`no ${oidc.readRole} or ${oidc.operatorRole} in claim ${oidc.roleClaim}`);

@@ -37,6 +37,27 @@ export function grantsFrom(
   return GRANTS.filter((grant) => roles.includes(names[grant]));
 }
 
+/** Which claim carries the IdP's roles or groups, and which of them mean which ops grant. */
+export interface RoleMapping {
+  roleClaim: string;
+  readRole: string;
+  operatorRole: string;
+  /** (default=identity-relay:pii) Lets a read-only user see personal data unmasked. */
+  piiRole?: string;
+}
+
+/**
+ * The ops grants a set of OIDC claims carries: the one mapping for the API's bearer tokens and the console's
+ * sign-in with the identity provider, so a person has the same rights through both.
+ */
+export function grantsOfClaims(claims: Record<string, unknown>, mapping: RoleMapping): Grant[] {
+  return grantsFrom(rolesIn(claimAt(claims, mapping.roleClaim)), {
+    read: mapping.readRole,
+    operator: mapping.operatorRole,
+    pii: mapping.piiRole ?? 'identity-relay:pii',
+  });
+}
+
 /** The strongest role among the grants, or null when they grant none. */
 export function roleOf(grants: readonly Grant[]): Role | null {
   if (grants.includes('operator')) return 'operator';

@@ -12,6 +12,8 @@ export interface LayoutOptions {
    * CSP allows none). Lists offer it as a toggle, see `refreshToggle`.
    */
   refreshSeconds?: number;
+  /** Go on to this same-site path at once (`<meta http-equiv="refresh" content="0;url=…">`). */
+  redirectTo?: string;
 }
 
 const NAV: ReadonlyArray<readonly [string, string]> = [
@@ -36,9 +38,10 @@ export function layout(title: string, ctx: PageContext, body: SafeHtml, opts: La
           <button class="secondary" type="submit">Sign out</button>
         </form>`
     : html`<nav aria-label="Main"></nav>`;
-  const refresh = opts.refreshSeconds
+  let refresh = opts.refreshSeconds
     ? html`<meta http-equiv="refresh" content="${opts.refreshSeconds}" />`
-    : '';
+    : html``;
+  if (opts.redirectTo) refresh = html`<meta http-equiv="refresh" content="0;url=${opts.redirectTo}" />`;
   return html`<!doctype html>
     <html lang="en">
       <head>

@@ -2,6 +2,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import type { Reconciler } from '@identity-relay/reconcile';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { OidcSignIn } from '../auth/oidc-sign-in.js';
 import type { SessionStore } from '../auth/sessions.js';
 import type { ErasureService } from '../erasure/erasure.js';
 import { AuthFailureGuard } from '../http/auth-failures.js';
@@ -29,6 +30,8 @@ export interface ConsoleDeps {
   authenticate: Authenticator;
   /** Where console sessions live (the cookie holds only a session's random token). */
   sessions: SessionStore;
+  /** Sign-in with the identity provider (OIDC authorization code + PKCE), beside the token form. */
+  oidcSignIn?: OidcSignIn;
   /** Failed sign-ins per client address. */
   authFailures?: AuthFailureGuard;
   /** Folder of the notifier's .eml files; the outbox view lists it. */
@@ -69,6 +72,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     sessions,
     authenticate: deps.authenticate,
     failures: deps.authFailures ?? new AuthFailureGuard(),
+    oidc: deps.oidcSignIn,
   });
   registerDeadLetterPages(router, kit, deps.ops);
   registerIdentityPages(router, kit, deps);

@@ -8,6 +8,11 @@ export const SESSION_COOKIE = 'ir_ops_session';
 /** Double-submit token of the sign-in form (there is no session yet to bind it to). */
 export const LOGIN_COOKIE = 'ir_ops_login';
 const LOGIN_FORM_SECONDS = 30 * 60;
+/** A sign-in at the identity provider in progress (state, nonce, PKCE verifier), sent only to the OIDC paths. */
+export const OIDC_FLOW_COOKIE = 'ir_ops_oidc';
+const OIDC_FLOW_PATH = '/login/oidc';
+const OIDC_FLOW_SECONDS = 10 * 60;
+const OIDC_FLOW_SCOPE = { path: OIDC_FLOW_PATH, sameSite: 'lax' } as const;
 
 /** A cookie of the request (percent-decoded when it decodes); undefined when absent. */
 export function readCookie(req: Request, name: string): string | undefined {
@@ -26,11 +31,14 @@ function sameText(a: string, b: unknown): boolean {
  * Secure whenever the request came over https: directly, or through a proxy trusted with
  * TRUST_PROXY that said so in X-Forwarded-Proto (Express's `req.secure`).
  */
-function cookieOptions(req: Request, maxAgeMs?: number): CookieOptions {
+function cookieOptions(
+  req: Request,
+  maxAgeMs?: number,
+  scope: { path: string; sameSite: 'strict' | 'lax' } = { path: '/', sameSite: 'strict' },
+): CookieOptions {
   return {
-    path: '/',
+    ...scope,
     httpOnly: true,
-    sameSite: 'strict',
     secure: req.secure,
     ...(maxAgeMs === undefined ? {} : { maxAge: maxAgeMs }),
   };
@@ -105,5 +113,32 @@ export class ConsoleSessions {
 
   clearLoginCsrf(req: Request, res: Response): void {
     res.clearCookie(LOGIN_COOKIE, cookieOptions(req));
+  }
+
+  /**
+   * Keeps a sign-in at the IdP in progress for its callback. SameSite=Lax, because the IdP sends the browser back
+   * with a top-level navigation from its own site, which a Strict cookie would not accompany; HttpOnly, only for
+   * `/login/oidc*`, ten minutes. It holds no credential: what it protects is that the callback's state must be
+   * the one this browser started with, and the code is useless without its verifier.
+   */
+  rememberOidcFlow(req: Request, res: Response, flow: object): void {
+    const value = Buffer.from(JSON.stringify(flow)).toString('base64url');
+    res.cookie(OIDC_FLOW_COOKIE, value, cookieOptions(req, OIDC_FLOW_SECONDS * 1000, OIDC_FLOW_SCOPE));
+  }
+
+  /** The flow `rememberOidcFlow` kept, or undefined (absent, expired, not ours). */
+  oidcFlow(req: Request): Record<string, unknown> | undefined {
+    const raw = readCookie(req, OIDC_FLOW_COOKIE);
+    if (!raw || raw.length > 2048) return undefined;
+    try {
+      const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+      return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  clearOidcFlow(req: Request, res: Response): void {
+    res.clearCookie(OIDC_FLOW_COOKIE, cookieOptions(req, undefined, OIDC_FLOW_SCOPE));
   }
 }

@@ -11,6 +11,7 @@ import {
 } from '@identity-relay/runtime';
 import { AuthFailureGuard } from './auth-failures.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { OidcSignIn } from '../auth/oidc-sign-in.js';
 import type { SessionStore } from '../auth/sessions.js';
 import { consoleRouter } from '../console/router.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -32,6 +33,8 @@ export interface OpsAppDeps {
   recipients?: RecipientsService;
   erasure: ErasureService;
   authenticate: Authenticator;
+  /** Console sign-in with the identity provider (OIDC code + PKCE); unset = token sign-in only. */
+  oidcSignIn?: OidcSignIn;
   /** Console sessions (server-side rows). */
   sessions: SessionStore;
   /**
@@ -111,6 +114,7 @@ export function createOpsApp(deps: OpsAppDeps): Express {
       audit: deps.audit,
       erasure: deps.erasure,
       authenticate: deps.authenticate,
+      oidcSignIn: deps.oidcSignIn,
       sessions: deps.sessions,
       mailDir: deps.mailDir,
       recipients: deps.recipients,

@@ -29,3 +29,16 @@ export function loginPage(csrf: string, opts: LoginOptions = {}): string {
     </div>`,
   );
 }
+
+/** After the IdP's callback: a same-site step to the overview, so the Strict session cookie goes along. */
+export function signedInPage(who: string): string {
+  return layout(
+    'Signed in',
+    {},
+    html`<div class="login">
+      <p class="notice" role="status">Signed in as ${who}.</p>
+      <p><a class="button" href="/">Continue to the console</a></p>
+    </div>`,
+    { redirectTo: '/' },
+  );
+}
