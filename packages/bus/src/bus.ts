@@ -137,7 +137,8 @@ class AmqpBus implements Bus {
   /** Runs after every successful (re)connect, before the connection counts as up. */
   private async setup(model: ChannelModel): Promise<void> {
     model.on('error', () => undefined); // reported through the recovering model's 'error'
-    coalesceWrites(model);
+    if (!coalesceWrites(model))
+      this.opts.logger.warn({}, "amqplib's internals changed: frames are written one system call each");
     model.on('close', () => {
       if (this.model === model) this.model = undefined;
       this.publisher.setBlocked(undefined);

@@ -20,11 +20,12 @@ export interface MigrateOptions {
 }
 
 // The advisory lock key `prisma migrate deploy` takes on Postgres, so this runner and Prisma's
-// exclude each other as well as several services starting at once.
-const PRISMA_ADVISORY_LOCK_KEY = 72707369;
+// exclude each other as well as several services starting at once (pinned, see prisma-pins.test.ts).
+export const PRISMA_ADVISORY_LOCK_KEY = 72707369;
 
-// Exactly the table Prisma Migrate creates, so either tool can take over from the other.
-const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+// Exactly the table Prisma Migrate creates, so either tool can take over from the other. Both constants are
+// pinned against the installed Prisma schema engine by prisma-pins.test.ts.
+export const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
     "checksum"              VARCHAR(64) NOT NULL,
     "finished_at"           TIMESTAMPTZ,
