@@ -25,6 +25,7 @@ const ctx: BenchContext = {
   notifierSubscribers: 10,
   notifierTemplates: false,
   memorySeconds: 1,
+  reconcileIdentities: 200,
   log: () => undefined,
 };
 

@@ -12,6 +12,26 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * Whether two JSON values are equal as `stableJson` sees them (object key order and undefined members ignored),
+ * without building either string: the reconciler compares the traits of every listed identity with its row.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((v, i) => sameJson(v, b[i]));
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    const keys = Object.keys(x).filter((k) => x[k] !== undefined);
+    if (keys.length !== Object.keys(y).filter((k) => y[k] !== undefined).length) return false;
+    return keys.every((k) => Object.hasOwn(y, k) && sameJson(x[k], y[k]));
+  }
+  return stableJson(a) === stableJson(b); // different primitives (null and undefined print alike)
+}
+
 /** Two canonical identities say the same thing, whatever their `sourceUpdatedAt`. */
 export function sameIdentity(a: CanonicalIdentity, b: CanonicalIdentity): boolean {
   return identityDifferences(a, b).length === 0;
@@ -29,6 +49,6 @@ export function identityDifferences(
   b: CanonicalIdentity,
 ): Array<(typeof COMPARED)[number]> {
   return COMPARED.filter((field) =>
-    field === 'traits' ? stableJson(a.traits) !== stableJson(b.traits) : a[field] !== b[field],
+    field === 'traits' ? !sameJson(a.traits, b.traits) : a[field] !== b[field],
   );
 }

@@ -26,7 +26,7 @@ export type { MessageRoute } from './messages.js';
 export * from './notification.js';
 export { parsePythonLiteral } from './python-repr.js';
 export { requiredKeys, type RequiredKeys } from './required-keys.js';
-export { isZeroTime, normalizeTime } from './time.js';
+export { isZeroTime, normalizeTime, sourceTimeMs, storedSourceTime } from './time.js';
 export * from './unsubscribe.js';
 export * from './unsubscribe-token.js';
 export * from './notification-template.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isZeroTime, normalizeTime } from './time.js';
+import { isZeroTime, normalizeTime, sourceTimeMs, storedSourceTime } from './time.js';
 
 describe('normalizeTime', () => {
   test.each([
@@ -34,5 +34,23 @@ describe('isZeroTime', () => {
     expect(isZeroTime('0001-01-01T00:00:00Z')).toBe(true);
     expect(isZeroTime('0001-01-01T00:00:00.000Z')).toBe(true);
     expect(isZeroTime('1970-01-01T00:00:00Z')).toBe(false);
+  });
+});
+
+describe('sourceTimeMs / storedSourceTime', () => {
+  test.each([
+    ['2026-11-30T10:00:00.123456Z', '2026-11-30T10:00:00.123Z'],
+    ['2026-11-30T10:00:00.123756Z', '2026-11-30T10:00:00.123Z'],
+    ['2026-11-30T10:00:00.999999999Z', '2026-11-30T10:00:00.999Z'],
+    ['2026-11-30T10:00:00Z', '2026-11-30T10:00:00.000Z'],
+    ['2026-11-30T12:00:00.5+02:00', '2026-11-30T10:00:00.500Z'],
+  ])('%s is kept as %s, below the millisecond dropped', (input, stored) => {
+    expect(storedSourceTime(input)).toBe(stored);
+    expect(sourceTimeMs(input)).toBe(Date.parse(stored));
+  });
+
+  test('a time read back from the column compares equal to the time it was written from', () => {
+    const sent = '2026-11-30T10:00:00.123756Z';
+    expect(sourceTimeMs(storedSourceTime(sent))).toBe(sourceTimeMs(sent));
   });
 });

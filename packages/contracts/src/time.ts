@@ -32,3 +32,23 @@ function offsetOf(zone: string): string {
   if (zone === 'Z' || zone === 'z') return 'Z';
   return zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
 }
+
+/**
+ * A source time (`sourceUpdatedAt`, an event's `occurredAt`) as `identities.source_updated_at` keeps it, in
+ * milliseconds since the epoch: digits below the millisecond are dropped. The column is `timestamptz(3)`, and
+ * Postgres would round a finer time it is given (.123756 → .124) while JavaScript's Date truncates it (→ .123);
+ * so every comparison of source times and every write of the column goes through this one function, and an
+ * identical time read back from the row, re-sent by the IdP or listed by its admin API compares equal.
+ */
+export function sourceTimeMs(value: string): number {
+  // Already ISO UTC with a fraction (normalizeTime's output, a row's toISOString): cut, no regular expression.
+  if (value.length >= 24 && value[19] === '.' && value[10] === 'T' && value.endsWith('Z')) {
+    return Date.parse(`${value.slice(0, 23)}Z`);
+  }
+  return Date.parse(normalizeTime(value).slice(0, 23) + 'Z');
+}
+
+/** `sourceTimeMs` as the ISO string written to `identities.source_updated_at` (`...sss.mmmZ`). */
+export function storedSourceTime(value: string): string {
+  return new Date(sourceTimeMs(value)).toISOString();
+}

@@ -6,6 +6,7 @@ export { ensureDatabase } from './ensure-database.js';
 export { migrate, type MigrateOptions } from './migrate.js';
 export { defaultMigrationsDir } from './migration-files.js';
 export { inboxClaim } from './inbox.js';
+export { canonicalOfRow, identityColumns, type IdentityRow } from './identity-row.js';
 export { DbError, DatabaseUnavailableError, MigrationError, type MigrationErrorCode } from './errors.js';
 export { isTransientDbError } from './transient.js';
 export { redactUrl } from './database-url.js';

@@ -1,6 +1,6 @@
 import type { CanonicalIdentity } from '@identity-relay/contracts';
 import { describe, expect, it } from 'vitest';
-import { classify, millis, type StoredState } from './classify.js';
+import { classify, type StoredState } from './classify.js';
 
 const listed: CanonicalIdentity = {
   provider: 'kratos',
@@ -69,10 +69,18 @@ describe('classify', () => {
   });
 });
 
-describe('millis', () => {
-  it('rounds microseconds as timestamptz(3) stores them', () => {
-    expect(millis('2026-01-01T00:00:00.005417Z')).toBe(Date.parse('2026-01-01T00:00:00.005Z'));
-    expect(millis('2026-01-01T00:00:00.005617Z')).toBe(Date.parse('2026-01-01T00:00:00.006Z'));
-    expect(millis('2026-01-01T00:00:00Z')).toBe(Date.parse('2026-01-01T00:00:00Z'));
+describe('source times at the column precision', () => {
+  it('a listed time with microseconds equals the row written from it, whatever the microseconds', () => {
+    // identity-sync wrote .005 for .005617 (storedSourceTime); rounding it to .006 would see an update every run.
+    const at = '2026-01-01T00:00:00.005617Z';
+    expect(classify({ ...listed, sourceUpdatedAt: at }, stored(), true)).toEqual({ kind: 'unchanged' });
+  });
+
+  it('a later millisecond is an update', () => {
+    const at = '2026-01-01T00:00:00.006001Z';
+    expect(classify({ ...listed, sourceUpdatedAt: at }, stored(), true)).toEqual({
+      kind: 'update',
+      fields: ['sourceUpdatedAt'],
+    });
   });
 });

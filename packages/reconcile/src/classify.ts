@@ -1,4 +1,4 @@
-import { identityDifferences, type CanonicalIdentity } from '@identity-relay/contracts';
+import { identityDifferences, sourceTimeMs, type CanonicalIdentity } from '@identity-relay/contracts';
 
 /** The `identities` row of a listed identity, as far as the comparison needs it. */
 export interface StoredState {
@@ -24,21 +24,12 @@ export function classify(
   if (stored.deleted) return { kind: 'unchanged' };
   const fields: string[] = identityDifferences(stored.canonical, listed);
   if (hasModificationTime) {
-    const listedAt = millis(listed.sourceUpdatedAt);
-    const storedAt = millis(stored.canonical.sourceUpdatedAt);
+    // At the column's precision, exactly as identity-sync compares and stores them (packages/contracts time.ts).
+    const listedAt = sourceTimeMs(listed.sourceUpdatedAt);
+    const storedAt = sourceTimeMs(stored.canonical.sourceUpdatedAt);
     if (listedAt < storedAt) return { kind: 'unchanged' };
     if (listedAt > storedAt)
       return { kind: 'update', fields: fields.length > 0 ? fields : ['sourceUpdatedAt'] };
   }
   return fields.length > 0 ? { kind: 'update', fields } : { kind: 'unchanged' };
-}
-
-/**
- * Milliseconds of an ISO time, rounding microseconds as Postgres does when it stores `timestamptz(3)` (Date.parse
- * would truncate them), so a listed Kratos time and the row written from the same time compare equal.
- */
-export function millis(iso: string): number {
-  const fraction = /\.(\d+)Z$/.exec(iso);
-  if (!fraction) return Date.parse(iso);
-  return Date.parse(iso.replace(/\.\d+Z$/, 'Z')) + Math.round(Number(`0.${fraction[1]}`) * 1000);
 }

@@ -60,13 +60,13 @@ export interface ReconcileOptions {
 }
 
 /**
- * One reconciliation run of one provider. Streams the IdP's pages; compares each page with its rows (one query
+ * One reconciliation run of one provider. Streams the IdP's pages (one page read ahead); compares each page with its rows (one query
  * per page) and publishes the repairs of the page (creates, updates) as source events with deterministic ids,
  * so identity-sync applies them through its inbox, stale protection, versions and outbox. Then walks the live
  * rows that predate the listing (keyset, 1000 at a time) for those the listing did not contain: if there are
  * more than `maxDeleteRatio` of the live rows it refuses (unless `force`); otherwise each is looked up directly
- * and only a 404 publishes `IdentityDeletionObserved`. Memory: one page, one walk batch, the drift sample and
- * the set of listed external ids (about 100 bytes each: ~10 MB per 100,000 identities).
+ * and only a 404 publishes `IdentityDeletionObserved`. Memory: one page and the next, one walk batch, the drift
+ * sample and the set of listed external ids (about 100 bytes each: ~10 MB per 100,000 identities).
  */
 export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
   const { source, reader, runs, metrics } = deps;
@@ -126,7 +126,7 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
   try {
     const listingStart = await reader.now();
     const seen = new Set<string>();
-    for await (const page of source.pages()) {
+    for await (const page of readAhead(source.pages())) {
       opts.signal?.throwIfAborted();
       await reconcilePage(page);
       progress('listing');
@@ -227,6 +227,27 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
       progress('deletions');
     }
     return null;
+  }
+}
+
+/**
+ * The pages one ahead: the next page is already being fetched from the IdP while the caller compares and repairs
+ * this one, so a run costs about the listing plus what does not overlap it. Memory: two pages.
+ */
+async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = pages[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = iterator.next();
+      // Observed below, or dropped when the caller stops early (its failure would not matter then).
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    await iterator.return?.();
   }
 }
 

@@ -1,19 +1,6 @@
-import type { CanonicalIdentity } from '@identity-relay/contracts';
-import type { PrismaClient } from '@identity-relay/db';
+import { canonicalOfRow, identityColumns, type IdentityRow, type PrismaClient } from '@identity-relay/db';
 import type { StoredState } from './classify.js';
 import type { Provider } from './types.js';
-
-interface Row {
-  external_id: string;
-  email: string | null;
-  username: string | null;
-  email_verified: boolean;
-  state: CanonicalIdentity['state'];
-  traits: Record<string, unknown>;
-  source_updated_at: Date;
-  version: number;
-  deleted_at: Date | null;
-}
 
 /** Read-only access to `identities` for the reconciler: it never writes them (identity-sync does). */
 export class IdentityReader {
@@ -28,26 +15,13 @@ export class IdentityReader {
   /** The rows of one page's identities, by external id (one indexed query per page). */
   async storedFor(provider: Provider, externalIds: readonly string[]): Promise<Map<string, StoredState>> {
     if (externalIds.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<Row[]>`
-      SELECT external_id, email, username, email_verified, state, traits, source_updated_at, version, deleted_at
+    const rows = await this.prisma.$queryRaw<IdentityRow[]>`
+      SELECT ${identityColumns('identities')}
       FROM identities WHERE provider = ${provider} AND external_id = ANY(${externalIds as string[]}::text[])`;
     return new Map(
       rows.map((r) => [
         r.external_id,
-        {
-          version: r.version,
-          deleted: r.deleted_at !== null,
-          canonical: {
-            provider,
-            externalId: r.external_id,
-            email: r.email,
-            username: r.username,
-            emailVerified: r.email_verified,
-            state: r.state,
-            traits: r.traits,
-            sourceUpdatedAt: r.source_updated_at.toISOString(),
-          },
-        },
+        { version: r.version, deleted: r.deleted_at !== null, canonical: canonicalOfRow(r) },
       ]),
     );
   }

@@ -1,4 +1,5 @@
-export { classify, millis, type StoredState, type Verdict } from './classify.js';
+export { createAuthentikCoreApi, type AuthentikApiOptions } from './authentik-api.js';
+export { classify, type StoredState, type Verdict } from './classify.js';
 export { reconcile, type ReconcileDeps, type ReconcileOptions, type ReconcileProgress } from './engine.js';
 export {
   IdpUnauthorizedError,

@@ -13,9 +13,13 @@ export type KratosAdminIdentity = Record<string, unknown> & {
 export const KRATOS_DEFAULT_PAGE_SIZE = 250;
 export const KRATOS_MAX_PAGE_SIZE = 1000;
 
-/** A time as Kratos prints it: RFC 3339 UTC with microseconds (Go's time.Time through Postgres). */
-export function kratosTime(at: Date = new Date()): string {
-  return at.toISOString().replace(/Z$/, '417Z');
+/**
+ * A time as Kratos prints it: RFC 3339 UTC with microseconds (Go's time.Time through Postgres). The digits below
+ * the millisecond are `micros` (0..999, default random), as arbitrary as Kratos' own: half of them are ≥ 500, where
+ * rounding and truncating to milliseconds differ.
+ */
+export function kratosTime(at: Date = new Date(), micros = Math.floor(Math.random() * 1000)): string {
+  return at.toISOString().replace(/Z$/, `${String(micros).padStart(3, '0')}Z`);
 }
 
 /**

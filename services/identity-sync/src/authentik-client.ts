@@ -1,5 +1,6 @@
 import { PermanentError, TransientError } from '@identity-relay/bus';
 import { isAuthentikUser, type AuthentikUser } from '@identity-relay/contracts';
+import { createAuthentikCoreApi, FetchError, ResponseError } from '@identity-relay/reconcile/authentik-api';
 import pLimit from 'p-limit';
 
 export interface AuthentikClientOptions {
@@ -16,7 +17,7 @@ export interface AuthentikClientOptions {
    * leaves the queue.
    */
   concurrency?: number;
-  /** (default=globalThis.fetch) Replaced only to count calls in tests. */
+  /** (default=globalThis.fetch) The official client's `fetchApi`; replaced only to count calls in tests. */
   fetch?: typeof fetch;
 }
 
@@ -38,8 +39,8 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) {
     throw new RangeError(`timeoutMs must be an integer from 1 to 120000, got ${timeoutMs}`);
   }
-  const base = opts.baseUrl.replace(/\/+$/, '');
-  const doFetch = opts.fetch ?? globalThis.fetch;
+  // The same official client (and construction) the reconciler lists users with.
+  const api = createAuthentikCoreApi({ baseUrl: opts.baseUrl, token: opts.token, fetch: opts.fetch });
   // One per client, and the worker builds one client per process: both handler paths share the bound.
   const limit = pLimit(concurrencyOf(opts.concurrency));
 
@@ -53,16 +54,18 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
   };
 
   async function fetchUser(pk: number): Promise<UserLookup> {
-    const url = `${base}/api/v3/core/users/${pk}/`;
+    const call = `GET /api/v3/core/users/${pk}/`;
     let res: Response;
     try {
-      res = await doFetch(url, {
-        headers: { authorization: `Bearer ${opts.token}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      res = (await api.coreUsersRetrieveRaw({ id: pk }, { signal: AbortSignal.timeout(timeoutMs) })).raw;
     } catch (err) {
-      const what = (err as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'failed';
-      throw new TransientError(`GET ${url} ${what}`, { code: 'AUTHENTIK_UNAVAILABLE', cause: err });
+      // The client throws for any non-2xx answer: its status decides below, as for a 200.
+      if (err instanceof ResponseError) res = err.response;
+      else {
+        const cause = err instanceof FetchError ? err.cause : err;
+        const what = (cause as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'failed';
+        throw new TransientError(`${call} ${what}`, { code: 'AUTHENTIK_UNAVAILABLE', cause });
+      }
     }
     const status = res.status;
     if (status === 404) {
@@ -72,7 +75,7 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
     if (status === 401 || status === 403) {
       await res.body?.cancel();
       throw new PermanentError(
-        `Authentik refused AUTHENTIK_TOKEN (HTTP ${status}) for GET ${url}; check the token and its permissions`,
+        `Authentik refused AUTHENTIK_TOKEN (HTTP ${status}) for ${call}; check the token and its permissions`,
         {
           code: 'AUTHENTIK_UNAUTHORIZED',
         },
@@ -80,11 +83,11 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
     }
     if (status === 429 || status >= 500) {
       await res.body?.cancel();
-      throw new TransientError(`GET ${url} answered HTTP ${status}`, { code: 'AUTHENTIK_UNAVAILABLE' });
+      throw new TransientError(`${call} answered HTTP ${status}`, { code: 'AUTHENTIK_UNAVAILABLE' });
     }
     if (status !== 200) {
       await res.body?.cancel();
-      throw new PermanentError(`GET ${url} answered HTTP ${status}`, { code: 'AUTHENTIK_BAD_RESPONSE' });
+      throw new PermanentError(`${call} answered HTTP ${status}`, { code: 'AUTHENTIK_BAD_RESPONSE' });
     }
     let body: unknown;
     try {
@@ -92,18 +95,18 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
     } catch (err) {
       // A body cut off by the timeout is transient; anything else that is not JSON will not improve.
       if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
-        throw new TransientError(`GET ${url} timed out reading the body`, {
+        throw new TransientError(`${call} timed out reading the body`, {
           code: 'AUTHENTIK_UNAVAILABLE',
           cause: err,
         });
       }
-      throw new PermanentError(`GET ${url} answered with invalid JSON`, {
+      throw new PermanentError(`${call} answered with invalid JSON`, {
         code: 'AUTHENTIK_BAD_RESPONSE',
         cause: err,
       });
     }
     if (!isAuthentikUser(body) || body.pk !== pk) {
-      throw new PermanentError(`GET ${url} did not answer with user ${pk}`, {
+      throw new PermanentError(`${call} did not answer with user ${pk}`, {
         code: 'AUTHENTIK_BAD_RESPONSE',
       });
     }

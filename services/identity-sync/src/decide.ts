@@ -1,4 +1,4 @@
-import { sameIdentity, type CanonicalIdentity } from '@identity-relay/contracts';
+import { sameIdentity, sourceTimeMs, type CanonicalIdentity } from '@identity-relay/contracts';
 
 /** An identity as stored in `identities`. */
 export interface StoredIdentity {
@@ -31,8 +31,9 @@ export function decide(stored: StoredIdentity | null, incoming: IncomingChange):
   }
   if (!stored) return { action: 'create' };
   if (stored.deletedAt) return { action: 'ignore', reason: 'tombstoned' };
-  const incomingAt = Date.parse(incoming.identity.sourceUpdatedAt);
-  const storedAt = Date.parse(stored.identity.sourceUpdatedAt);
+  // At the column's precision: the stored time is what the column kept of the time it was written from.
+  const incomingAt = sourceTimeMs(incoming.identity.sourceUpdatedAt);
+  const storedAt = sourceTimeMs(stored.identity.sourceUpdatedAt);
   if (incomingAt < storedAt) return { action: 'ignore', reason: 'stale' };
   if (incomingAt === storedAt && sameIdentity(stored.identity, incoming.identity)) {
     return { action: 'ignore', reason: 'unchanged' };
@@ -55,6 +56,6 @@ export function tombstoneOf(
     traits: {},
     sourceUpdatedAt: incoming.occurredAt,
   };
-  const later = Date.parse(incoming.occurredAt) > Date.parse(base.sourceUpdatedAt);
+  const later = sourceTimeMs(incoming.occurredAt) > sourceTimeMs(base.sourceUpdatedAt);
   return { ...base, state: 'inactive', sourceUpdatedAt: later ? incoming.occurredAt : base.sourceUpdatedAt };
 }

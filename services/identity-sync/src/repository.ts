@@ -1,42 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { CanonicalIdentity } from '@identity-relay/contracts';
-import { Prisma } from '@identity-relay/db';
+import { storedSourceTime } from '@identity-relay/contracts';
+import { canonicalOfRow, identityColumns, Prisma, type IdentityRow } from '@identity-relay/db';
 import { TransientError } from '@identity-relay/bus';
 import type { IdentityKey, PlannedEvent, PlannedRow } from './batch-plan.js';
 import type { StoredIdentity } from './decide.js';
 
 type Tx = Prisma.TransactionClient;
 
-export interface IdentityRow {
-  id: string;
-  provider: CanonicalIdentity['provider'];
-  external_id: string;
-  email: string | null;
-  username: string | null;
-  email_verified: boolean;
-  state: CanonicalIdentity['state'];
-  traits: Record<string, unknown>;
-  source_updated_at: Date;
-  version: number;
-  deleted_at: Date | null;
-}
-
-export function toStored(row: IdentityRow): StoredIdentity {
-  return {
-    id: row.id,
-    version: row.version,
-    deletedAt: row.deleted_at,
-    identity: {
-      provider: row.provider,
-      externalId: row.external_id,
-      email: row.email,
-      username: row.username,
-      emailVerified: row.email_verified,
-      state: row.state,
-      traits: row.traits,
-      sourceUpdatedAt: row.source_updated_at.toISOString(),
-    },
-  };
+function toStored(row: IdentityRow): StoredIdentity {
+  return { id: row.id, version: row.version, deletedAt: row.deleted_at, identity: canonicalOfRow(row) };
 }
 
 /**
@@ -58,8 +30,7 @@ export async function lockIdentities(tx: Tx, keys: IdentityKey[]): Promise<Map<I
   const providers = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
   const externalIds = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
   const found = await tx.$queryRaw<IdentityRow[]>`
-    SELECT i.id, i.provider, i.external_id, i.email, i.username, i.email_verified, i.state, i.traits,
-           i.source_updated_at, i.version, i.deleted_at
+    SELECT ${identityColumns('i')}
     FROM identities i
     JOIN unnest(${providers}::text[], ${externalIds}::text[]) AS k(provider, external_id)
       ON i.provider = k.provider AND i.external_id = k.external_id
@@ -80,7 +51,7 @@ function rowJson(r: PlannedRow, now: string, ord: number) {
     email_verified: i.emailVerified,
     state: i.state,
     traits: i.traits,
-    source_updated_at: new Date(i.sourceUpdatedAt).toISOString(),
+    source_updated_at: storedSourceTime(i.sourceUpdatedAt),
     version: r.version,
     deleted_at: r.deleted ? now : null,
   };

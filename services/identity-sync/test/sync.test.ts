@@ -115,4 +115,37 @@ describe('identity-sync', () => {
     const changes = await h.readChanges(5, 2000);
     expect(changes.filter((c) => c.data.identity.externalId === id).map((c) => c.data.version)).toEqual([1]);
   });
+
+  test('the same Kratos state re-sent with microseconds in updated_at is unchanged, neither stale nor an update', async () => {
+    // Kratos prints microseconds; the row keeps milliseconds. .123756 must compare equal to what was stored of it.
+    const id = randomUUID();
+    const identity = kratosIdentity(id, { updated_at: '2026-11-30T10:00:00.123756Z' });
+    await h.publishKratos(identity);
+    await waitFor(
+      () => identityRow(id),
+      (r) => r !== undefined,
+    );
+    const again = randomUUID();
+    await h.publishKratos(identity, { id: again });
+    await waitFor(
+      () =>
+        h.prisma.$queryRaw<
+          { n: bigint }[]
+        >`SELECT count(*) AS n FROM processed_messages WHERE message_id = ${again}`,
+      (rows) => Number(rows[0]!.n) === 1,
+    );
+    // An ignored change is recorded in the history (type identity.stale) with why: here unchanged, not stale.
+    const history = await h.prisma.$queryRaw<{ version: number | null; reason: string | null }[]>`
+      SELECT e.version, e.payload->>'reason' AS reason FROM identity_events e
+      JOIN identities i ON i.id = e.identity_id WHERE i.external_id = ${id} ORDER BY e.created_at`;
+    expect(history.map((e) => [e.version, e.reason])).toEqual([
+      [1, null],
+      [null, 'unchanged'],
+    ]);
+    expect(await identityRow(id)).toMatchObject({ version: 1 });
+    const [stored] = await h.prisma.$queryRaw<{ at: string }[]>`
+      SELECT to_char(source_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at
+      FROM identities WHERE provider = 'kratos' AND external_id = ${id}`;
+    expect(stored!.at).toBe('2026-11-30T10:00:00.123000');
+  });
 });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Configuration, CoreApi, FetchError, ResponseError } from '@goauthentik/api';
 import {
   authentikToCanonical,
   isAuthentikUser,
@@ -9,6 +8,7 @@ import {
   type AuthentikUser,
   type AuthentikUserChangedData,
 } from '@identity-relay/contracts';
+import { createAuthentikCoreApi, FetchError, ResponseError } from '../authentik-api.js';
 import type { IdentitySource, ListedIdentity } from '../types.js';
 import { failureOfStatus, withRetries, type CallFailure } from './retry.js';
 
@@ -37,12 +37,7 @@ interface UsersPage {
 export function createAuthentikSource(opts: AuthentikSourceOptions): IdentitySource {
   const pageSize = opts.pageSize ?? 250;
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const api = new CoreApi(
-    new Configuration({
-      basePath: `${opts.baseUrl.replace(/\/+$/, '')}/api/v3`,
-      headers: { authorization: `Bearer ${opts.token}` },
-    }),
-  );
+  const api = createAuthentikCoreApi({ baseUrl: opts.baseUrl, token: opts.token });
   const init = () => ({ signal: AbortSignal.timeout(timeoutMs) });
 
   return {
