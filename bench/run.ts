@@ -34,6 +34,12 @@ const program = new Command('bench')
     false,
   )
   .option('--memory-seconds <n>', 'seconds of sustained load in the memory scenario', positiveInt, 300)
+  .option(
+    '--reconcile-identities <n>',
+    'identities at the Kratos admin-API stand-in in the reconcile scenario',
+    positiveInt,
+    100_000,
+  )
   .option('--cpu-prof', 'run the services with node --cpu-prof (profiles in the run directory)', false)
   .option('--no-build', 'do not run `npm run build` first (the services run from their compiled dist/)')
   .option('--no-docs', 'do not regenerate docs/benchmarks.md')
@@ -51,6 +57,7 @@ interface Options {
   subscribers: number;
   notifierTemplates: boolean;
   memorySeconds: number;
+  reconcileIdentities: number;
   cpuProf: boolean;
   build: boolean;
   docs: boolean;
@@ -95,6 +102,7 @@ async function main(): Promise<void> {
     notifierSubscribers: opts.quick ? 200 : opts.subscribers,
     notifierTemplates: opts.notifierTemplates,
     memorySeconds: opts.quick ? 5 : opts.memorySeconds,
+    reconcileIdentities: opts.quick ? 2000 : opts.reconcileIdentities,
     log: (line) => console.log(line),
   };
   const ids = opts.only ? opts.only.split(',').map((s) => s.trim()) : Object.keys(SCENARIOS);

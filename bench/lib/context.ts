@@ -22,6 +22,8 @@ export interface BenchContext {
   notifierTemplates: boolean;
   /** Seconds of sustained load in the memory scenario. */
   memorySeconds: number;
+  /** Identities at the Kratos admin-API stand-in in the reconcile scenario. */
+  reconcileIdentities: number;
   /** Progress lines. */
   log(line: string): void;
 }

@@ -14,6 +14,8 @@ export interface ServiceProcess {
   logFile: string;
   /** Resident set size now, in MB (from /proc/<pid>/status). */
   rssMb(): number;
+  /** The highest resident set size so far, in MB (VmHWM: the kernel's high-water mark, nothing missed between samples). */
+  peakRssMb(): number;
   /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`, default=15000). Resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -67,6 +69,7 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
     pid: child.pid!,
     logFile,
     rssMb: () => rssMb(child.pid!),
+    peakRssMb: () => rssMb(child.pid!, 'VmHWM'),
     async stop(graceMs = 15_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
@@ -127,9 +130,10 @@ async function waitForLine(child: ChildProcess, file: string, ready: RegExp, tim
   }
 }
 
-export function rssMb(pid: number): number {
+/** `VmRSS` (now) or `VmHWM` (the peak so far) of a process, in MB. */
+export function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+  const kb = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1];
   return kb ? Number(kb) / 1024 : NaN;
 }
 

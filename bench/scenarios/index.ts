@@ -6,6 +6,7 @@ import { e2eScenario } from './e2e.js';
 import { memoryScenario } from './memory.js';
 import { notifierScenario } from './notifier.js';
 import { pipelineScenario } from './pipeline.js';
+import { reconcileScenario } from './reconcile.js';
 import { scaleScenario } from './scale.js';
 import { ingressScenario } from './ingress.js';
 
@@ -21,4 +22,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   scale: scaleScenario,
   notifier: notifierScenario,
   memory: memoryScenario,
+  reconcile: reconcileScenario,
 };
