@@ -43,9 +43,10 @@ describe('createAuthentikClient concurrency', () => {
   });
 
   test('the timeout starts when a call leaves the queue, not while it waits', async () => {
-    // One at a time, 30 ms each: the fifth call waits ~120 ms, far beyond the 60 ms timeout.
-    const { fetch, stats } = slowFetch(30);
-    const ak = client(fetch, { concurrency: 1, timeoutMs: 60 });
+    // One at a time, 50 ms each: the fifth call waits ~200 ms, beyond the 150 ms timeout (which leaves a loaded
+    // machine 100 ms for each call's own overhead).
+    const { fetch, stats } = slowFetch(50);
+    const ak = client(fetch, { concurrency: 1, timeoutMs: 150 });
     const lookups = await Promise.all([1, 2, 3, 4, 5].map((pk) => ak.getUser(pk)));
     expect(lookups.map((l) => l.status === 'found' && l.user.pk)).toEqual([1, 2, 3, 4, 5]);
     expect(stats.maxInFlight).toBe(1);
