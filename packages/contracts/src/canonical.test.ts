@@ -1,6 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { compile } from './ajv.js';
-import { canonicalIdentitySchema, kratosToCanonical, type CanonicalIdentity } from './canonical.js';
+import {
+  canonicalIdentitySchema,
+  kratosAddressVerified,
+  kratosToCanonical,
+  type CanonicalIdentity,
+} from './canonical.js';
 import {
   educatorIdentity,
   kratosIdentities,
@@ -124,5 +129,21 @@ describe('canonicalIdentitySchema', () => {
 
   test('accepts null email and username', () => {
     expect(validateCanonical({ ...valid, email: null, username: null })).toBe(true);
+  });
+});
+
+describe('kratosAddressVerified', () => {
+  const other = { value: 'ada@gmail.com', verified: true, via: 'email' };
+  test('speaks about the one address: another verified address of the identity does not count', () => {
+    expect(kratosAddressVerified([other], 'ada@school.edu')).toBe(false);
+    const school = { value: 'Ada@School.edu', verified: false, via: 'email', status: 'sent' };
+    expect(kratosAddressVerified([other, school], 'ada@school.edu')).toBe(false);
+    expect(kratosAddressVerified([other, { ...school, verified: true }], ' ada@school.edu ')).toBe(true);
+    expect(kratosAddressVerified([{ ...school, status: 'completed' }], 'ada@school.edu')).toBe(true);
+  });
+  test('no address, no list: not verified', () => {
+    expect(kratosAddressVerified([other], null)).toBe(false);
+    expect(kratosAddressVerified([other], '')).toBe(false);
+    expect(kratosAddressVerified(null, 'ada@gmail.com')).toBe(false);
   });
 });

@@ -64,7 +64,7 @@ export function kratosToCanonical(identity: KratosIdentity, fallbackTime: string
     externalId: identity.id,
     email,
     username: trimmedString(identity.traits.username),
-    emailVerified: email !== null && isVerified(identity.verifiable_addresses ?? [], email),
+    emailVerified: kratosAddressVerified(identity.verifiable_addresses, email),
     state: identity.state ?? 'active',
     traits: identity.traits,
     sourceUpdatedAt: normalizeTime(firstRealTime(identity.updated_at, identity.created_at) ?? fallbackTime),
@@ -79,10 +79,22 @@ function kratosEmail(identity: KratosIdentity): string | null {
   return address ? trimmedString(address.value) : null;
 }
 
-function isVerified(addresses: KratosVerifiableAddress[], email: string): boolean {
-  const wanted = email.toLowerCase();
-  return addresses.some(
-    (a) => a.value.trim().toLowerCase() === wanted && (a.verified === true || a.status === 'completed'),
+/**
+ * Whether Kratos marks `email` itself verified among `verifiable_addresses` (`verified`, or the verification flow
+ * `completed`). Another verified address of the identity does not count: what is verified is what the sign-up
+ * policy and `IdentityChanged.emailVerified` speak about, the one address, so both decide alike.
+ */
+export function kratosAddressVerified(
+  addresses: readonly KratosVerifiableAddress[] | null | undefined,
+  email: unknown,
+): boolean {
+  if (typeof email !== 'string' || email.trim() === '') return false;
+  const wanted = email.trim().toLowerCase();
+  return (addresses ?? []).some(
+    (a) =>
+      typeof a.value === 'string' &&
+      a.value.trim().toLowerCase() === wanted &&
+      (a.verified === true || a.status === 'completed'),
   );
 }
 

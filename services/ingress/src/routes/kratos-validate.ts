@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import {
   compile,
+  kratosAddressVerified,
   kratosMessage,
   kratosSyncIdentityBodySchema,
   toKratosErrorBody,
@@ -31,21 +32,6 @@ export const POLICY_MESSAGE_IDS: Readonly<Record<RefusalCode, number>> = {
 
 /** Id of form-wide messages for a refused request itself (auth, size, rate): Kratos' system error range. */
 const REQUEST_ERROR_ID = 5000001;
-
-/**
- * Whether Kratos marks `email` verified in the identity's `verifiable_addresses` (e.g. an OIDC sign-up whose
- * provider vouched for it). A password registration's address is unverified here: its domain roles wait.
- */
-export function addressVerified(
-  addresses: ReadonlyArray<{ value?: unknown; verified?: unknown }> | null | undefined,
-  email: unknown,
-): boolean {
-  if (typeof email !== 'string') return false;
-  const wanted = email.trim().toLowerCase();
-  return (addresses ?? []).some(
-    (a) => a.verified === true && typeof a.value === 'string' && a.value.trim().toLowerCase() === wanted,
-  );
-}
 
 /** `name` → `#/traits/name`, escaped as a JSON pointer token. */
 export function traitPointer(name: string): string {
@@ -87,7 +73,9 @@ export function kratosValidateRouter(deps: KratosValidateDeps): Router {
         email: traits.email,
         username: traits.username,
         traits,
-        emailVerified: addressVerified(body.identity.verifiable_addresses, traits.email),
+        // Verified for the address typed (e.g. an OIDC sign-up whose provider vouched for it); a password
+        // registration's address is not yet, so its domain roles wait for verification (IdentityChanged).
+        emailVerified: kratosAddressVerified(body.identity.verifiable_addresses, traits.email),
       });
       if (!decision.ok) {
         const message = kratosMessage(
