@@ -155,6 +155,8 @@ export class RabbitCluster {
       RMQ_CLUSTER_NAME: this.name,
       RMQ_AMQP_PORTS: this.amqpPorts.join(','),
       RMQ_DIST_PORTS: this.distPorts.join(','),
+      // Should this process die before stop(), the script's watcher stops the nodes.
+      RMQ_CLUSTER_OWNER_PID: String(process.pid),
     };
     await run('bash', [SCRIPT, ...args], { env, timeout: 240_000 });
   }

@@ -32,7 +32,8 @@ export function hasPgBouncer(): boolean {
 export async function startPgBouncer(): Promise<PgBouncer> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'ir-pgbouncer-'));
-  const env = { ...process.env, PGB_PORT: String(port), PGB_DIR: dir };
+  // PGB_OWNER_PID: should this process die before stop(), the script's watcher stops PgBouncer.
+  const env = { ...process.env, PGB_PORT: String(port), PGB_DIR: dir, PGB_OWNER_PID: String(process.pid) };
   await run('bash', [SCRIPT, 'start'], { env, timeout: 30_000 });
   const pid = Number((await readFile(join(dir, 'pgbouncer.pid'), 'utf8')).trim());
   let stopped = false;
