@@ -1,7 +1,8 @@
-import type { MessageProperties } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import type { RawDelivery } from '@identity-relay/bus';
 import { parseDeadLetter, workQueueOf } from './parse.js';
+
+type MessageProperties = RawDelivery['properties'];
 
 function delivery(over: Partial<RawDelivery> & { props?: Partial<MessageProperties> } = {}): RawDelivery {
   const { props, ...rest } = over;

@@ -8,9 +8,14 @@ import { buildTopology, connectBus, QUEUES, type Bus } from '@identity-relay/bus
 import { readQueue, type ReadMessage } from '@identity-relay/bus/testing';
 import { validateMessage, type CloudEvent } from '@identity-relay/contracts';
 import { createLogger, createMetrics, loadConfig } from '@identity-relay/runtime';
-import { kratosIdentity, startHarness, waitFor, type Harness } from '../../identity-sync/test/harness.js';
-import { createIngress } from '../src/index.js';
-import { KEYS } from './ingress-harness.js';
+import {
+  kratosIdentity,
+  startHarness,
+  waitFor,
+  type Harness,
+} from '../../services/identity-sync/test/harness.js';
+import { createIngress } from '@identity-relay/ingress';
+import { KEYS } from '../../services/ingress/test/ingress-harness.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';

@@ -6,15 +6,20 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildTopology, connectBus, type Bus } from '@identity-relay/bus';
 import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
 import { createLogger, createMetrics, loadConfig } from '@identity-relay/runtime';
-import { createIdentitySyncWorker, type IdentitySyncWorker } from '../../identity-sync/src/index.js';
+import { createIdentitySyncWorker, type IdentitySyncWorker } from '@identity-relay/identity-sync';
 import {
   authentikUser,
   startAuthentikStandIn,
   type AuthentikStandIn,
-} from '../../identity-sync/test/authentik-standin.js';
-import { kratosIdentity, startHarness, waitFor, type Harness } from '../../identity-sync/test/harness.js';
-import { createIngress } from '../src/index.js';
-import { KEYS } from './ingress-harness.js';
+} from '../../services/identity-sync/test/authentik-standin.js';
+import {
+  kratosIdentity,
+  startHarness,
+  waitFor,
+  type Harness,
+} from '../../services/identity-sync/test/harness.js';
+import { createIngress } from '@identity-relay/ingress';
+import { KEYS } from '../../services/ingress/test/ingress-harness.js';
 
 let h: Harness;
 let ak: AuthentikStandIn;

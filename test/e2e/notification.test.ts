@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { educatorIdentity } from '@identity-relay/contracts/fixtures';
-import { exam, startHarness, type Harness } from './harness.js';
+import { exam, startHarness, type Harness } from '../../services/notifier/test/harness.js';
 import { KRATOS_KEY, NOTIFY_KEY, startPipeline, type Pipeline } from './pipeline.js';
-import { startSmtpServer } from './smtp-server.js';
+import { startSmtpServer } from '../../services/notifier/test/smtp-server.js';
 
 const EDUCATOR = 'ada.lovelace@example.edu';
 const mailDir = mkdtempSync(join(tmpdir(), 'ir-mail-'));

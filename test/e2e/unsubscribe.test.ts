@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { educatorIdentity } from '@identity-relay/contracts/fixtures';
-import { exam, startHarness, type Harness } from './harness.js';
+import { exam, startHarness, type Harness } from '../../services/notifier/test/harness.js';
 import { KRATOS_KEY, NOTIFY_KEY, startPipeline, type Pipeline } from './pipeline.js';
-import { rawHeader, startSmtpServer, type TestSmtpServer } from './smtp-server.js';
+import { rawHeader, startSmtpServer, type TestSmtpServer } from '../../services/notifier/test/smtp-server.js';
 
 const EDUCATOR = 'ada.lovelace@example.edu';
 

@@ -6,7 +6,7 @@ import { createIdentitySyncWorker } from '@identity-relay/identity-sync';
 import { createIngress, type ConfirmedPublisher } from '@identity-relay/ingress';
 import { createLogger, createMetrics, loadConfig } from '@identity-relay/runtime';
 import { createSubscribersWorker, defaultRules } from '@identity-relay/subscribers';
-import { UNSUBSCRIBE_SECRET, type Harness } from './harness.js';
+import { UNSUBSCRIBE_SECRET, type Harness } from '../../services/notifier/test/harness.js';
 
 export const KRATOS_KEY = 'kratos-key-e2e';
 export const NOTIFY_KEY = 'notify-key-e2e';
