@@ -1,14 +1,18 @@
 // The console in Debian's Chromium driven by playwright-core: sign in, see a failure group, open a
-// dead letter, replay it after the cause is fixed, and see its status change. Real broker and
-// database. Screenshots go to test-results/screenshots; with UPDATE_SCREENSHOTS=1 also to
+// dead letter, replay it after the cause is fixed, and see its status change; find a person by email, open
+// their timeline, edit & retry the dead letter about them, see the audit entry, check the pages at phone width,
+// and sign in through a real OpenID Connect provider. Real broker and database. Screenshots go to test-results/screenshots; with UPDATE_SCREENSHOTS=1 also to
 // docs/screenshots (the README shows those).
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '@identity-relay/bus';
+import { OidcSignIn } from '../src/index.js';
 import { CONSOLE_TOKEN, startConsole } from './console-server.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
+import { seedPerson, type SeededPerson } from './identity-fixtures.js';
+import { startTestIdp, type TestIdp } from './test-idp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -26,6 +30,17 @@ let base: string;
 let close: () => Promise<void>;
 let broken = true;
 const ids: string[] = [];
+let person: SeededPerson;
+let idp: TestIdp;
+const PHONE = { width: 390, height: 844 };
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 async function shot(name: string): Promise<void> {
   for (const dir of shotDirs) {
@@ -43,24 +58,31 @@ describe.skipIf(!available)('console in a browser', () => {
     await h.publish(QUEUES.notifier);
     await h.publish(QUEUES.identitySync, { id: 'poison-1', body: Buffer.from('{"not": json') });
     await h.waitForDeadLetters(5);
-    ({ url: base, close } = await startConsole(h));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    await h.startWorker(QUEUES.subscribers, () => false);
+    await h.listenForErasures();
+    person = await seedPerson(h, 'ada.lovelace@school.example');
+    ({ url: base, close } = await startConsole(h, {
+      async oidcSignIn(consoleUrl) {
+        idp = await startTestIdp(`${consoleUrl}/login/oidc/callback`);
+        return new OidcSignIn({
+          issuer: idp.issuer,
+          clientId: idp.clientId,
+          clientSecret: idp.clientSecret,
+          redirectUrl: `${consoleUrl}/login/oidc/callback`,
+          roleClaim: 'roles',
+          readRole: 'ops-readers',
+          operatorRole: 'ops-operators',
+        });
+      },
+    }));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
   });
 
   afterAll(async () => {
     await browser?.close();
     await close?.();
+    await idp?.close();
     await h?.dispose();
   });
 
@@ -68,6 +90,7 @@ describe.skipIf(!available)('console in a browser', () => {
     await page.goto(`${base}/`);
     await expect.poll(() => page.url()).toBe(`${base}/login`);
     await shot('login');
+    await page.getByRole('link', { name: /^Sign in with / }).waitFor();
     await page.getByLabel('Ops token or OIDC access token').fill(CONSOLE_TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
@@ -123,5 +146,90 @@ describe.skipIf(!available)('console in a browser', () => {
     await page.getByRole('link', { name: 'Outbox' }).click();
     await page.getByRole('cell', { name: 'Welcome to the educators list' }).waitFor();
     await shot('outbox');
+  });
+
+  it('finds a person by email and opens their timeline', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Identities' }).click();
+    await page.getByRole('heading', { name: 'Identities', level: 1 }).waitFor();
+    await page.getByLabel('Email').fill('Ada.Lovelace@school.example');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await shot('identity-search');
+    await page.getByRole('link', { name: `Timeline of ${person.email}` }).click();
+    await page.getByRole('heading', { name: `Timeline of ${person.email}`, level: 1 }).waitFor();
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    await timeline.getByText('Exam dates').waitFor();
+    expect(await timeline.getByText('stale').count()).toBe(1);
+    expect(
+      await timeline.getByRole('listitem').filter({ hasText: 'Version 2 (updated)' }).textContent(),
+    ).toMatch(/traits\.role:\s*"student"\s*→\s*"educator"/);
+    await shot('timeline');
+  });
+
+  it('edits and retries the dead letter about them: schema problems first, then the corrected message', async () => {
+    await page.getByRole('link', { name: 'Dead letter on subscribers' }).click();
+    await page.getByRole('link', { name: 'Edit & retry…' }).click();
+    await page.getByRole('heading', { name: /^Edit & retry/ }).waitFor();
+    const editor = page.getByLabel('Corrected message (JSON)');
+    const original = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
+    await page.getByRole('button', { name: 'Check and replay' }).click();
+    await page.getByTestId('edit-problems').getByText('/time: is required').waitFor();
+    await shot('edit-refused');
+    const fixed = { ...original, time: '2026-01-01T11:00:00.000Z', datacontenttype: 'application/json' };
+    await page.getByLabel('Corrected message (JSON)').fill(JSON.stringify(fixed, null, 2));
+    await page.getByRole('button', { name: 'Check and replay' }).click();
+    await page.getByRole('status').filter({ hasText: 'Edited and replayed' }).waitFor();
+    expect(await page.getByLabel('Diff').textContent()).toContain('time: added "2026-01-01T11:00:00.000Z"');
+    await expect
+      .poll(() => h.handled.get(QUEUES.subscribers) ?? [], { timeout: 15_000 })
+      .toContain(person.deadMessageId);
+    await shot('edited');
+  });
+
+  it('shows who did it in the audit page', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('heading', { name: 'Audit', level: 1 }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'replay' }).first();
+    await row.waitFor();
+    expect(await row.textContent()).toContain('ops-token');
+    await shot('audit');
+  });
+
+  it('shows an erasure dry run before anything is erased', async () => {
+    await page.goto(`${base}/identities/${person.id}/erase`);
+    await page.getByTestId('erasure-counts').waitFor();
+    await shot('erase-dry-run');
+  });
+
+  it('fits a phone: no page scrolls sideways at 390 px', async () => {
+    await page.setViewportSize(PHONE);
+    for (const [path, name] of [
+      [`/identities/${person.id}`, 'timeline-phone'],
+      ['/', 'overview-phone'],
+      [`/dead-letters/${ids[1]}`, undefined],
+      ['/audit', undefined],
+    ] as const) {
+      await page.goto(`${base}${path}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      const width = await page.locator('html').evaluate((el) => el.scrollWidth);
+      expect(width, path).toBeLessThanOrEqual(PHONE.width);
+      if (name) await shot(name);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('signs in through the identity provider (OIDC code flow) in a fresh browser', async () => {
+    idp.signInAs({
+      sub: 'grace',
+      email: 'grace@school.example',
+      preferred_username: 'grace',
+      roles: ['ops-readers'],
+    });
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const other = await fresh.newPage();
+    await other.goto(`${base}/login`);
+    await other.getByRole('link', { name: /^Sign in with / }).click();
+    await other.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    expect(await other.getByText('oidc:grace (grace) · read').count()).toBe(1);
+    await fresh.close();
   });
 });

@@ -6,12 +6,13 @@ export const CONSOLE_CSS = `
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
 header { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.5rem; border-bottom: 1px solid var(--line); background: var(--panel); }
 header .brand { font-weight: 700; }
-header nav { display: flex; gap: 1rem; flex: 1; }
+header nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; flex: 1; }
+header nav a { white-space: nowrap; }
 header form { margin: 0; }
 main { padding: 1rem 1.5rem 3rem; max-width: 1200px; }
 a { color: var(--accent); }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
-h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
+h1 { font-size: 1.4rem; margin: .5rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
