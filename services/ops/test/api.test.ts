@@ -210,6 +210,27 @@ describe('personal data', () => {
     await h.prisma.deadLetter.delete({ where: { id: row.id } });
   });
 
+  it('refuses read-only callers the questions about people (identities, recipients, search by person); the pii grant opens them', async () => {
+    const piiReaderJwt = await issuer.sign({ sub: 'cy', realm_access: { roles: ['ops-read', 'ops-pii'] } });
+    const id = '00000000-0000-4000-8000-000000000001';
+    for (const path of [
+      '/api/identities?email=ada@school.edu',
+      `/api/identities/${id}/timeline`,
+      '/api/notifications',
+      `/api/notifications/${id}`,
+      '/api/suppressions',
+      '/api/opt-outs',
+      // A search by person says whether their messages failed, masked or not.
+      '/api/dead-letters?email=ada@school.edu',
+      '/api/dead-letters/groups?externalId=k-ada',
+    ]) {
+      const reader = await call('GET', path, { token: readerJwt });
+      expect(reader.status, path).toBe(403);
+      expect(reader.headers.get('cache-control'), path).toBe('no-store');
+      expect([200, 404], path).toContain((await call('GET', path, { token: piiReaderJwt })).status);
+    }
+  });
+
   it('answers every API response with Cache-Control: no-store', async () => {
     for (const res of [
       await call('GET', '/api/dead-letters', { token: readerJwt }),

@@ -181,6 +181,24 @@ describe('console for read-only users', () => {
     );
   });
 
+  it('refuses read-only sessions the pages about people; the pii grant opens them', async () => {
+    const sessions = new SessionStore(h.prisma);
+    const reader = `ir_ops_session=${(await sessions.create({ subject: 'oidc:bob', roles: ['read'] })).token}`;
+    const withPii = `ir_ops_session=${(await sessions.create({ subject: 'oidc:cy', roles: ['read', 'pii'] })).token}`;
+    for (const path of [
+      '/identities?q=ada@school.example',
+      '/notifications',
+      '/suppressions',
+      '/opt-outs',
+      '/dead-letters?email=ada@school.example',
+    ]) {
+      const refused = await get(path, reader);
+      expect(refused.status, path).toBe(403);
+      expect(await refused.text(), path).not.toContain('ada@school.example');
+      expect((await get(path, withPii)).status, path).toBe(200);
+    }
+  });
+
   it('answers console pages and redirects with Cache-Control: no-store', async () => {
     expect((await get('/')).headers.get('cache-control')).toBe('no-store');
     expect((await get('/', false)).headers.get('cache-control')).toBe('no-store');

@@ -1,7 +1,7 @@
 import type { Request, Router } from 'express';
 import { InvalidMessageError } from '../errors.js';
 import type { OpsService } from '../ops-service.js';
-import { FILTER_KEYS, parseFilter } from '../store/filter.js';
+import { FILTER_KEYS, parseFilter, searchesPerson } from '../store/filter.js';
 import { form, str, type ConsoleKit } from './kit.js';
 import { bulkConfirmPage, bulkDonePage } from './pages/bulk.js';
 import { confirmPage, detailPage, editPage } from './pages/dead-letter.js';
@@ -37,6 +37,8 @@ export function registerDeadLetterPages(router: Router, kit: ConsoleKit, ops: Op
   });
   router.get('/dead-letters', signedIn, async (req, res) => {
     const { query, refresh } = queryOf(req);
+    if (view(res).masked && searchesPerson(query))
+      return kit.fail(res, 403, 'Searching by person needs the operator role or the pii grant.');
     const result = await ops.list(query);
     page(res, 200, listPage(ctx(res), parseFilter(filterFrom(query)), view(res).page(result), refresh));
   });

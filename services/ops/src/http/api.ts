@@ -10,6 +10,7 @@ import { AuthError } from '../auth/authenticator.js';
 import { allows, type Role } from '../auth/roles.js';
 import type { OpsService } from '../ops-service.js';
 import { PersonalDataView } from '../privacy/views.js';
+import { searchesPerson } from '../store/filter.js';
 import { openApiDocument } from './openapi.js';
 
 function bearer(req: Request): string | undefined {
@@ -32,6 +33,15 @@ export function requireRole(authenticate: Authenticator, need: Role): RequestHan
 const actor = (res: Response): string => (res.locals.principal as Principal).actor;
 /** Masks personal data unless the caller may see it. */
 const view = (res: Response): PersonalDataView => new PersonalDataView(res.locals.principal as Principal);
+
+/** Searching dead letters by person (email, external or identity id) is for those who see personal data. */
+const personSearch: RequestHandler = (req, res, next) => {
+  if (view(res).masked && searchesPerson(req.query as Record<string, unknown>))
+    throw new AuthError(403, 'searching by person needs the operator role or the pii grant', {
+      code: 'FORBIDDEN',
+    });
+  next();
+};
 const query = (req: Request): Record<string, unknown> => ({ ...(req.query as Record<string, unknown>) });
 
 /** `/api/*`: the dead-letter API. Every route needs a token; POSTs need operator rights. */
@@ -45,11 +55,13 @@ export function apiRouter(deps: { ops: OpsService; authenticate: Authenticator }
   router.get(
     '/api/dead-letters',
     read,
+    personSearch,
     async (req, res) => void res.json(view(res).page(await ops.list(query(req)))),
   );
   router.get(
     '/api/dead-letters/groups',
     read,
+    personSearch,
     async (req, res) => void res.json({ items: view(res).groups((await ops.groups(query(req))).items) }),
   );
   router.get(

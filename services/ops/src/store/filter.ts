@@ -40,6 +40,14 @@ export const FILTER_KEYS = [
 /** Filter keys matched against the body, headers and error text of each dead letter. */
 export const MENTION_KEYS = ['identityId', 'externalId', 'email'] as const;
 
+/**
+ * Whether a filter (query or form) asks about a person. Such a search is personal data even with masked results:
+ * its count says whether that person's messages failed.
+ */
+export function searchesPerson(input: Record<string, unknown>): boolean {
+  return MENTION_KEYS.some((k) => input[k] !== undefined && input[k] !== '');
+}
+
 function parseDate(key: string, value: string, problems: string[]): Date | undefined {
   const d = new Date(value);
   if (Number.isNaN(d.getTime()))
