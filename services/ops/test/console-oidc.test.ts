@@ -126,6 +126,7 @@ describe('console sign-in with an OpenID Connect provider', () => {
     expect(page).toContain('content="0;url=/"');
     expect(res.headers.get('set-cookie')).toMatch(/ir_ops_oidc=;/); // the flow is over
     expect(session).toMatch(/^ir_ops_session=.+/);
+    expect(idp.jwksFetches()).toBeGreaterThan(0); // the ID token's signature was checked
     const row = await h.prisma.opsSession.findFirstOrThrow({ where: { subject: 'oidc:sub-ada' } });
     expect(row).toMatchObject({ name: 'ada', roles: ['operator'], revokedAt: null });
     const overview = await fetch(`${base}/`, { redirect: 'manual', headers: { cookie: session } });

@@ -18,6 +18,8 @@ export interface TestIdp {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /** How often the provider's JWKS was fetched (the console checks ID token signatures against it). */
+  jwksFetches(): number;
   /** The account the next login at the provider signs in. */
   signInAs(account: TestAccount): void;
   close(): Promise<void>;
@@ -31,7 +33,9 @@ export async function startTestIdp(redirectUri: string): Promise<TestIdp> {
   let next: TestAccount | undefined;
   // Created once the server's port (the issuer URL) is known.
   const idp: { provider?: any } = {};
+  let jwksFetches = 0;
   const server = await listen((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/jwks') jwksFetches += 1;
     if (req.url?.startsWith('/interaction/')) return void finishInteraction(req, res);
     idp.provider.callback()(req, res);
   });
@@ -99,6 +103,7 @@ export async function startTestIdp(redirectUri: string): Promise<TestIdp> {
     issuer,
     clientId,
     clientSecret,
+    jwksFetches: () => jwksFetches,
     signInAs(account) {
       next = account;
     },

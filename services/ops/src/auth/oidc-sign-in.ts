@@ -59,7 +59,7 @@ const isRefusal = (err: unknown): boolean =>
 /**
  * Console sign-in with any OpenID Connect provider (Authentik, Keycloak, Kratos/Hydra, Entra…): discovery on
  * first use, then per sign-in a fresh state, nonce and PKCE verifier; the callback redeems the code, checks the
- * ID token (issuer, audience, signature, nonce) and maps its claims to grants exactly as the API maps bearer
+ * ID token (signature against the issuer's JWKS, issuer, audience, expiry, nonce) and maps its claims to grants exactly as the API maps bearer
  * tokens (`grantsOfClaims`).
  */
 export class OidcSignIn {
@@ -172,7 +172,14 @@ export class OidcSignIn {
         clientId,
         clientSecret,
         clientSecret === undefined ? client.None() : undefined,
-        requireHttps ? { timeout: 10 } : { timeout: 10, execute: [client.allowInsecureRequests] },
+        {
+          timeout: 10,
+          // The ID token comes straight from the token endpoint, so TLS already vouches for it; its signature is
+          // checked against the issuer's JWKS all the same, so a proxy or DNS mistake cannot mint a sign-in.
+          execute: requireHttps
+            ? [client.enableNonRepudiationChecks]
+            : [client.allowInsecureRequests, client.enableNonRepudiationChecks],
+        },
       )
       .catch((err: unknown) => {
         this.config = undefined;
