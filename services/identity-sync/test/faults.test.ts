@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { deadQueueName, QUEUES } from '@identity-relay/bus';
-import { readQueue } from '@identity-relay/bus/testing';
+import { deadQueueName, QUEUES, retryQueueName } from '@identity-relay/bus';
+import { queueDepth, readQueue } from '@identity-relay/bus/testing';
 import {
   closeVhostConnections,
   kratosIdentity,
@@ -31,20 +31,34 @@ const deadLetters = (count: number, timeoutMs = 5000) =>
 
 describe('identity-sync under faults', () => {
   test('database down for a moment: the message is retried with delay and then applied', async () => {
-    const id = randomUUID();
-    await setDatabaseAvailable(h.dbUrl, false);
-    await h.publishKratos(kratosIdentity(id));
-    await new Promise((r) => setTimeout(r, 400)); // first attempt fails while the database refuses connections
-    await setDatabaseAvailable(h.dbUrl, true);
-    // h.prisma belongs to the harness and was disconnected too; it reconnects on demand.
-    expect(
-      await waitFor(
-        () => rowCount([id]),
-        (n) => n === 1,
-        20_000,
-      ),
-    ).toBe(1);
-    expect(await deadLetters(1, 500)).toHaveLength(0);
+    // Its own harness with a long first delay, so the message is seen waiting in the delay queue.
+    const slow = await startHarness({ retryDelaysMs: [1500, 3000] });
+    try {
+      const id = randomUUID();
+      const delayQueues = [1500, 3000].map((ms) => retryQueueName(QUEUES.identitySync, ms));
+      const waiting = async () =>
+        (await Promise.all(delayQueues.map((q) => queueDepth(slow.vhostUrl, q)))).join();
+      await setDatabaseAvailable(slow.dbUrl, false);
+      try {
+        await slow.publishKratos(kratosIdentity(id));
+        // The first attempt failed: the message waits in the first delay queue (not in the second, not dead).
+        expect(await waitFor(waiting, (depths) => depths === '1,0', 20_000)).toBe('1,0');
+      } finally {
+        await setDatabaseAvailable(slow.dbUrl, true);
+      }
+      const applied = async () => {
+        const [r] = await slow.prisma.$queryRaw<{ n: bigint }[]>`
+          SELECT count(*) AS n FROM identities WHERE external_id = ${id}`;
+        return Number(r!.n);
+      };
+      // slow.prisma belongs to the harness and was disconnected too; it reconnects on demand.
+      expect(await waitFor(applied, (n) => n === 1, 20_000)).toBe(1);
+      expect(await waiting()).toBe('0,0');
+      expect(await queueDepth(slow.vhostUrl, deadQueueName(QUEUES.identitySync))).toBe(0);
+    } finally {
+      await setDatabaseAvailable(slow.dbUrl, true).catch(() => undefined);
+      await slow.dispose();
+    }
   });
 
   test('failing every time: dead-lettered after the retries, with the failure headers', async () => {
