@@ -4,6 +4,8 @@
  * file by default and over SMTP when configured. Every part is the real one, wired in this process on a
  * real broker (own vhost) and database (own database).
  */
+import { QUEUES } from '@identity-relay/bus';
+import { waitForQueueSettled } from '@identity-relay/bus/testing';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +58,7 @@ test('a Kratos educator registration followed by POST /notifications yields exac
     () => readdirSync(mailDir).filter((f) => f.endsWith('.eml')),
     (f) => f.length > 0,
   );
-  await new Promise((r) => setTimeout(r, 500)); // nothing else may arrive
+  await waitForQueueSettled(h.vhostUrl, QUEUES.notifier); // handled: nothing else can arrive
   expect(readdirSync(mailDir)).toEqual(files);
   expect(files).toHaveLength(1);
   const mail = await simpleParser(readFileSync(join(mailDir, files[0]!)));
@@ -80,7 +82,7 @@ test('a Kratos educator registration followed by POST /notifications yields exac
       () => smtp.received.length,
       (n) => n > 0,
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await waitForQueueSettled(h.vhostUrl, QUEUES.notifier);
     expect(smtp.received.map((m) => [m.to, m.subject])).toEqual([[[EDUCATOR], 'A student answered']]);
     expect(readdirSync(mailDir)).toHaveLength(1);
   } finally {

@@ -3,6 +3,8 @@
  * SMTP server, broker and database): a Kratos educator gets a templated email with their own first name, uses
  * the one-click link of that very email, and gets nothing more from that list, even after a trait change.
  */
+import { QUEUES } from '@identity-relay/bus';
+import { waitForQueueSettled } from '@identity-relay/bus/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { educatorIdentity } from '@identity-relay/contracts/fixtures';
 import { exam, startHarness, type Harness } from '../../services/notifier/test/harness.js';
@@ -108,7 +110,7 @@ test('one-click unsubscribe from a received mail holds: the next notification sk
     (d) => d.length === 1 && d[0]!.status !== 'pending',
   );
   expect(deliveries).toMatchObject([{ email: EDUCATOR, status: 'unsubscribed', attempts: 0 }]);
-  await new Promise((r) => setTimeout(r, 300));
+  await waitForQueueSettled(h.vhostUrl, QUEUES.notifier);
   expect(smtp.received.filter((m) => m.headers.get('x-notification-id') === second)).toEqual([]);
   expect(smtp.rcptTo.filter((a) => a === EDUCATOR)).toHaveLength(1);
 });

@@ -123,3 +123,39 @@ export async function queueDepth(url: string, queue: string): Promise<number> {
 function firstNode(url: string): string {
   return url.split(',')[0]!.trim();
 }
+
+/**
+ * Waits until `queue` in the vhost of `vhostUrl` holds no message, ready or delivered and not yet acked: every
+ * message published to it (with confirms) before the call has been handled. The positive signal that replaces
+ * "sleep, then check nothing else happened". Throws after `timeoutMs` (default=20000).
+ */
+export async function waitForQueueSettled(
+  vhostUrl: string,
+  queue: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const vhost = decodeURIComponent(new URL(vhostUrl).pathname.slice(1));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await rabbitmqctl(
+      'list_queues',
+      '-p',
+      vhost,
+      '--no-table-headers',
+      'name',
+      'messages_ready',
+      'messages_unacknowledged',
+    );
+    const row = out.split('\n').find((line) => line.split('\t', 1)[0] === queue);
+    if (row === undefined) throw new Error(`queue ${queue} does not exist in ${vhost}`);
+    if (
+      row
+        .split('\t')
+        .slice(1)
+        .every((n) => n.trim() === '0')
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`queue ${queue} still holds messages: ${row}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

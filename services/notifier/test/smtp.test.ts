@@ -1,3 +1,5 @@
+import { QUEUES } from '@identity-relay/bus';
+import { waitForQueueSettled } from '@identity-relay/bus/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { messageIdFor } from '../src/index.js';
 import { exam, startHarness, type Harness } from './harness.js';
@@ -54,7 +56,7 @@ describe('notifier over SMTP', () => {
 
     const before = smtp.received.length;
     await h.request(exam(), id); // the same message again (a producer retry or an operator replay)
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitForQueueSettled(h.vhostUrl, QUEUES.notifier); // the copy was handled
     expect(smtp.received.length).toBe(before);
     smtp.received.length = 0;
   });
