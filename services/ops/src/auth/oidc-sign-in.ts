@@ -139,12 +139,11 @@ export class OidcSignIn {
       claims = { ...(await this.userInfo(config, accessToken, String(claims.sub))), ...claims };
     const grants = grantsOfClaims(claims, this.opts);
     const who = actorOf(claims);
+    // Like the API's 403, the answer names neither the claim nor the roles the console looks for.
     if (!roleOf(grants))
-      throw new OidcSignInError(
-        403,
-        `${who.name ?? who.subject} has neither ${this.opts.readRole} nor ${this.opts.operatorRole} in ${this.opts.roleClaim}`,
-        { code: 'NO_ROLE' },
-      );
+      throw new OidcSignInError(403, `the account ${who.name ?? who.subject} has no ops role`, {
+        code: 'NO_ROLE',
+      });
     return { subject: who.subject, ...(who.name ? { name: who.name } : {}), grants };
   }
 

@@ -110,7 +110,7 @@ function registerOidcSignIn(
       if (!(err instanceof OidcSignInError)) throw err;
       const why =
         err.code === 'NO_ROLE'
-          ? `Signed in at the identity provider, but ${err.message}: the console needs one of them.`
+          ? `Signed in at the identity provider, but ${err.message}. Ask an administrator for access.`
           : `Sign-in refused: ${err.message}.`;
       return loginForm(req, res, err.status, why);
     }
