@@ -229,6 +229,23 @@ describe('personal data', () => {
       expect(reader.headers.get('cache-control'), path).toBe('no-store');
       expect([200, 404], path).toContain((await call('GET', path, { token: piiReaderJwt })).status);
     }
+    // The audit log is for every reader, but whom an action was about is masked for them.
+    await h.prisma.auditLog.create({
+      data: {
+        actor: 'ops-token',
+        action: 'unsuppress',
+        deadLetterIds: [],
+        count: 1,
+        detail: { email: 'ada@school.edu', reason: 'bounced' },
+        filter: { email: 'ada@school.edu' },
+      },
+    });
+    const masked = await call('GET', '/api/audit?action=unsuppress', { token: readerJwt });
+    expect(masked.status).toBe(200);
+    expect(JSON.stringify(masked.body)).not.toContain('ada@school.edu');
+    expect(masked.body.items[0].detail).toMatchObject({ email: 'a•••@school.edu', reason: 'bounced' });
+    const full = await call('GET', '/api/audit?action=unsuppress', { token: piiReaderJwt });
+    expect(full.body.items[0].detail.email).toBe('ada@school.edu');
   });
 
   it('answers every API response with Cache-Control: no-store', async () => {

@@ -197,6 +197,21 @@ describe('console for read-only users', () => {
       expect(await refused.text(), path).not.toContain('ada@school.example');
       expect((await get(path, withPii)).status, path).toBe(200);
     }
+    await h.prisma.auditLog.create({
+      data: {
+        actor: 'ops-token',
+        action: 'resubscribe',
+        deadLetterIds: [],
+        count: 1,
+        detail: { list: 'educators', email: 'ada@school.example' },
+      },
+    });
+    const audit = await get('/audit?action=resubscribe', reader);
+    expect(audit.status).toBe(200);
+    const auditText = await audit.text();
+    expect(auditText).toContain('resubscribe');
+    expect(auditText).not.toContain('ada@school.example');
+    expect(await (await get('/audit?action=resubscribe', withPii)).text()).toContain('ada@school.example');
   });
 
   it('answers console pages and redirects with Cache-Control: no-store', async () => {

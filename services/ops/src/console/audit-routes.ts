@@ -9,14 +9,14 @@ const FILTER_KEYS = ['actor', 'action', 'deadLetterId', 'identityId', 'since', '
 
 /** The audit log with the API's filters; any signed-in user may read it, as with `GET /api/audit`. */
 export function registerAuditPage(router: Router, kit: ConsoleKit, audit: AuditLog): void {
-  const { signedIn, page, ctx } = kit;
+  const { signedIn, page, ctx, view } = kit;
   router.get('/audit', signedIn, async (req, res) => {
     const { query, refresh } = queryOf(req);
     const f: AuditFilter = {};
     for (const key of FILTER_KEYS)
       if (typeof query[key] === 'string' && query[key] !== '') f[key] = query[key];
     try {
-      page(res, 200, auditPage(ctx(res), f, await audit.list(query), { refresh }));
+      page(res, 200, auditPage(ctx(res), f, view(res).audit(await audit.list(query)), { refresh }));
     } catch (err) {
       if (!(err instanceof BadRequestError)) throw err;
       page(res, 400, auditPage(ctx(res), f, undefined, { problem: err.message }));

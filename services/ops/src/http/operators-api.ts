@@ -1,5 +1,6 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
 import type { AuditLog } from '../audit/audit-log.js';
+import { PersonalDataView } from '../privacy/views.js';
 import { AuthError, type Authenticator, type Principal } from '../auth/authenticator.js';
 import { seesPersonalData } from '../auth/roles.js';
 import type { ErasureService } from '../erasure/erasure.js';
@@ -47,6 +48,13 @@ export function operatorsApiRouter(deps: OperatorsApiDeps): Router {
     const actor = (res.locals.principal as Principal).actor;
     res.json(await deps.erasure.erase(String(req.params.id), { actor, dryRun }));
   });
-  router.get('/api/audit', read, async (req, res) => void res.json(await audit.list(query(req))));
+  router.get(
+    '/api/audit',
+    read,
+    async (req, res) =>
+      void res.json(
+        new PersonalDataView(res.locals.principal as Principal).audit(await audit.list(query(req))),
+      ),
+  );
   return router;
 }

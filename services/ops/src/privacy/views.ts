@@ -1,4 +1,5 @@
 import { seesPersonalData } from '../auth/roles.js';
+import type { AuditPage } from '../audit/audit-log.js';
 import type { Principal } from '../auth/authenticator.js';
 import type { BulkResult } from '../store/actions.js';
 import type { Page } from '../store/repository.js';
@@ -44,4 +45,13 @@ export class PersonalDataView {
     this.masked && r.sample ? { ...r, sample: r.sample.map(maskItem) } : r;
 
   text = (text: string): string => (this.masked ? maskText(text) : text);
+
+  /** Audit rows name whom an action was about (an unsuppressed or resubscribed address, a bulk filter by email). */
+  audit = (page: AuditPage): AuditPage =>
+    this.masked
+      ? {
+          ...page,
+          items: page.items.map((i) => ({ ...i, filter: maskJson(i.filter), detail: maskJson(i.detail) })),
+        }
+      : page;
 }
