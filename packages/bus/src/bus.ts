@@ -19,7 +19,8 @@ import type { Topology } from './topology.js';
 export interface BusOptions {
   /**
    * amqp(s)://user:pass@host:port/vhost, or one such URL per cluster node separated by commas: the
-   * bus connects to one and, when that connection is lost, to the next live one (see connectToSomeNode).
+   * bus connects to a random one and, when that connection is lost, to the next live one of the list
+   * (see connectToSomeNode).
    */
   url: string;
   /** Connection name shown by the broker (rabbitmqctl list_connections client_properties). */
@@ -37,6 +38,8 @@ export interface BusOptions {
   reconnectMaxDelayMs?: number;
   /** (default=10000) TCP + AMQP handshake timeout per connection attempt, in milliseconds. 100..300000. */
   connectTimeoutMs?: number;
+  /** (default=Math.random) Picks the node of `url` tried first (and the reconnect jitter); tests pin it. */
+  random?: () => number;
 }
 
 export interface Bus {
@@ -111,6 +114,7 @@ class AmqpBus implements Bus {
       reconnectMaxDelayMs: this.reconnectMaxDelayMs,
       setup: (model) => this.setup(model),
       logger: this.opts.logger,
+      random: this.opts.random,
     });
     this.recovering = recovering;
     this.currentNode = current;

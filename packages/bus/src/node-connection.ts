@@ -1,6 +1,7 @@
 import { connect, type ChannelModel, type Options, type RecoveringChannelModel } from 'amqplib';
 import { parseBrokerUrls, type BrokerNode } from './broker-urls.js';
 import type { LoggerLike } from './logger.js';
+import { NodeRotation, type RandomSource } from './node-rotation.js';
 
 export interface NodeConnectionOptions {
   /** One URL, or a comma-separated list of one URL per cluster node. */
@@ -15,6 +16,8 @@ export interface NodeConnectionOptions {
   setup(model: ChannelModel): Promise<void>;
   /** Connects, losses and failed attempts are logged with the node's redacted URL. */
   logger: LoggerLike;
+  /** (default=Math.random) Picks the node tried first and the backoff jitter; tests pin it. */
+  random?: RandomSource;
 }
 
 export interface NodeConnection {
@@ -28,8 +31,9 @@ const INITIAL_DELAY_MS = 100;
 const JITTER = 0.2;
 
 /**
- * Opens a recovering connection (amqplib's own recovery) to one node of the list and, whenever the
- * connection is lost or an attempt fails, moves on to the next node in order, wrapping around.
+ * Opens a recovering connection (amqplib's own recovery) to a random node of the list and, whenever the
+ * connection is lost or an attempt fails, moves on to the next node of the list, wrapping around (see
+ * NodeRotation: the random start spreads the connections of all processes over the cluster).
  * amqplib reconnects with the connection object it was first given and reads its fields on every
  * attempt, so moving on means rewriting that object between attempts ('disconnect' and
  * 'connect-failed' are emitted before the next attempt is scheduled). The next node is tried after
@@ -37,14 +41,15 @@ const JITTER = 0.2;
  */
 export async function connectToSomeNode(opts: NodeConnectionOptions): Promise<NodeConnection> {
   const nodes = parseBrokerUrls(opts.url);
-  let index = 0;
+  const random = opts.random ?? Math.random;
+  const rotation = new NodeRotation(nodes.length, random);
   const target: Options.Connect = {};
   const aim = () => {
-    const { label: _label, ...fields } = nodes[index]!;
+    const { label: _label, ...fields } = nodes[rotation.index]!;
     Object.assign(target, fields, { heartbeat: opts.heartbeatSeconds });
   };
   const advance = () => {
-    index = (index + 1) % nodes.length;
+    rotation.advance();
     aim();
   };
   aim();
@@ -57,12 +62,13 @@ export async function connectToSomeNode(opts: NodeConnectionOptions): Promise<No
     recovery: {
       waitForConnect: false,
       maxDelay: opts.reconnectMaxDelayMs,
-      calculateDelay: (attempt: number) => retryDelay(attempt, nodes.length, opts.reconnectMaxDelayMs),
+      calculateDelay: (attempt: number) =>
+        retryDelay(attempt, nodes.length, opts.reconnectMaxDelayMs, random),
       setup: (model: ChannelModel) => opts.setup(model),
     },
   });
   const log = opts.logger;
-  const broker = () => nodes[index]!.label;
+  const broker = () => nodes[rotation.index]!.label;
   // One line per event, with the reason and the attempt number but no stack: an unreachable broker is an
   // expected condition, and a stack per retry (77 in 45 s) buried everything else.
   let failedAttempts = 0;
@@ -93,12 +99,17 @@ export async function connectToSomeNode(opts: NodeConnectionOptions): Promise<No
   recovering.on('error', (err: Error) =>
     log.warn({ ...reason(err), broker: broker(), name: opts.name }, 'broker connection error'),
   );
-  return { recovering, current: () => nodes[index]! };
+  return { recovering, current: () => nodes[rotation.index]! };
 }
 
 /** Delay before reconnect attempt `attempt` (1 = first after a loss): quick across the list, then backing off. */
-export function retryDelay(attempt: number, nodeCount: number, maxDelayMs: number): number {
+export function retryDelay(
+  attempt: number,
+  nodeCount: number,
+  maxDelayMs: number,
+  random: RandomSource = Math.random,
+): number {
   const round = Math.floor((attempt - 1) / nodeCount);
   const base = Math.min(maxDelayMs / (1 + JITTER), INITIAL_DELAY_MS * 2 ** round);
-  return Math.round(base * (1 + JITTER * (Math.random() * 2 - 1)));
+  return Math.round(base * (1 + JITTER * (random() * 2 - 1)));
 }

@@ -43,9 +43,15 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-async function open(name: string, url: string, topology: ReturnType<typeof uniqueTopology>['topology']) {
+/** `random` picks the first node tried: 0 (the default here) is the list's first, 0.99 its last. */
+async function open(
+  name: string,
+  url: string,
+  topology: ReturnType<typeof uniqueTopology>['topology'],
+  random: () => number = () => 0,
+) {
   const logger = testLogger();
-  const bus = await connectBus({ url, name, logger, topology, reconnectMaxDelayMs: 500 });
+  const bus = await connectBus({ url, name, logger, topology, reconnectMaxDelayMs: 500, random });
   buses.push(bus);
   return { bus, logger };
 }
@@ -62,6 +68,41 @@ describe('a list of broker nodes in the URL', () => {
     await waitFor(() => bus.isConnected(), 10_000, 'connected to the live node');
     expect(bus.connectedNode()).toContain(`:${live.proxy.port}/`);
     expect(logger.lines.some((l) => l.msg === 'could not connect to the broker')).toBe(true);
+  });
+
+  it('starts at the node the random source picks and, from there, walks the whole list round to a live node', async () => {
+    const t = uniqueTopology([100]);
+    const live = await node();
+    const [dead1, dead2] = [await deadPort(), await deadPort()];
+    // live, dead, dead; starting at the second entry it must try both dead nodes, then wrap to the first.
+    const { bus, logger } = await open(
+      'multi-random-start',
+      `${live.url},${urlOnPort(dead1)},${urlOnPort(dead2)}`,
+      t.topology,
+      () => 0.4,
+    );
+    await waitFor(() => bus.isConnected(), 10_000, 'connected to the live node');
+    expect(bus.connectedNode()).toContain(`:${live.proxy.port}/`);
+    const tried = logger.lines
+      .filter((l) => l.msg === 'could not connect to the broker' || l.msg === 'connected to the broker')
+      .map((l) => String((l.obj as { broker?: string }).broker));
+    expect(tried.slice(0, 3).map((b) => /:(\d+)\//.exec(b)?.[1])).toEqual([
+      String(dead1),
+      String(dead2),
+      String(live.proxy.port),
+    ]);
+
+    // Picking the last entry first connects there at once, without trying the others.
+    const other = await node();
+    const { bus: direct, logger: directLog } = await open(
+      'multi-random-last',
+      `${live.url},${other.url}`,
+      t.topology,
+      () => 0.99,
+    );
+    await waitFor(() => direct.isConnected(), 10_000, 'connected to the picked node');
+    expect(direct.connectedNode()).toContain(`:${other.proxy.port}/`);
+    expect(directLog.lines.some((l) => l.msg === 'could not connect to the broker')).toBe(false);
   });
 
   it('publisher and consumer move to the next node when theirs dies; every confirmed message is consumed', async () => {
