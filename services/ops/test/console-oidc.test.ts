@@ -176,6 +176,43 @@ describe('console sign-in with an OpenID Connect provider', () => {
     expect(again.session).toBe('');
   });
 
+  it('marks the flow and session cookies Secure behind a TLS proxy trusted with TRUST_PROXY', async () => {
+    const proxied = await startConsole(h, {
+      trustProxy: 'loopback',
+      oidcSignIn: () =>
+        Promise.resolve(
+          new OidcSignIn({
+            issuer: idp.issuer,
+            clientId: idp.clientId,
+            clientSecret: idp.clientSecret,
+            redirectUrl: `${base}/login/oidc/callback`,
+            roleClaim: 'roles',
+            readRole: 'ops-readers',
+            operatorRole: 'ops-operators',
+          }),
+        ),
+    });
+    try {
+      const https = { 'x-forwarded-proto': 'https' };
+      const start = await fetch(`${proxied.url}/login/oidc`, { redirect: 'manual', headers: https });
+      expect(start.headers.get('set-cookie')).toMatch(/ir_ops_oidc=[^;]+;.*; Secure; SameSite=Lax/);
+      idp.signInAs(account('ada', ['ops-operators']));
+      const { flowCookie, callback: url } = await toCallback();
+      const proxiedCallback = new URL(`${url.pathname}${url.search}`, proxied.url);
+      // The flow was started on the first console; the answer is valid for any replica that holds its cookie.
+      const res = await fetch(proxiedCallback, {
+        redirect: 'manual',
+        headers: { cookie: flowCookie, ...https },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('set-cookie')).toMatch(
+        /ir_ops_session=[^;]+;.*HttpOnly; Secure; SameSite=Strict/,
+      );
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('signs in nobody whose claims carry no ops role, and says why', async () => {
     idp.signInAs(account('eve', ['staff']));
     const { flowCookie, callback: url } = await toCallback();
