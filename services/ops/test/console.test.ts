@@ -1,6 +1,6 @@
 // The console's HTTP contract: server-side sessions behind an opaque cookie, CSRF on every POST
 // (sign-in included), revocation on sign-out, no anonymous pages, 400 for body-less POSTs.
-import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -282,6 +282,7 @@ describe('console outbox memory', () => {
       expect((peak - before) / 2 ** 20).toBeLessThan(150);
     } finally {
       await bigConsole.close();
+      rmSync(big, { recursive: true, force: true });
     }
   });
 });
