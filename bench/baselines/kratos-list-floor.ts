@@ -10,6 +10,7 @@ const pageSize = Number(process.env.RECONCILE_PAGE_SIZE ?? 250);
 const NEXT = /<[^>]*[?&]page_token=([^&>]+)[^>]*>\s*;\s*rel="?next"?/;
 
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 let identities = 0;
 let pages = 0;
 let pageToken: string | undefined;
@@ -21,5 +22,14 @@ do {
   pageToken = next && res.data.length > 0 ? decodeURIComponent(next) : undefined;
 } while (pageToken);
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuAtStart);
 const peakKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
-console.log(JSON.stringify({ floorMs: ms, identities, pages, peakRssMb: peakKb / 1024 }));
+console.log(
+  JSON.stringify({
+    floorMs: ms,
+    identities,
+    pages,
+    peakRssMb: peakKb / 1024,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  }),
+);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kratosToCanonical, type KratosIdentity } from '@identity-relay/contracts';
 import {
@@ -9,6 +10,7 @@ import {
   type KratosAdminStandIn,
 } from '@identity-relay/test-support';
 import type { BenchContext } from '../lib/context.js';
+import { cpuSeconds } from '../lib/cpu.js';
 import { serviceEnv, withInfra, type Infra } from '../lib/infra.js';
 import { scenario, type ScenarioResult } from '../lib/results.js';
 import { startService } from '../lib/services.js';
@@ -92,6 +94,7 @@ export async function reconcileScenario(ctx: BenchContext): Promise<ScenarioResu
       result.notes.push(
         `Run ${status}: ${counts(found)}${matches ? ' (as seeded)' : `; seeded drift was ${counts(expected)}`}${error ? `; ${error}` : ''}.`,
         `Reconciler = ${round(ratio)}× the floor (${floor.pages} pages of ${PAGE_SIZE}); ${kratos.calls.get} direct GETs confirmed deletions. Repairs were published to identity.events with confirms (identity-sync not running: the figure is the reconciler's).`,
+        `CPU: reconciler ${round(run.cpuSeconds)} s (from its readiness to the run's end), floor process ${round(floor.cpuSeconds)} s; machine load average at the end ${round(loadavg()[0]!)} on ${cpus().length} cores (a starved process's wall time is its CPU time over its share).`,
         'The admin-API stand-in runs in the benchmark process and serves both the floor and the reconciler.',
       );
       result.charts.push({
@@ -186,6 +189,7 @@ interface Floor {
   identities: number;
   pages: number;
   peakRssMb: number;
+  cpuSeconds: number;
 }
 
 async function pageFloor(ctx: BenchContext, adminUrl: string): Promise<Floor> {
@@ -208,7 +212,7 @@ async function reconcilerRun(
   ctx: BenchContext,
   infra: Infra,
   adminUrl: string,
-): Promise<{ row: RunRow; peakRssMb: number; idleRssMb: number }> {
+): Promise<{ row: RunRow; peakRssMb: number; idleRssMb: number; cpuSeconds: number }> {
   const proc = await startService({
     name: 'reconcile-reconciler',
     script: 'services/reconciler/src/main.ts',
@@ -223,6 +227,7 @@ async function reconcilerRun(
     cpuProfDir: ctx.cpuProfDir,
   });
   const idleRssMb = proc.rssMb();
+  const cpuAtStart = cpuSeconds(proc.pid);
   try {
     const deadline = Date.now() + 900_000;
     for (;;) {
@@ -231,7 +236,10 @@ async function reconcilerRun(
                 round(extract(epoch FROM finished_at - started_at) * 1000)::int AS ms
          FROM reconcile_runs WHERE provider = 'kratos' AND status <> 'running' ORDER BY started_at LIMIT 1`,
       );
-      if (rows[0]) return { row: rows[0], peakRssMb: proc.peakRssMb(), idleRssMb };
+      if (rows[0]) {
+        const cpu = cpuSeconds(proc.pid) - cpuAtStart;
+        return { row: rows[0], peakRssMb: proc.peakRssMb(), idleRssMb, cpuSeconds: cpu };
+      }
       if (Date.now() > deadline) throw new Error('the reconcile run did not finish within 15 minutes');
       await sleep(200);
     }

@@ -1,6 +1,6 @@
-import { Configuration, CoreApi } from '@goauthentik/api';
+import type { CoreApi } from '@goauthentik/api';
 
-export { CoreApi, FetchError, ResponseError } from '@goauthentik/api';
+export type { CoreApi } from '@goauthentik/api';
 
 export interface AuthentikApiOptions {
   /** AUTHENTIK_URL, Authentik's base URL, e.g. `https://auth.example.com` (the client adds `/api/v3`). */
@@ -11,13 +11,17 @@ export interface AuthentikApiOptions {
   fetch?: typeof fetch;
 }
 
+let loaded: Promise<typeof import('@goauthentik/api')> | undefined;
+
 /**
  * Authentik's core API through its official client (`@goauthentik/api`): the one construction of it, shared by the
  * reconciler (listing users) and identity-sync (enriching an event with its user), so both send the same base path
- * and credentials. Non-2xx answers throw `ResponseError` (with the `Response`), network failures and timeouts
- * `FetchError` (the original error as `cause`).
+ * and credentials. The generated client is loaded on first use (about 45 MB of resident memory): processes where
+ * Authentik is not configured never pay for it. Non-2xx answers throw (see `refusedResponse`), network failures and
+ * timeouts too (see `failureCause`).
  */
-export function createAuthentikCoreApi(opts: AuthentikApiOptions): CoreApi {
+export async function createAuthentikCoreApi(opts: AuthentikApiOptions): Promise<CoreApi> {
+  const { Configuration, CoreApi } = await (loaded ??= import('@goauthentik/api'));
   return new CoreApi(
     new Configuration({
       basePath: `${opts.baseUrl.replace(/\/+$/, '')}/api/v3`,
@@ -25,4 +29,16 @@ export function createAuthentikCoreApi(opts: AuthentikApiOptions): CoreApi {
       fetchApi: opts.fetch,
     }),
   );
+}
+
+/** The answer of a call the client threw for because it was not 2xx (its `ResponseError`), else undefined. */
+export function refusedResponse(err: unknown): Response | undefined {
+  return err instanceof Error && err.name === 'ResponseError'
+    ? (err as Error & { response: Response }).response
+    : undefined;
+}
+
+/** Why a call got no answer: the client wraps network errors and timeouts in a `FetchError` whose cause it is. */
+export function failureCause(err: unknown): unknown {
+  return err instanceof Error && err.name === 'FetchError' ? err.cause : err;
 }

@@ -5,7 +5,7 @@ import {
   newCloudEvent,
   type IdentityDeletionObservedData,
 } from '@identity-relay/contracts';
-import { classify } from './classify.js';
+import { classify, type StoredState } from './classify.js';
 import { LeaseLostError } from './errors.js';
 import type { IdentityReader } from './identity-reader.js';
 import { repairMessageId } from './message-id.js';
@@ -60,12 +60,13 @@ export interface ReconcileOptions {
 }
 
 /**
- * One reconciliation run of one provider. Streams the IdP's pages (one page read ahead); compares each page with its rows (one query
- * per page) and publishes the repairs of the page (creates, updates) as source events with deterministic ids,
- * so identity-sync applies them through its inbox, stale protection, versions and outbox. Then walks the live
+ * One reconciliation run of one provider. Streams the IdP's pages (a few read ahead); compares each page with
+ * its rows (one query per page) and publishes the repairs of the page (creates, updates) as source events with
+ * deterministic ids, so identity-sync applies them through its inbox, stale protection, versions and outbox; their
+ * confirms are awaited a few pages later (ConfirmWindow), and all of them before the run counts as done. Then walks the live
  * rows that predate the listing (keyset, 1000 at a time) for those the listing did not contain: if there are
  * more than `maxDeleteRatio` of the live rows it refuses (unless `force`); otherwise each is looked up directly
- * and only a 404 publishes `IdentityDeletionObserved`. Memory: one page and the next, one walk batch, the drift
+ * and only a 404 publishes `IdentityDeletionObserved`. Memory: the pages read ahead, one walk batch and 200 candidates, the drift
  * sample and the set of listed external ids (about 100 bytes each: ~10 MB per 100,000 identities).
  */
 export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
@@ -120,18 +121,29 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
       { timeoutMs: opts.publishTimeoutMs },
     );
   };
+  const confirms = new ConfirmWindow(CONFIRM_WINDOW_PAGES);
   const progress = (phase: ReconcileProgress['phase']) =>
     opts.onProgress?.({ phase, listed: counts.listed, drift: driftFound });
 
   try {
     const listingStart = await reader.now();
     const seen = new Set<string>();
-    for await (const page of readAhead(source.pages())) {
+    // Each page's rows are read as soon as the page arrives, while the previous page is still being compared.
+    const withRows = (page: ListedIdentity[]) =>
+      reader
+        .storedFor(
+          provider,
+          page.map((p) => p.externalId),
+        )
+        .then((stored) => ({ page, stored }));
+    for await (const { page, stored } of readAhead(source.pages(), withRows, READ_AHEAD_PAGES)) {
       opts.signal?.throwIfAborted();
-      await reconcilePage(page);
+      await confirms.add(reconcilePage(page, stored));
       progress('listing');
     }
+    await confirms.drain();
     const refused = await reconcileDeletions(listingStart, seen);
+    await confirms.drain();
     const status = refused ? 'refused' : 'succeeded';
     await runs.finish(run, { status, counts, drift, error: refused?.message });
     metrics?.runs.inc({ provider, outcome: status });
@@ -147,11 +159,8 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
       drift,
     };
 
-    async function reconcilePage(page: ListedIdentity[]): Promise<void> {
-      const stored = await reader.storedFor(
-        provider,
-        page.map((p) => p.externalId),
-      );
+    /** Compares one page with its rows and starts publishing its repairs; returns the publishes in flight. */
+    function reconcilePage(page: ListedIdentity[], stored: Map<string, StoredState>): Array<Promise<void>> {
       const repairs: Array<Promise<void>> = [];
       for (const item of page) {
         if (seen.has(item.externalId)) continue; // listed twice (the directory moved under the pages)
@@ -171,7 +180,7 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
         const id = repairMessageId(provider, item.externalId, kind, item.stamp, row?.version ?? 0);
         repairs.push(publish(id, item.canonical.sourceUpdatedAt, item.repair(kind === 'create')));
       }
-      await settleAll(repairs);
+      return repairs;
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -203,9 +212,22 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
           `token; run again with --force if the IdP really lost them`,
       };
     }
+    // Candidates are gathered across walk batches (a few per batch when the drift is small), so that the direct
+    // lookups run `lookupConcurrency` at a time instead of a handful per walk query.
+    let missing: Array<{ externalId: string; version: number }> = [];
     for await (const batch of reader.walkLive(provider, listingStart)) {
-      const missing = batch.filter((row) => !seen.has(row.externalId));
-      await mapLimit(missing, opts.lookupConcurrency ?? 8, async (row) => {
+      for (const row of batch) if (!seen.has(row.externalId)) missing.push(row);
+      if (missing.length < LOOKUP_BATCH) continue;
+      await confirmDeletions(missing);
+      missing = [];
+    }
+    await confirmDeletions(missing);
+    return null;
+
+    /** Looks each candidate up directly; only a 404 publishes its IdentityDeletionObserved. */
+    async function confirmDeletions(rows: Array<{ externalId: string; version: number }>): Promise<void> {
+      const deletions: Array<Promise<void>> = [];
+      await mapLimit(rows, opts.lookupConcurrency ?? 8, async (row) => {
         if (await source.exists(row.externalId)) return; // listed pages missed it; it is still there
         const observedAt = new Date().toISOString();
         counts.deleted++;
@@ -218,33 +240,84 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
           runId: run.id,
         };
         const id = repairMessageId(provider, row.externalId, 'delete', 'gone', row.version);
-        await publish(id, observedAt, {
-          type: MessageType.IdentityDeletionObserved,
-          routingKey: messageRoutes.IdentityDeletionObserved.routingKey(data),
-          data,
-        });
+        deletions.push(
+          publish(id, observedAt, {
+            type: MessageType.IdentityDeletionObserved,
+            routingKey: messageRoutes.IdentityDeletionObserved.routingKey(data),
+            data,
+          }),
+        );
       });
+      await confirms.add(deletions);
       progress('deletions');
     }
-    return null;
+  }
+}
+
+/** (candidates) Deletion candidates gathered before their direct lookups start. */
+const LOOKUP_BATCH = 200;
+
+/** (pages) Pages read ahead: fetched one after the other, their rows read while earlier pages are compared. */
+const READ_AHEAD_PAGES = 3;
+
+/** (pages) Pages whose repairs may still wait for the broker's confirms while the next pages are compared. */
+const CONFIRM_WINDOW_PAGES = 4;
+
+/**
+ * Publishes whose confirms are awaited a few pages later rather than before the next page: a page does not wait
+ * for the broker's round trip. At most `pages` pages of publishes are pending; the oldest is awaited (and its
+ * first failure thrown) when another is added, and `drain` awaits them all.
+ */
+class ConfirmWindow {
+  private readonly pending: Array<Promise<void>> = [];
+
+  constructor(private readonly pages: number) {}
+
+  async add(publishes: Array<Promise<void>>): Promise<void> {
+    const page = settleAll(publishes);
+    page.catch(() => undefined); // awaited below or in drain; unobserved only when the run already failed
+    this.pending.push(page);
+    if (this.pending.length > this.pages) await this.pending.shift();
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.length > 0) await this.pending.shift();
   }
 }
 
 /**
- * The pages one ahead: the next page is already being fetched from the IdP while the caller compares and repairs
- * this one, so a run costs about the listing plus what does not overlap it. Memory: two pages.
+ * The pages `depth` ahead, each with what `prepare` adds to it (its rows): the next pages are already being fetched
+ * from the IdP (one after the other, as keyset pagination requires) and their rows read (concurrently) while the
+ * caller compares and repairs this one, so a run costs about the listing plus what does not overlap it. Memory:
+ * `depth` + 1 pages.
  */
-async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+async function* readAhead<T, U>(
+  pages: AsyncIterable<T>,
+  prepare: (page: T) => Promise<U>,
+  depth: number,
+): AsyncGenerator<U> {
   const iterator = pages[Symbol.asyncIterator]();
-  let next = iterator.next();
-  try {
-    for (;;) {
-      const current = await next;
-      if (current.done) return;
-      next = iterator.next();
-      // Observed below, or dropped when the caller stops early (its failure would not matter then).
+  const queue: Array<Promise<U | null>> = [];
+  let ended = false;
+  const fill = () => {
+    while (!ended && queue.length < depth) {
+      const next = iterator.next().then((r) => {
+        if (!r.done) return prepare(r.value);
+        ended = true;
+        return null;
+      });
+      // Observed in order below, or dropped when the caller stops early (its failure would not matter then).
       next.catch(() => undefined);
-      yield current.value;
+      queue.push(next);
+    }
+  };
+  try {
+    fill();
+    for (;;) {
+      const current = await queue.shift()!;
+      if (current === null) return;
+      fill();
+      yield current;
     }
   } finally {
     await iterator.return?.();

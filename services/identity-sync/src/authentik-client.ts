@@ -1,6 +1,11 @@
 import { PermanentError, TransientError } from '@identity-relay/bus';
 import { isAuthentikUser, type AuthentikUser } from '@identity-relay/contracts';
-import { createAuthentikCoreApi, FetchError, ResponseError } from '@identity-relay/reconcile/authentik-api';
+import {
+  createAuthentikCoreApi,
+  failureCause,
+  refusedResponse,
+  type CoreApi,
+} from '@identity-relay/reconcile/authentik-api';
 import pLimit from 'p-limit';
 
 export interface AuthentikClientOptions {
@@ -39,8 +44,10 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) {
     throw new RangeError(`timeoutMs must be an integer from 1 to 120000, got ${timeoutMs}`);
   }
-  // The same official client (and construction) the reconciler lists users with.
-  const api = createAuthentikCoreApi({ baseUrl: opts.baseUrl, token: opts.token, fetch: opts.fetch });
+  // The same official client (and construction) the reconciler lists users with; loaded on the first lookup.
+  let core: Promise<CoreApi> | undefined;
+  const api = () =>
+    (core ??= createAuthentikCoreApi({ baseUrl: opts.baseUrl, token: opts.token, fetch: opts.fetch }));
   // One per client, and the worker builds one client per process: both handler paths share the bound.
   const limit = pLimit(concurrencyOf(opts.concurrency));
 
@@ -57,15 +64,17 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
     const call = `GET /api/v3/core/users/${pk}/`;
     let res: Response;
     try {
-      res = (await api.coreUsersRetrieveRaw({ id: pk }, { signal: AbortSignal.timeout(timeoutMs) })).raw;
+      const client = await api();
+      res = (await client.coreUsersRetrieveRaw({ id: pk }, { signal: AbortSignal.timeout(timeoutMs) })).raw;
     } catch (err) {
       // The client throws for any non-2xx answer: its status decides below, as for a 200.
-      if (err instanceof ResponseError) res = err.response;
-      else {
-        const cause = err instanceof FetchError ? err.cause : err;
+      const refused = refusedResponse(err);
+      if (!refused) {
+        const cause = failureCause(err);
         const what = (cause as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'failed';
         throw new TransientError(`${call} ${what}`, { code: 'AUTHENTIK_UNAVAILABLE', cause });
       }
+      res = refused;
     }
     const status = res.status;
     if (status === 404) {

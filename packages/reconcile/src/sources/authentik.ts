@@ -8,7 +8,7 @@ import {
   type AuthentikUser,
   type AuthentikUserChangedData,
 } from '@identity-relay/contracts';
-import { createAuthentikCoreApi, FetchError, ResponseError } from '../authentik-api.js';
+import { createAuthentikCoreApi, failureCause, refusedResponse, type CoreApi } from '../authentik-api.js';
 import type { IdentitySource, ListedIdentity } from '../types.js';
 import { failureOfStatus, withRetries, type CallFailure } from './retry.js';
 
@@ -37,7 +37,8 @@ interface UsersPage {
 export function createAuthentikSource(opts: AuthentikSourceOptions): IdentitySource {
   const pageSize = opts.pageSize ?? 250;
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const api = createAuthentikCoreApi({ baseUrl: opts.baseUrl, token: opts.token });
+  let core: Promise<CoreApi> | undefined;
+  const api = () => (core ??= createAuthentikCoreApi({ baseUrl: opts.baseUrl, token: opts.token }));
   const init = () => ({ signal: AbortSignal.timeout(timeoutMs) });
 
   return {
@@ -51,7 +52,7 @@ export function createAuthentikSource(opts: AuthentikSourceOptions): IdentitySou
           `GET /api/v3/core/users/?page=${page}`,
           async () =>
             (await (
-              await api.coreUsersListRaw({ page, pageSize, ordering: 'pk' }, init())
+              await (await api()).coreUsersListRaw({ page, pageSize, ordering: 'pk' }, init())
             ).raw.json()) as UsersPage,
           classify,
         );
@@ -69,7 +70,7 @@ export function createAuthentikSource(opts: AuthentikSourceOptions): IdentitySou
       try {
         await withRetries(
           `GET /api/v3/core/users/${id}/`,
-          async () => (await api.coreUsersRetrieveRaw({ id }, init())).raw.body?.cancel(),
+          async () => (await (await api()).coreUsersRetrieveRaw({ id }, init())).raw.body?.cancel(),
           classify,
         );
         return true;
@@ -111,8 +112,9 @@ function listed(user: AuthentikUser, observedAt: string): ListedIdentity {
 }
 
 function classify(err: unknown): CallFailure {
-  if (err instanceof ResponseError) return failureOfStatus(err.response.status);
-  if (err instanceof FetchError) return { kind: 'transient' };
+  const refused = refusedResponse(err);
+  if (refused) return failureOfStatus(refused.status);
+  if (failureCause(err) !== err) return { kind: 'transient' };
   const name = (err as Error | undefined)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'transient' };
   return { kind: 'bad' };

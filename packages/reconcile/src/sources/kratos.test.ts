@@ -20,4 +20,9 @@ describe('nextPageToken', () => {
       nextPageToken('<https://x.projects.oryapis.com/admin/identities?page_token=t2&page_size=2>; rel=next'),
     ).toBe('t2');
   });
+
+  it('reads a link target that was query-escaped as a whole', () => {
+    const escaped = encodeURIComponent('/admin/identities?page_size=250&page_token=eyJrIjoiYiJ9');
+    expect(nextPageToken(`<${escaped}>; rel="next"`)).toBe('eyJrIjoiYiJ9');
+  });
 });

@@ -1,4 +1,4 @@
-import { Configuration, IdentityApi } from '@ory/kratos-client';
+import type { IdentityApi } from '@ory/kratos-client';
 import {
   kratosToCanonical,
   messageRoutes,
@@ -30,14 +30,20 @@ export function createKratosSource(opts: KratosSourceOptions): IdentitySource {
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
     throw new RangeError(`pageSize must be an integer from 1 to 1000, got ${pageSize}`);
   }
-  const api = new IdentityApi(
-    new Configuration({
-      basePath: opts.adminUrl.replace(/\/+$/, ''),
-      // The client puts `apiKey` into the Authorization header as it is (security scheme oryAccessToken).
-      apiKey: opts.token ? `Bearer ${opts.token}` : undefined,
-      baseOptions: { timeout: opts.timeoutMs ?? 30_000 },
-    }),
-  );
+  // Ory's client (with axios) is loaded on first use: processes that never list Kratos do not carry it.
+  let client: Promise<IdentityApi> | undefined;
+  const api = () =>
+    (client ??= import('@ory/kratos-client').then(
+      ({ Configuration, IdentityApi }) =>
+        new IdentityApi(
+          new Configuration({
+            basePath: opts.adminUrl.replace(/\/+$/, ''),
+            // The client puts `apiKey` into the Authorization header as it is (security scheme oryAccessToken).
+            apiKey: opts.token ? `Bearer ${opts.token}` : undefined,
+            baseOptions: { timeout: opts.timeoutMs ?? 30_000 },
+          }),
+        ),
+    ));
 
   return {
     provider: 'kratos',
@@ -48,7 +54,7 @@ export function createKratosSource(opts: KratosSourceOptions): IdentitySource {
         const observedAt = new Date().toISOString();
         const res = await withRetries(
           'GET /admin/identities',
-          () => api.listIdentities({ pageSize, pageToken }),
+          async () => (await api()).listIdentities({ pageSize, pageToken }),
           classify,
         );
         if (!Array.isArray(res.data))
@@ -63,7 +69,7 @@ export function createKratosSource(opts: KratosSourceOptions): IdentitySource {
       try {
         await withRetries(
           `GET /admin/identities/${externalId}`,
-          () => api.getIdentity({ id: externalId }),
+          async () => (await api()).getIdentity({ id: externalId }),
           classify,
         );
         return true;
@@ -76,18 +82,19 @@ export function createKratosSource(opts: KratosSourceOptions): IdentitySource {
 }
 
 function listed(identity: KratosIdentity, observedAt: string): ListedIdentity {
-  // The webhook's ctx.identity has neither; metadata_admin is admin-only data that has no business on the bus.
-  const {
-    metadata_admin: _admin,
-    credentials: _credentials,
-    ...published
-  } = identity as KratosIdentity & Record<string, unknown>;
   const canonical = kratosToCanonical(identity, observedAt);
   return {
     externalId: identity.id,
     canonical,
     stamp: canonical.sourceUpdatedAt,
     repair: () => {
+      // Copied only for the few that drifted. The webhook's ctx.identity has neither; metadata_admin is admin-only
+      // data that has no business on the bus.
+      const {
+        metadata_admin: _admin,
+        credentials: _credentials,
+        ...published
+      } = identity as KratosIdentity & Record<string, unknown>;
       const data: KratosIdentityUpdatedData = { identity: published as KratosIdentity };
       return {
         type: MessageType.KratosIdentityUpdated,
@@ -104,7 +111,9 @@ export function nextPageToken(link: unknown): string | undefined {
   for (const part of link.split(',')) {
     const match = /<([^>]*)>\s*;(.*)$/.exec(part.trim());
     if (!match || !/\brel\s*=\s*"?next"?/i.test(match[2]!)) continue;
-    const token = new URL(match[1]!, 'http://kratos.invalid').searchParams.get('page_token');
+    // Some ory/x versions query-escape the whole target (`%2Fadmin%2Fidentities%3Fpage_size%3D…`): unescape it.
+    const target = match[1]!.includes('?') ? match[1]! : decodeURIComponent(match[1]!);
+    const token = new URL(target, 'http://kratos.invalid').searchParams.get('page_token');
     if (token) return token;
   }
   return undefined;
