@@ -44,7 +44,7 @@ function detailText(item: AuditItem): string {
   return parts.join(' · ');
 }
 
-function auditTable(items: AuditItem[], mask: (text: string) => string): SafeHtml {
+function auditTable(items: AuditItem[]): SafeHtml {
   return html`<table>
     <caption class="sr-only">
       What operators did, newest first
@@ -68,7 +68,7 @@ function auditTable(items: AuditItem[], mask: (text: string) => string): SafeHtm
             <td><strong>${i.action}</strong></td>
             <td class="num">${i.count}</td>
             <td>${deadLetterLinks(i.deadLetterIds)}</td>
-            <td><code class="wrap">${mask(detailText(i))}</code></td>
+            <td><code class="wrap">${detailText(i)}</code></td>
           </tr>`,
       )}
     </tbody>
@@ -80,17 +80,12 @@ export function auditPage(
   ctx: PageContext,
   f: AuditFilter,
   page: AuditPage | undefined,
-  opts: {
-    refresh?: boolean;
-    problem?: string;
-    /** Masks personal data in filters and details (read-only users without the pii grant). */
-    mask?: (text: string) => string;
-  } = {},
+  opts: { refresh?: boolean; problem?: string } = {},
 ): string {
   let body: SafeHtml;
   if (opts.problem || !page) body = html`<p class="notice bad" role="alert">${opts.problem ?? ''}</p>`;
   else if (page.items.length === 0) body = html`<p>Nothing recorded matches.</p>`;
-  else body = auditTable(page.items, opts.mask ?? ((text) => text));
+  else body = auditTable(page.items);
   const next = page?.nextCursor
     ? html`<p><a href="/audit${qs({ ...f, cursor: page.nextCursor })}">Older</a></p>`
     : '';
