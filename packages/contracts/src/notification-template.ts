@@ -29,9 +29,10 @@ export type TemplateField = 'subject' | 'text' | 'html';
 export class TemplateError extends Error {
   constructor(
     readonly field: TemplateField,
-    message: string,
+    /** What is wrong, without the field's name. */
+    readonly reason: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${reason}`);
     this.name = 'TemplateError';
   }
 }
@@ -113,13 +114,13 @@ export class CompiledNotification {
   }
 }
 
-/** Problems that would make a notification's templates fail to parse, e.g. `text: ... line:1, col:4`; empty when fine. */
-export function templateProblems(n: NotificationTemplates): string[] {
+/** Problems that would make a notification's templates fail to parse (`{pointer: "/text", detail: "... line:1, col:4"}`); empty when fine. */
+export function templateProblems(n: NotificationTemplates): { pointer: string; detail: string }[] {
   try {
     new CompiledNotification(n);
     return [];
   } catch (err) {
-    if (err instanceof TemplateError) return [err.message];
+    if (err instanceof TemplateError) return [{ pointer: `/${err.field}`, detail: err.reason }];
     throw err;
   }
 }

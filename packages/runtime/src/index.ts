@@ -40,3 +40,21 @@ export {
   type AuthFailureLimiterOptions,
   type TokenBucketOptions,
 } from './rate-limit.js';
+export {
+  asHttpError,
+  fieldProblems,
+  HttpError,
+  httpErrorHandler,
+  internalError,
+  PROBLEM_CONTENT_TYPE,
+  problemOf,
+  problemSchema,
+  problemType,
+  sendHttpError,
+  type ErrorFormat,
+  type ErrorMiddleware,
+  type FieldProblem,
+  type HttpErrorHandlerOptions,
+  type HttpErrorOptions,
+  type ProblemDetails,
+} from './http-error.js';

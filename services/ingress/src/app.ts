@@ -4,12 +4,14 @@ import { Counter, type Registry } from 'prom-client';
 import {
   AuthFailureLimiter,
   createHealthHandlers,
+  HttpError,
+  httpErrorHandler,
+  sendHttpError,
   TokenBucketLimiter,
   trustProxySetting,
 } from '@identity-relay/runtime';
 import type { Config } from '@identity-relay/runtime';
 import type { AccessLimits } from './http/rate-limit.js';
-import { errorHandler, HttpError, sendError } from './http/errors.js';
 import { requestContext } from './http/request-id.js';
 import { idpRoutes, type IdpRoutesConfig } from './idp-routes.js';
 import { buildOpenApiDocument } from './openapi/document.js';
@@ -111,9 +113,9 @@ export function createIngress(deps: IngressDeps): Express {
   );
 
   app.use((req, res) =>
-    sendError(res, new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)),
+    sendHttpError(res, new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)),
   );
-  app.use(errorHandler((err) => logger.error({ err }, 'unexpected error in request')));
+  app.use(httpErrorHandler({ onUnexpected: (err) => logger.error({ err }, 'unexpected error in request') }));
   return app;
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import { HttpError } from '@identity-relay/runtime';
 import type { Bus } from '@identity-relay/bus';
 import type { CloudEvent } from '@identity-relay/contracts';
-import { HttpError } from './http/errors.js';
 
 /** The one thing the ingress needs from the bus: a publish that resolves only once the broker confirmed. */
 export type ConfirmedPublisher = Pick<Bus, 'publish'>;
@@ -41,8 +41,7 @@ export async function publishEvent(
       503,
       'broker_unavailable',
       `message broker did not confirm the message (${code}); retry later`,
-      undefined,
-      { 'Retry-After': '5' },
+      { headers: { 'Retry-After': '5' }, cause: err },
     );
   }
 }

@@ -5,16 +5,18 @@ import {
   kratosSyncIdentityBodySchema,
   notificationRequestedDataSchema,
 } from '@identity-relay/contracts';
+import { problemSchema } from '@identity-relay/runtime';
 import { hookErrorSchema, hookRequestSchema, hookResultSchema } from './routes/hook-schemas.js';
 
 /** Security schemes, by the names the OpenAPI document gives them; a route accepts any one of its list. */
 export type SecurityName = 'kratosApiKey' | 'kratosBasic' | 'apiKey' | 'bearer' | 'standardWebhooks';
 
 /**
- * How a route family renders its errors (see http/errors.ts, routes/kratos-validate.ts, routes/hooks.ts;
- * `page`: a small HTML page for people, routes/unsubscribe.ts).
+ * How a route family renders its errors: RFC 9457 problem+json (packages/runtime's http-error.ts) unless an IdP
+ * dictates the body (routes/kratos-validate.ts, routes/hooks.ts); `page`: a small HTML page for people
+ * (routes/unsubscribe.ts).
  */
-export type ErrorShape = 'error' | 'kratos' | 'hook' | 'page';
+export type ErrorShape = 'problem' | 'kratos' | 'hook' | 'page';
 
 export interface RouteResponse {
   description: string;
@@ -109,7 +111,7 @@ export const ROUTES: Readonly<Record<RouteName, RouteSpec>> = {
     body: kratosSyncIdentityBodySchema,
     success: { '200': accepted('Published and confirmed by the broker') },
     // Only schema refusals use Kratos' `messages` body: this hook runs without response.parse.
-    errors: { ...errorsIn('error', [...WEBHOOK_ERRORS, 503]), '422': 'kratos' },
+    errors: { ...errorsIn('problem', [...WEBHOOK_ERRORS, 503]), '422': 'kratos' },
     headers: [
       {
         name: 'Ory-Webhook-Trigger-ID',
@@ -168,7 +170,7 @@ export const ROUTES: Readonly<Record<RouteName, RouteSpec>> = {
         },
       },
     },
-    errors: errorsIn('error', [...WEBHOOK_ERRORS, 503]),
+    errors: errorsIn('problem', [...WEBHOOK_ERRORS, 503]),
     headers: [TRACEPARENT],
   },
   preSignup: {
@@ -202,7 +204,7 @@ export const ROUTES: Readonly<Record<RouteName, RouteSpec>> = {
     security: ['apiKey', 'bearer'],
     body: notificationRequestedDataSchema,
     success: { '202': accepted('Published and confirmed by the broker') },
-    errors: errorsIn('error', [400, 401, 413, 415, 422, 503]),
+    errors: errorsIn('problem', [400, 401, 413, 415, 422, 503]),
     headers: [
       {
         name: 'Idempotency-Key',
@@ -283,22 +285,7 @@ export const ROUTES: Readonly<Record<RouteName, RouteSpec>> = {
 
 /** The error bodies by shape, as components of the document. */
 export const ERROR_SCHEMAS: Readonly<Record<ErrorShape, object>> = {
-  error: {
-    type: 'object',
-    required: ['error'],
-    properties: {
-      error: {
-        type: 'object',
-        required: ['status', 'code', 'message'],
-        properties: {
-          status: { type: 'integer' },
-          code: { type: 'string' },
-          message: { type: 'string' },
-          details: { type: 'array', items: { type: 'string' } },
-        },
-      },
-    },
-  },
+  problem: problemSchema,
   kratos: kratosErrorBodySchema,
   hook: hookErrorSchema,
   page: { type: 'string', description: 'A small HTML page saying what is wrong' },

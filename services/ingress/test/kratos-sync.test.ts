@@ -109,14 +109,14 @@ describe('POST /kratos/sync-identity', () => {
   ])('401 for %s, nothing published', async (_name, headers) => {
     const res = await post(JSON.stringify({ identity: whoamiIdentity }), headers);
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    expect(await res.json()).toMatchObject({ status: 401, code: 'unauthorized' });
     expect(await queueDepth(vhost.url, QUEUES.identitySync)).toBe(0);
   });
 
   test('400 for malformed JSON, 415 for a wrong content type, 413 when too large', async () => {
     const bad = await post('{"identity": {');
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/malformed JSON/);
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/malformed JSON/);
     const text = await post(JSON.stringify({ identity: whoamiIdentity }), { 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
     const big = await post(

@@ -106,9 +106,10 @@ describe('POST /notifications', () => {
   ])('422 for %s, nothing published', async (_name, body) => {
     const res = await post(body);
     expect(res.status).toBe(422);
-    const payload = (await res.json()) as { error: { code: string; details: string[] } };
-    expect(payload.error.code).toBe('invalid_notification');
-    expect(payload.error.details.length).toBeGreaterThan(0);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const payload = (await res.json()) as { code: string; errors: { pointer: string; detail: string }[] };
+    expect(payload).toMatchObject({ status: 422, code: 'invalid_notification' });
+    expect(payload.errors.length).toBeGreaterThan(0);
     expect(await published(300)).toHaveLength(0);
   });
 
@@ -119,9 +120,9 @@ describe('POST /notifications', () => {
   ])('422 for a %s template that does not parse, naming it; nothing published', async (field, body) => {
     const res = await post(body);
     expect(res.status).toBe(422);
-    const payload = (await res.json()) as { error: { code: string; details: string[] } };
-    expect(payload.error.code).toBe('invalid_template');
-    expect(payload.error.details[0]).toMatch(new RegExp(`^${field}: `));
+    const payload = (await res.json()) as { code: string; errors: { pointer: string; detail: string }[] };
+    expect(payload.code).toBe('invalid_template');
+    expect(payload.errors[0]!.pointer).toBe(`/${field}`);
     expect(await published(300)).toHaveLength(0);
   });
 

@@ -1,44 +1,45 @@
-/**
- * Errors of the ops service. Each carries a `code` the HTTP API and the CLI map to a status or an
- * exit code; none of them is a bug.
- */
-export class OpsError extends Error {
-  readonly code: string;
+import { HttpError } from '@identity-relay/runtime';
 
-  constructor(message: string, options: { code: string; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = options.code;
-  }
-}
+/*
+ * Errors of the ops service: the one HttpError of packages/runtime with the status each kind means, so the
+ * HTTP API answers them as problem+json and the CLI maps them to an exit code. None of them is a bug.
+ */
 
 /** The caller asked for something malformed: an unknown filter, a bad date, a bad id (HTTP 400, exit 2). */
-export class BadRequestError extends OpsError {
+export class BadRequestError extends HttpError {
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, { code: options.code ?? 'BAD_REQUEST', cause: options.cause });
+    super(400, options.code ?? 'bad_request', message, { cause: options.cause });
   }
 }
 
-/** No dead letter with that id (HTTP 404, exit 1). */
-export class NotFoundError extends OpsError {
+/** Nothing with that id or key (HTTP 404, exit 1). */
+export class NotFoundError extends HttpError {
   constructor(message: string) {
-    super(message, { code: 'NOT_FOUND' });
+    super(404, 'not_found', message);
   }
 }
 
 /** The action does not apply in the entry's current status, e.g. replaying a replayed entry without force (HTTP 409, exit 1). */
-export class ConflictError extends OpsError {
+export class ConflictError extends HttpError {
   constructor(message: string, options: { code: string }) {
-    super(message, { code: options.code });
+    super(409, options.code, message);
   }
 }
 
 /** A corrected message body that does not satisfy its type's schema (HTTP 422, exit 2); `problems` lists why. */
-export class InvalidMessageError extends OpsError {
+export class InvalidMessageError extends HttpError {
   constructor(
     message: string,
     readonly problems: string[],
   ) {
-    super(message, { code: 'INVALID_MESSAGE' });
+    super(422, 'invalid_message', message, { errors: problems.map(fieldProblemOf) });
   }
+}
+
+/** `/id: must stay …` → pointer `/body/id`: the corrected message is the request's `body` field. */
+function fieldProblemOf(problem: string): { pointer: string; detail: string } {
+  const match = /^(\/\S*|body): (.*)$/s.exec(problem);
+  if (!match) return { pointer: '/body', detail: problem };
+  const path = match[1] === 'body' || match[1] === '/' ? '' : match[1];
+  return { pointer: `/body${path}`, detail: match[2]! };
 }

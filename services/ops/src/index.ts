@@ -23,7 +23,7 @@ export { parseFilter, STATUSES, type DeadLetterFilter, type Status } from './sto
 export { replayMessage, REPLAY_HEADERS } from './store/replay-message.js';
 export type { DeadLetterDetail, DeadLetterGroup, DeadLetterItem } from './store/views.js';
 export { startRetention, type RetentionOptions } from './retention.js';
-export { BadRequestError, ConflictError, NotFoundError, OpsError } from './errors.js';
+export { BadRequestError, ConflictError, InvalidMessageError, NotFoundError } from './errors.js';
 export { createOpsApp, type OpsAppDeps } from './http/app.js';
 export {
   createAuthenticator,

@@ -119,6 +119,14 @@ describe('auth', () => {
     const none = await call('GET', '/api/dead-letters');
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(none.headers.get('content-type')).toBe('application/problem+json');
+    expect(none.body).toEqual({
+      type: 'tag:identity-relay,2026:problem:no_token',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'authentication required: send Authorization: Bearer <token>',
+      code: 'no_token',
+    });
     expect((await call('GET', '/api/dead-letters', { token: 'wrong' })).status).toBe(401);
     expect((await call('GET', '/api/stats', { token: 'a.b.c' })).status).toBe(401);
   });
@@ -141,7 +149,7 @@ describe('auth', () => {
     const noRole = await issuer.sign({ realm_access: { roles: ['other'] } });
     const forbidden = await call('GET', '/api/stats', { token: noRole });
     expect(forbidden.status).toBe(403);
-    expect(forbidden.body.error.message).not.toMatch(/realm_access|ops-read|ops-admin/);
+    expect(forbidden.body.detail).not.toMatch(/realm_access|ops-read|ops-admin/);
     const expired = await issuer.sign(
       { realm_access: { roles: ['ops-admin'] } },
       { expiresIn: Math.floor(Date.now() / 1000) - 120 },
@@ -161,9 +169,10 @@ describe('auth', () => {
       expect(res.status).toBe(401);
       expect(res.body).toEqual(answers[0]!.body);
     }
-    expect(answers[0]!.body.error).toMatchObject({
-      code: 'INVALID_TOKEN',
-      message: 'invalid or expired token',
+    expect(answers[0]!.body).toMatchObject({
+      status: 401,
+      code: 'invalid_token',
+      detail: 'invalid or expired token',
     });
   });
 
@@ -372,7 +381,7 @@ describe('actions', () => {
     expect(await queueDepth(h.vhost.url, QUEUES.identitySync)).toBe(1); // no worker runs here: it waits in the work queue
     const again = await call('POST', `/api/dead-letters/${item.id}/replay`, { token: operatorJwt });
     expect(again.status).toBe(409);
-    expect(again.body.error.code).toBe('ALREADY_REPLAYED');
+    expect(again.body.code).toBe('already_replayed');
     expect(
       (
         await call('POST', `/api/dead-letters/${item.id}/replay`, {
@@ -397,7 +406,7 @@ describe('actions', () => {
     const before = await queueDepth(h.vhost.url, QUEUES.subscribers);
     const res = await call('POST', `/api/dead-letters/${row.id}/replay`, { token: OPS_TOKEN });
     expect(res.status).toBe(409);
-    expect(res.body.error.code).toBe('ROUTE_NOT_ALLOWED');
+    expect(res.body.code).toBe('route_not_allowed');
     expect(await queueDepth(h.vhost.url, QUEUES.subscribers)).toBe(before);
     expect((await h.prisma.deadLetter.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('open');
     await h.prisma.deadLetter.delete({ where: { id: row.id } });

@@ -103,13 +103,17 @@ describe('edit & retry', () => {
     const noList = { ...event, data: { ...event.data, list: undefined, subject: 'Exam dates' } };
     const invalid = await call('POST', `/api/dead-letters/${dl.id}/replay`, { body: noList });
     expect(invalid.status).toBe(422);
-    expect(invalid.body.error.code).toBe('INVALID_MESSAGE');
-    expect(invalid.body.error.message).toContain('list');
+    expect(invalid.body.code).toBe('invalid_message');
+    expect(invalid.body.detail).toContain('list');
     const otherId = await call('POST', `/api/dead-letters/${dl.id}/replay`, {
       body: { ...event, id: 'another-id', data: { ...event.data, subject: 'Exam dates' } },
     });
     expect(otherId.status).toBe(422);
-    expect(otherId.body.error.message).toContain('idempotency key');
+    expect(otherId.body.detail).toContain('idempotency key');
+    expect(otherId.body.errors).toContainEqual({
+      pointer: '/body/id',
+      detail: expect.stringContaining('must stay'),
+    });
     const detail = await call('GET', `/api/dead-letters/${dl.id}`);
     expect(detail.body).toMatchObject({ status: 'open', replayCount: 0, edits: [] });
     expect(delivered).toEqual([]);

@@ -91,7 +91,7 @@ describe('OIDC key source', () => {
     );
     for (const e of errors) {
       expect(e).toBeInstanceOf(AuthError);
-      expect([e?.status, e?.code, e?.message]).toEqual([401, 'INVALID_TOKEN', 'invalid or expired token']);
+      expect([e?.status, e?.code, e?.message]).toEqual([401, 'invalid_token', 'invalid or expired token']);
     }
     expect(reasons.join('\n')).toMatch(/exp/);
   });

@@ -81,7 +81,7 @@ describe('GET /api/identities', () => {
     expect((await call('GET', '/api/identities?mail=x')).status).toBe(400);
     const empty = await call('GET', '/api/identities');
     expect(empty.status).toBe(400);
-    expect(empty.body.error.message).toContain('give email');
+    expect(empty.body.detail).toContain('give email');
     expect((await call('GET', '/api/identities?id=nope')).status).toBe(400);
     expect((await call('GET', '/api/identities?email=a%40b', { token: null })).status).toBe(401);
   });

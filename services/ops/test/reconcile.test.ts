@@ -152,8 +152,8 @@ describe('ops API /api/reconcile', () => {
   });
 
   it('refuses a bad provider, body or run id with 400 and an unknown run with 404', async () => {
-    expect((await call('POST', '/api/reconcile/okta', { token: OPS_TOKEN, body: {} })).body.error.code).toBe(
-      'BAD_REQUEST',
+    expect((await call('POST', '/api/reconcile/okta', { token: OPS_TOKEN, body: {} })).body.code).toBe(
+      'bad_request',
     );
     expect(
       (await call('POST', '/api/reconcile/kratos', { token: OPS_TOKEN, body: { dryRun: 'yes' } })).status,
@@ -166,7 +166,7 @@ describe('ops API /api/reconcile', () => {
     ).toBe(400);
     const notConfigured = await call('POST', '/api/reconcile/authentik', { token: OPS_TOKEN, body: {} });
     expect(notConfigured.status).toBe(400);
-    expect(notConfigured.body.error.code).toBe('PROVIDER_NOT_CONFIGURED');
+    expect(notConfigured.body.code).toBe('provider_not_configured');
     expect((await call('GET', '/api/reconcile/runs/nope', { token: OPS_TOKEN })).status).toBe(400);
     const missing = await call('GET', '/api/reconcile/runs/6f1d7b9e-2c3a-4b5d-8e9f-0a1b2c3d4e5f', {
       token: OPS_TOKEN,
@@ -207,7 +207,7 @@ describe('ops API /api/reconcile', () => {
     expect(started.status).toBe(202);
     const busy = await call('POST', '/api/reconcile/kratos', { token: OPS_TOKEN, body: { dryRun: true } });
     expect(busy.status).toBe(409);
-    expect(busy.body.error.code).toBe('RECONCILE_BUSY');
+    expect(busy.body.code).toBe('reconcile_busy');
     kratos.beforeListPage(null);
     release();
     expect(await finished(started.body.id)).toMatchObject({

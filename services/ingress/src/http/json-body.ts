@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { HttpError } from './errors.js';
+import { HttpError } from '@identity-relay/runtime';
 import './locals.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -62,8 +62,9 @@ export function jsonBody(limitBytes: number, opts: JsonBodyOptions = {}): Reques
     }
     try {
       req.body = JSON.parse(text);
-    } catch (err) {
-      return next(new HttpError(400, 'malformed_json', `malformed JSON: ${(err as Error).message}`));
+    } catch {
+      // Not the parser's message: it quotes the body.
+      return next(new HttpError(400, 'malformed_json', 'malformed JSON body'));
     }
     next();
   };

@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
-import type { AuthFailureLimiter, TokenBucketLimiter } from '@identity-relay/runtime';
-import { HttpError } from './errors.js';
+import { HttpError, type AuthFailureLimiter, type TokenBucketLimiter } from '@identity-relay/runtime';
 
 /**
  * Who the ingress slows down, and who it does not (docs/security.md, "Rate limits"):
@@ -24,8 +23,8 @@ export function clientAddress(req: Request): string {
 }
 
 function tooMany(reason: string, wait: number): HttpError {
-  return new HttpError(429, 'rate_limited', `${reason}; retry in ${wait} s`, undefined, {
-    'Retry-After': String(wait),
+  return new HttpError(429, 'rate_limited', `${reason}; retry in ${wait} s`, {
+    headers: { 'Retry-After': String(wait) },
   });
 }
 

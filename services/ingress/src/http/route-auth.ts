@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
+import { HttpError } from '@identity-relay/runtime';
 import { credentialsMatch, type CredentialOptions } from './auth.js';
-import { HttpError } from './errors.js';
 import './locals.js';
 import { authenticationFailed, quotaExceeded, type AccessLimits } from './rate-limit.js';
 import type { ReplayCache } from './replay-cache.js';
@@ -34,7 +34,7 @@ function unauthorized(code: string, message: string, opts: RouteAuthOptions): Ht
     : opts.credentials.basic
       ? 'Basic realm="identity-relay"'
       : 'ApiKey';
-  return new HttpError(401, code, message, undefined, { 'WWW-Authenticate': scheme });
+  return new HttpError(401, code, message, { headers: { 'WWW-Authenticate': scheme } });
 }
 
 /**

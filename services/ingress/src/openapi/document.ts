@@ -1,4 +1,11 @@
-import { ERROR_SCHEMAS, ROUTES, type RouteResponse, type RouteSpec } from '../route-table.js';
+import { PROBLEM_CONTENT_TYPE } from '@identity-relay/runtime';
+import {
+  ERROR_SCHEMAS,
+  ROUTES,
+  type ErrorShape,
+  type RouteResponse,
+  type RouteSpec,
+} from '../route-table.js';
 import { toOpenApiSchema } from './json-schema.js';
 
 export interface OpenApiOptions {
@@ -41,6 +48,13 @@ const SECURITY_SCHEMES = (kratosHeader: string) => ({
   },
 });
 
+const MEDIA_TYPES: Readonly<Record<ErrorShape, string>> = {
+  problem: PROBLEM_CONTENT_TYPE,
+  kratos: 'application/json',
+  hook: 'application/json',
+  page: 'text/html',
+};
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errorSchemaName = (shape: string) => `${shape[0]!.toUpperCase()}${shape.slice(1)}Error`;
 
@@ -56,8 +70,8 @@ function response(r: RouteResponse, schema?: object): object {
 function operation(route: RouteSpec, bodyName: string | undefined): object {
   const responses: Record<string, object> = {};
   for (const [status, r] of Object.entries(route.success)) responses[status] = response(r);
-  for (const [status, shape] of Object.entries(route.errors)) {
-    const media = shape === 'page' ? 'text/html' : 'application/json';
+  for (const [status, shape] of Object.entries(route.errors) as [string, ErrorShape][]) {
+    const media = MEDIA_TYPES[shape];
     responses[status] = {
       description:
         status === '404' && shape === 'page'

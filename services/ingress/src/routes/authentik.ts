@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { HttpError } from '@identity-relay/runtime';
 import {
   messageRoutes,
   MessageType,
@@ -6,7 +7,6 @@ import {
   type AuthentikUserChangedData,
   stableEventId,
 } from '@identity-relay/contracts';
-import { HttpError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { sha256Hex } from '../ids.js';
@@ -49,11 +49,7 @@ export function authentikRouter(deps: AuthentikRouteDeps): Router {
     async (req, res) => {
       const result = classifyAuthentikBody(req.body);
       if (result.kind === 'invalid') {
-        throw new HttpError(
-          422,
-          'invalid_body',
-          `invalid Authentik webhook body: ${result.errors.join('; ')}`,
-        );
+        throw new HttpError(422, 'invalid_body', 'invalid Authentik webhook body', { errors: result.errors });
       }
       if (result.kind === 'ignored') {
         deps.onIgnored?.(result.reason);

@@ -1,7 +1,7 @@
 import { Router } from 'express';
+import { HttpError, httpErrorHandler, type ErrorFormat } from '@identity-relay/runtime';
 import { compile, formatErrors } from '@identity-relay/contracts';
 import type { Logger } from 'pino';
-import { errorHandler, HttpError, type ErrorFormat } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
@@ -40,9 +40,11 @@ export function hooksRouter(deps: HooksDeps): Router {
         if (!validateHookRequest(body)) {
           const detail = formatErrors(validateHookRequest.errors);
           throw new HttpError(422, 'invalid-request', 'expected {"provider": string, "data": object}', {
-            code: 'invalid-request',
-            message: 'expected {"provider": string, "data": object}',
-            detail,
+            body: {
+              code: 'invalid-request',
+              message: 'expected {"provider": string, "data": object}',
+              detail,
+            },
           });
         }
         const { data } = body;
@@ -73,7 +75,10 @@ export function hooksRouter(deps: HooksDeps): Router {
   }
   router.use(
     [ROUTES.preSignup.path, ROUTES.preLogin.path],
-    errorHandler((err) => deps.logger.error({ err }, 'unexpected error in policy hook'), hookFormat),
+    httpErrorHandler({
+      onUnexpected: (err) => deps.logger.error({ err }, 'unexpected error in policy hook'),
+      format: hookFormat,
+    }),
   );
   return router;
 }

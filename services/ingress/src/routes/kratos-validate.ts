@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { HttpError, httpErrorHandler, type ErrorFormat } from '@identity-relay/runtime';
 import {
   compile,
   kratosAddressVerified,
@@ -9,7 +10,6 @@ import {
   type KratosSyncIdentityBody,
 } from '@identity-relay/contracts';
 import type { Logger } from 'pino';
-import { errorHandler, HttpError, type ErrorFormat } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { evaluatePolicy, type RefusalCode } from '../policy/evaluate.js';
@@ -66,7 +66,7 @@ export function kratosValidateRouter(deps: KratosValidateDeps): Router {
       const body: unknown = req.body;
       if (!validateBody(body)) {
         const messages = toKratosErrorBody(validateBody.errors, { relativeTo: '/identity' });
-        throw new HttpError(422, 'invalid_identity', 'invalid Kratos identity', messages);
+        throw new HttpError(422, 'invalid_identity', 'invalid Kratos identity', { body: messages });
       }
       const { traits } = body.identity;
       const decision = evaluatePolicy(deps.policy.current(), {
@@ -101,10 +101,10 @@ export function kratosValidateRouter(deps: KratosValidateDeps): Router {
   );
   router.use(
     ROUTES.kratosValidate.path,
-    errorHandler(
-      (err) => deps.logger.error({ err }, 'unexpected error in validate-registration'),
-      kratosFormat,
-    ),
+    httpErrorHandler({
+      onUnexpected: (err) => deps.logger.error({ err }, 'unexpected error in validate-registration'),
+      format: kratosFormat,
+    }),
   );
   return router;
 }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { HttpError } from '@identity-relay/runtime';
 import {
   compile,
   kratosMessage,
@@ -10,7 +11,6 @@ import {
   type KratosSyncIdentityBody,
   stableEventId,
 } from '@identity-relay/contracts';
-import { HttpError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import type { RouteAuth } from '../http/route-auth.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
@@ -60,19 +60,16 @@ export function kratosRouter(deps: KratosRouteDeps): Router {
     async (req, res) => {
       const body: unknown = req.body;
       if (!validateSyncBody(body)) {
-        throw new HttpError(
-          422,
-          'invalid_identity',
-          'invalid Kratos identity',
-          toKratosErrorBody(validateSyncBody.errors),
-        );
+        throw new HttpError(422, 'invalid_identity', 'invalid Kratos identity', {
+          body: toKratosErrorBody(validateSyncBody.errors),
+        });
       }
       if (body.identity.id === NIL_UUID) {
         const text =
           'identity.id is the nil UUID: this hook runs before the identity is saved (response.parse: true). ' +
           'Point a hook without response.parse at /kratos/sync-identity, and use /kratos/validate-registration for checks.';
         throw new HttpError(422, 'identity_not_persisted', text, {
-          messages: [kratosMessage('#/', 4000001, text)],
+          body: { messages: [kratosMessage('#/', 4000001, text)] },
         });
       }
       const event = newCloudEvent({

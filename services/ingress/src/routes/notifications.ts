@@ -1,7 +1,7 @@
+import { fieldProblems, HttpError } from '@identity-relay/runtime';
 import { Router } from 'express';
 import {
   compile,
-  formatErrors,
   idempotentNotificationId,
   messageRoutes,
   MessageType,
@@ -10,7 +10,6 @@ import {
   templateProblems,
   type NotificationRequestedData,
 } from '@identity-relay/contracts';
-import { HttpError } from '../http/errors.js';
 import { jsonBody } from '../http/json-body.js';
 import type { AccessLimits } from '../http/rate-limit.js';
 import { routeAuth } from '../http/route-auth.js';
@@ -90,32 +89,14 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
       }
       const body: unknown = req.body;
       if (!validateRequest(body)) {
-        const details = formatErrors(validateRequest.errors);
-        throw new HttpError(
-          422,
-          'invalid_notification',
-          `invalid notification request: ${details.join('; ')}`,
-          {
-            error: {
-              status: 422,
-              code: 'invalid_notification',
-              message: 'invalid notification request',
-              details,
-            },
-          },
-        );
+        throw new HttpError(422, 'invalid_notification', 'invalid notification request', {
+          errors: fieldProblems(validateRequest.errors),
+        });
       }
       // Templates are parsed here, once, so a broken one is the caller's 422 rather than a dead letter later.
       const problems = templateProblems(body);
       if (problems.length > 0) {
-        throw new HttpError(422, 'invalid_template', `template does not parse: ${problems.join('; ')}`, {
-          error: {
-            status: 422,
-            code: 'invalid_template',
-            message: 'template does not parse',
-            details: problems,
-          },
-        });
+        throw new HttpError(422, 'invalid_template', 'template does not parse', { errors: problems });
       }
       const id = key === undefined ? undefined : idempotentNotificationId(key);
       if (id !== undefined && recent.has(id)) {

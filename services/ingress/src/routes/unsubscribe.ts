@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
+import { asHttpError, HttpError } from '@identity-relay/runtime';
 import {
   messageRoutes,
   MessageType,
@@ -7,7 +8,6 @@ import {
   type UnsubscribeRequestedData,
   type UnsubscribeTarget,
 } from '@identity-relay/contracts';
-import { asHttpError, HttpError } from '../http/errors.js';
 import { clientAddress, type AccessLimits } from '../http/rate-limit.js';
 import { publishEvent, type PublishDeps } from '../publish.js';
 import { expressPath, ROUTES } from '../route-table.js';
@@ -91,8 +91,8 @@ export function unsubscribeRouter(deps: UnsubscribeRouteDeps): Router {
 }
 
 function tooMany(wait: number): HttpError {
-  return new HttpError(429, 'rate_limited', `too many invalid links; retry in ${wait} s`, undefined, {
-    'Retry-After': String(wait),
+  return new HttpError(429, 'rate_limited', `too many invalid links; retry in ${wait} s`, {
+    headers: { 'Retry-After': String(wait) },
   });
 }
 

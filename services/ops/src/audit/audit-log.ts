@@ -88,7 +88,7 @@ export function parseAuditQuery(query: Record<string, unknown>): {
   } catch (err) {
     problems.push((err as Error).message);
   }
-  if (problems.length > 0) throw new BadRequestError(problems.join('; '), { code: 'BAD_FILTER' });
+  if (problems.length > 0) throw new BadRequestError(problems.join('; '), { code: 'bad_filter' });
   if (cursor !== undefined) and.push({ id: { lt: cursor } });
   return { where: { AND: and }, limit, cursor };
 }

@@ -6,7 +6,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { OpsError } from '../errors.js';
+import { HttpError } from '@identity-relay/runtime';
 import { grantsOfClaims, roleOf, type Grant, type RoleMapping, type Role } from './roles.js';
 
 /** Who is calling and what they may do; `actor` is what the audit log records. */
@@ -39,25 +39,26 @@ export function credentialFingerprint(secret: string): string {
 }
 
 /** 401 (no or bad credentials) or 403 (valid credentials without the needed role). */
-export class AuthError extends OpsError {
-  constructor(
-    readonly status: 401 | 403,
-    message: string,
-    options: { code: string; cause?: unknown },
-  ) {
-    super(message, options);
+export class AuthError extends HttpError {
+  declare readonly status: 401 | 403;
+
+  constructor(status: 401 | 403, message: string, options: { code: string; cause?: unknown }) {
+    super(status, options.code, message, {
+      cause: options.cause,
+      headers: status === 401 ? { 'WWW-Authenticate': 'Bearer error="invalid_token"' } : undefined,
+    });
   }
 }
 
 /** The issuer's discovery document or keys cannot be fetched right now (HTTP 503); says nothing about the token. */
-export class AuthUnavailableError extends OpsError {
+export class AuthUnavailableError extends HttpError {
   constructor(
     readonly retryAfterSeconds: number,
     options: { cause?: unknown } = {},
   ) {
-    super('token verification is unavailable; try again later', {
-      code: 'AUTH_UNAVAILABLE',
+    super(503, 'auth_unavailable', 'token verification is unavailable; try again later', {
       cause: options.cause,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
     });
   }
 }
@@ -175,7 +176,7 @@ export function actorOf(payload: JWTPayload): { subject: string; name?: string; 
 }
 
 const invalid = (cause?: unknown): AuthError =>
-  new AuthError(401, 'invalid or expired token', { code: 'INVALID_TOKEN', cause });
+  new AuthError(401, 'invalid or expired token', { code: 'invalid_token', cause });
 
 /**
  * Accepts the static OPS_TOKEN (operator) or, when OIDC is configured, a JWT signed by the issuer's
@@ -197,7 +198,7 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
   return async (token) => {
     if (!token)
       throw new AuthError(401, 'authentication required: send Authorization: Bearer <token>', {
-        code: 'NO_TOKEN',
+        code: 'no_token',
       });
     if (opts.opsToken && sameSecret(token, opts.opsToken))
       return {
@@ -228,7 +229,7 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
     const role = roleOf(grants);
     if (!role) {
       rejected(`no ${oidc.readRole} or ${oidc.operatorRole} in claim ${oidc.roleClaim}`);
-      throw new AuthError(403, 'this token grants no ops role', { code: 'NO_ROLE' });
+      throw new AuthError(403, 'this token grants no ops role', { code: 'no_role' });
     }
     return { ...actorOf(payload), role, grants, expiresAt: new Date(payload.exp! * 1000) };
   };

@@ -6,7 +6,7 @@ import type { OidcSignIn } from '../auth/oidc-sign-in.js';
 import type { SessionStore } from '../auth/sessions.js';
 import type { ErasureService } from '../erasure/erasure.js';
 import { AuthFailureGuard } from '../http/auth-failures.js';
-import { httpFailureOf } from '../http/errors.js';
+import { asHttpError } from '@identity-relay/runtime';
 import type { IdentityService } from '../identities/service.js';
 import type { OpsService } from '../ops-service.js';
 import type { RecipientsService } from '../recipients/service.js';
@@ -82,7 +82,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   if (deps.recipients) recipientsPages(router, kit, deps.recipients);
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    const failure = httpFailureOf(err);
+    const failure = asHttpError(err);
     if (!failure) deps.onUnexpected(err);
     const status = failure?.status ?? 500;
     sendPage(

@@ -5,6 +5,7 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
+import { HttpError } from '@identity-relay/runtime';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import { AuthError } from '../auth/authenticator.js';
 import { allows, type Role } from '../auth/roles.js';
@@ -24,7 +25,7 @@ export function requireRole(authenticate: Authenticator, need: Role): RequestHan
   return async (req, res, next) => {
     const principal = await authenticate(bearer(req));
     if (!allows(principal.role, need))
-      throw new AuthError(403, `${need} rights required`, { code: 'FORBIDDEN' });
+      throw new AuthError(403, `${need} rights required`, { code: 'forbidden' });
     res.locals.principal = principal;
     next();
   };
@@ -90,14 +91,8 @@ export function apiRouter(deps: { ops: OpsService; authenticate: Authenticator }
     async (req, res) => void res.json(await ops.discard(String(req.params.id), actor(res))),
   );
   router.get('/api/stats', read, async (_req, res) => void res.json(await ops.stats()));
-  router.use('/api', (req: Request, _res: Response, next: NextFunction) => next(new NotFound(req)));
+  router.use('/api', (req: Request, _res: Response, next: NextFunction) =>
+    next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`)),
+  );
   return router;
-}
-
-class NotFound extends Error {
-  readonly status = 404;
-  readonly type = 'NOT_FOUND';
-  constructor(req: Request) {
-    super(`no route for ${req.method} ${req.originalUrl.split('?')[0]}`);
-  }
 }

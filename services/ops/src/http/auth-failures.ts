@@ -1,13 +1,15 @@
 import type { Request } from 'express';
-import type { AuthFailureLimiter } from '@identity-relay/runtime';
-import { OpsError } from '../errors.js';
+import { HttpError, type AuthFailureLimiter } from '@identity-relay/runtime';
 
 /** The address has used up its failed attempts (HTTP 429 with Retry-After). */
-export class TooManyAttemptsError extends OpsError {
+export class TooManyAttemptsError extends HttpError {
   constructor(readonly retryAfterSeconds: number) {
-    super(`too many failed authentication attempts from this address; retry in ${retryAfterSeconds} s`, {
-      code: 'TOO_MANY_ATTEMPTS',
-    });
+    super(
+      429,
+      'too_many_attempts',
+      `too many failed authentication attempts from this address; retry in ${retryAfterSeconds} s`,
+      { headers: { 'Retry-After': String(retryAfterSeconds) } },
+    );
   }
 }
 

@@ -21,7 +21,7 @@ const query = (req: Request): Record<string, unknown> => ({ ...(req.query as Rec
 const personalData: RequestHandler = (_req, res, next) => {
   if (!seesPersonalData((res.locals.principal as Principal).grants))
     throw new AuthError(403, 'identities are personal data: the operator role or the pii grant is required', {
-      code: 'FORBIDDEN',
+      code: 'forbidden',
     });
   next();
 };

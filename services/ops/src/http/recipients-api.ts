@@ -12,7 +12,7 @@ const actor = (res: { locals: Record<string, unknown> }): string => (res.locals.
 const personalData: RequestHandler = (_req, res, next) => {
   if (!seesPersonalData((res.locals.principal as Principal).grants))
     throw new AuthError(403, 'recipients are personal data: the operator role or the pii grant is required', {
-      code: 'FORBIDDEN',
+      code: 'forbidden',
     });
   next();
 };

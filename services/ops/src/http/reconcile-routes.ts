@@ -90,9 +90,9 @@ export function reconcileRouter(deps: {
         );
       }).catch((err: unknown) => {
         if (err instanceof ReconcileBusyError)
-          throw new ConflictError(err.message, { code: 'RECONCILE_BUSY' });
+          throw new ConflictError(err.message, { code: 'reconcile_busy' });
         if (err instanceof ProviderNotConfiguredError)
-          throw new BadRequestError(err.message, { code: 'PROVIDER_NOT_CONFIGURED' });
+          throw new BadRequestError(err.message, { code: 'provider_not_configured' });
         throw err;
       });
       res.status(202).location(`/api/reconcile/runs/${run.id}`).json(run);

@@ -22,7 +22,7 @@ export class IdentityService {
     }
     if (q.id && !UUID.test(q.id)) problems.push(`id: must be a UUID, got ${JSON.stringify(q.id)}`);
     if (!q.id && !q.email && !q.externalId) problems.push('give email, externalId (with provider) or id');
-    if (problems.length > 0) throw new BadRequestError(problems.join('; '), { code: 'BAD_SEARCH' });
+    if (problems.length > 0) throw new BadRequestError(problems.join('; '), { code: 'bad_search' });
     return { items: await this.repo.search(q, parseLimit(query.limit, 20)) };
   }
 

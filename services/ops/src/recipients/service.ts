@@ -63,7 +63,7 @@ function address(raw: unknown): string {
   const email = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
   if (!ADDRESS.test(email))
     throw new BadRequestError(`email: must be one email address, got ${JSON.stringify(raw)}`, {
-      code: 'BAD_EMAIL',
+      code: 'bad_email',
     });
   return email;
 }
@@ -71,7 +71,7 @@ function address(raw: unknown): string {
 function listName(raw: unknown): string {
   if (typeof raw !== 'string' || !LIST.test(raw))
     throw new BadRequestError(`list: must be a list name ([a-z0-9._-]), got ${JSON.stringify(raw)}`, {
-      code: 'BAD_LIST',
+      code: 'bad_list',
     });
   return raw;
 }
@@ -256,7 +256,7 @@ export class RecipientsService {
       });
       return { email, ...templates.render({ email, traits }) };
     } catch (err) {
-      if (err instanceof TemplateError) throw new BadRequestError(err.message, { code: 'TEMPLATE_ERROR' });
+      if (err instanceof TemplateError) throw new BadRequestError(err.message, { code: 'template_error' });
       throw err;
     }
   }

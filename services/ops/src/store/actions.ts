@@ -1,4 +1,5 @@
-import type { OutgoingMessage } from '@identity-relay/bus';
+import { PublishError, type OutgoingMessage } from '@identity-relay/bus';
+import { HttpError } from '@identity-relay/runtime';
 import type { Prisma, PrismaClient } from '@identity-relay/db';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { filterToJson, type DeadLetterFilter } from './filter.js';
@@ -41,6 +42,15 @@ export interface BulkResult {
   failed?: Array<{ id: string; code: string; message: string }>;
 }
 
+/** The broker did not take the replay: the caller may retry (HTTP 503); the entry stays as it was. */
+function brokerUnavailable(err: unknown): never {
+  if (!(err instanceof PublishError)) throw err;
+  throw new HttpError(503, 'broker_unavailable', `broker did not take the replay: ${err.message}`, {
+    cause: err,
+    headers: { 'Retry-After': '5' },
+  });
+}
+
 /** Dead letters a sample shows in a dry run. */
 const SAMPLE_SIZE = 10;
 /** A replay holds its row lock while the broker confirms; bounded so a hung broker does not hold it forever. */
@@ -78,14 +88,14 @@ export class DeadLetterActions {
           throw new ConflictError(
             `dead letter ${id} was already replayed (${row.replayCount} time(s)); use force to replay it again`,
             {
-              code: 'ALREADY_REPLAYED',
+              code: 'already_replayed',
             },
           );
         }
         const now = new Date();
         const message = replayMessage(row, opts.actor, now, opts.edit?.body);
         checkReplayRoute(row.queue, message);
-        await this.publisher.publish(message);
+        await this.publisher.publish(message).catch(brokerUnavailable);
         const editId = opts.edit ? await this.recordEdit(tx, id, opts.actor, opts.edit) : undefined;
         const updated = await tx.deadLetter.update({
           where: { id },
@@ -115,7 +125,7 @@ export class DeadLetterActions {
       const row = await this.lock(tx, id);
       if (row.status !== 'open') {
         throw new ConflictError(`dead letter ${id} is ${row.status}; only open entries can be discarded`, {
-          code: 'NOT_OPEN',
+          code: 'not_open',
         });
       }
       const updated = await tx.deadLetter.update({

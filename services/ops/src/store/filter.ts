@@ -92,7 +92,7 @@ export function parseFilter(
   }
   if (filter.since && filter.until && filter.since >= filter.until)
     problems.push('since: must be before until');
-  if (problems.length > 0) throw new BadRequestError(problems.join('; '), { code: 'BAD_FILTER' });
+  if (problems.length > 0) throw new BadRequestError(problems.join('; '), { code: 'bad_filter' });
   return filter;
 }
 
@@ -136,7 +136,7 @@ export function decodeCursor(text: string): Cursor {
   const [at, id] = Buffer.from(text, 'base64url').toString('utf8').split('|');
   const date = new Date(at ?? '');
   if (!id || !UUID.test(id) || Number.isNaN(date.getTime())) {
-    throw new BadRequestError('cursor: not a cursor this API returned', { code: 'BAD_CURSOR' });
+    throw new BadRequestError('cursor: not a cursor this API returned', { code: 'bad_cursor' });
   }
   return { at: date, id };
 }
@@ -149,13 +149,13 @@ export function parseLimit(raw: unknown, fallback = 50): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 500)
     throw new BadRequestError(`limit: must be an integer from 1 to 500, got ${JSON.stringify(raw)}`, {
-      code: 'BAD_LIMIT',
+      code: 'bad_limit',
     });
   return n;
 }
 
 export function checkId(id: string): string {
   if (!UUID.test(id))
-    throw new BadRequestError(`id: must be a UUID, got ${JSON.stringify(id)}`, { code: 'BAD_ID' });
+    throw new BadRequestError(`id: must be a UUID, got ${JSON.stringify(id)}`, { code: 'bad_id' });
   return id.toLowerCase();
 }

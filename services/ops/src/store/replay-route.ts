@@ -53,7 +53,7 @@ export function checkReplayRoute(
   if (!allowed) {
     throw new ConflictError(
       `dead letter of ${queue} names route ${JSON.stringify(route.exchange)} / ${JSON.stringify(route.routingKey)}, which the topology does not use for ${queue}; not replayed`,
-      { code: 'ROUTE_NOT_ALLOWED' },
+      { code: 'route_not_allowed' },
     );
   }
 }
