@@ -1,10 +1,16 @@
+import { PROBLEM_CONTENT_TYPE, problemSchema } from '@identity-relay/runtime';
+
 /** OpenAPI 3.1 description of the ops API, served at /api/openapi.json. */
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const problem = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Error') } },
+});
 const errors = {
-  '400': { description: 'Bad filter, id, limit or cursor', ...json(ref('Error')) },
-  '401': { description: 'No token, unknown token, invalid or expired JWT', ...json(ref('Error')) },
-  '403': { description: 'Valid token without the needed role', ...json(ref('Error')) },
+  '400': problem('Bad filter, id, limit or cursor'),
+  '401': problem('No token, unknown token, invalid or expired JWT'),
+  '403': problem('Valid token without the needed role'),
 };
 const filterParams = ['queue', 'type', 'fingerprint', 'status', 'since', 'until'].map((name) => ({
   name,
@@ -104,7 +110,7 @@ export const openApiDocument = {
         parameters: [idParam],
         responses: {
           '200': { description: 'Detail', ...json(ref('Detail')) },
-          '404': { description: 'Unknown id', ...json(ref('Error')) },
+          '404': problem('Unknown id'),
           ...errors,
         },
       },
@@ -228,19 +234,7 @@ export const openApiDocument = {
           failed: { type: 'array', items: { type: 'object' } },
         },
       },
-      Error: {
-        type: 'object',
-        properties: {
-          error: {
-            type: 'object',
-            properties: {
-              status: { type: 'integer' },
-              code: { type: 'string' },
-              message: { type: 'string' },
-            },
-          },
-        },
-      },
+      Error: problemSchema,
     },
   },
 } as const;
