@@ -1,5 +1,4 @@
-import { PublishError, type OutgoingMessage } from '@identity-relay/bus';
-import { HttpError } from '@identity-relay/runtime';
+import type { OutgoingMessage } from '@identity-relay/bus';
 import type { Prisma, PrismaClient } from '@identity-relay/db';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { filterToJson, type DeadLetterFilter } from './filter.js';
@@ -40,15 +39,6 @@ export interface BulkResult {
   sample?: DeadLetterItem[];
   /** Real run only: entries that failed (e.g. the broker refused the replay). */
   failed?: Array<{ id: string; code: string; message: string }>;
-}
-
-/** The broker did not take the replay: the caller may retry (HTTP 503); the entry stays as it was. */
-function brokerUnavailable(err: unknown): never {
-  if (!(err instanceof PublishError)) throw err;
-  throw new HttpError(503, 'broker_unavailable', `broker did not take the replay: ${err.message}`, {
-    cause: err,
-    headers: { 'Retry-After': '5' },
-  });
 }
 
 /** Dead letters a sample shows in a dry run. */
@@ -95,7 +85,7 @@ export class DeadLetterActions {
         const now = new Date();
         const message = replayMessage(row, opts.actor, now, opts.edit?.body);
         checkReplayRoute(row.queue, message);
-        await this.publisher.publish(message).catch(brokerUnavailable);
+        await this.publisher.publish(message);
         const editId = opts.edit ? await this.recordEdit(tx, id, opts.actor, opts.edit) : undefined;
         const updated = await tx.deadLetter.update({
           where: { id },
