@@ -27,7 +27,7 @@ describe('OidcSignIn', () => {
     for (const pending of [undefined, { state: 'other', nonce: 'n', verifier: 'v' }]) {
       const err = await signIn.finish(query, pending).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OidcSignInError);
-      expect(err).toMatchObject({ status: 400, code: 'OIDC_STATE_MISMATCH' });
+      expect(err).toMatchObject({ status: 400, code: 'oidc_state_mismatch' });
     }
   });
 });

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { OpsError } from '../errors.js';
+import { HttpError } from '@identity-relay/runtime';
 import { actorOf } from './authenticator.js';
 import { claimAt, grantsOfClaims, roleOf, type Grant, type RoleMapping } from './roles.js';
 
@@ -33,20 +33,18 @@ export interface OidcIdentity {
 }
 
 /** The sign-in was refused: a wrong or missing state, an IdP error, a code that did not redeem, or no ops role. */
-export class OidcSignInError extends OpsError {
-  constructor(
-    readonly status: 400 | 401 | 403,
-    message: string,
-    options: { code: string; cause?: unknown },
-  ) {
-    super(message, options);
+export class OidcSignInError extends HttpError {
+  declare readonly status: 400 | 401 | 403;
+
+  constructor(status: 400 | 401 | 403, message: string, options: { code: string; cause?: unknown }) {
+    super(status, options.code, message, { cause: options.cause });
   }
 }
 
 /** The identity provider could not be reached (discovery or token endpoint); nothing is known about the user. */
-export class OidcUnavailableError extends OpsError {
+export class OidcUnavailableError extends HttpError {
   constructor(cause: unknown) {
-    super('the identity provider cannot be reached; try again later', { code: 'OIDC_UNAVAILABLE', cause });
+    super(503, 'oidc_unavailable', 'the identity provider cannot be reached; try again later', { cause });
   }
 }
 
@@ -107,7 +105,7 @@ export class OidcSignIn {
   async finish(query: URLSearchParams, pending: PendingSignIn | undefined): Promise<OidcIdentity> {
     if (!pending || query.get('state') !== pending.state)
       throw new OidcSignInError(400, 'the sign-in answer does not belong to this browser (state mismatch)', {
-        code: 'OIDC_STATE_MISMATCH',
+        code: 'oidc_state_mismatch',
       });
     const config = await this.configuration();
     const callback = new URL(this.opts.redirectUrl);
@@ -129,7 +127,7 @@ export class OidcSignIn {
           401,
           `the identity provider did not sign you in: ${(err as Error).message}`,
           {
-            code: 'OIDC_REFUSED',
+            code: 'oidc_refused',
             cause: err,
           },
         );
@@ -142,7 +140,7 @@ export class OidcSignIn {
     // Like the API's 403, the answer names neither the claim nor the roles the console looks for.
     if (!roleOf(grants))
       throw new OidcSignInError(403, `the account ${who.name ?? who.subject} has no ops role`, {
-        code: 'NO_ROLE',
+        code: 'no_role',
       });
     return { subject: who.subject, ...(who.name ? { name: who.name } : {}), grants };
   }

@@ -109,7 +109,7 @@ function registerOidcSignIn(
       if (err instanceof OidcUnavailableError) return unavailable(req, res);
       if (!(err instanceof OidcSignInError)) throw err;
       const why =
-        err.code === 'NO_ROLE'
+        err.code === 'no_role'
           ? `Signed in at the identity provider, but ${err.message}. Ask an administrator for access.`
           : `Sign-in refused: ${err.message}.`;
       return loginForm(req, res, err.status, why);
