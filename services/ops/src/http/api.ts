@@ -39,7 +39,7 @@ const view = (res: Response): PersonalDataView => new PersonalDataView(res.local
 const personSearch: RequestHandler = (req, res, next) => {
   if (view(res).masked && searchesPerson(req.query as Record<string, unknown>))
     throw new AuthError(403, 'searching by person needs the operator role or the pii grant', {
-      code: 'FORBIDDEN',
+      code: 'forbidden',
     });
   next();
 };
