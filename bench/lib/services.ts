@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ts from 'typescript';
+export { freePort } from '@identity-relay/test-support';
 
 /** The repository root (bench/lib/ → ../..). */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -135,18 +136,4 @@ export function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1];
   return kb ? Number(kb) / 1024 : NaN;
-}
-
-/** A TCP port that was free a moment ago (listen on 0, read it, close). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
 }

@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import { EXCHANGES } from '@identity-relay/bus';
 import { publishConfirmed } from '../lib/amqp.js';
-import { startAuthentikStandIn, STANDIN_TOKEN } from '../lib/authentik-standin.js';
+import { authentikUser, startAuthentikStandIn } from '@identity-relay/test-support';
 import type { BenchContext } from '../lib/context.js';
 import { drainWithIdentitySync } from '../lib/drain.js';
 import { withInfra } from '../lib/infra.js';
@@ -27,7 +27,13 @@ export async function scaleScenario(ctx: BenchContext): Promise<ScenarioResult> 
     apiDelayMs: API_DELAY_MS,
     prefetchPerReplica: PREFETCH,
   });
-  const api = await startAuthentikStandIn(API_DELAY_MS);
+  const api = await startAuthentikStandIn({
+    fallback: (pk) => ({
+      kind: 'slow',
+      delayMs: API_DELAY_MS,
+      then: { kind: 'user', user: authentikUser(pk) },
+    }),
+  });
   const rates = new Map<number, number>();
   /** Share of the machine's cores the replicas, postgres and RabbitMQ used during each drain. */
   const saturation = new Map<number, string>();
@@ -41,7 +47,7 @@ export async function scaleScenario(ctx: BenchContext): Promise<ScenarioResult> 
           name: `scale-${replicas}`,
           env: {
             AUTHENTIK_URL: api.url,
-            AUTHENTIK_TOKEN: STANDIN_TOKEN,
+            AUTHENTIK_TOKEN: api.token,
             PREFETCH: String(PREFETCH),
             BATCH_SIZE: String(PREFETCH / 2),
             DB_POOL_MAX: String(PREFETCH + 2),

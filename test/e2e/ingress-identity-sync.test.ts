@@ -8,11 +8,7 @@ import { buildTopology, connectBus, type Bus, QUEUES } from '@identity-relay/bus
 import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
 import { createLogger, createMetrics, loadConfig } from '@identity-relay/runtime';
 import { createIdentitySyncWorker, type IdentitySyncWorker } from '@identity-relay/identity-sync';
-import {
-  authentikUser,
-  startAuthentikStandIn,
-  type AuthentikStandIn,
-} from '../../services/identity-sync/test/authentik-standin.js';
+import { authentikUser, startAuthentikStandIn, type AuthentikStandIn } from '@identity-relay/test-support';
 import {
   kratosIdentity,
   startHarness,

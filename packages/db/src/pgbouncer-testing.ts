@@ -6,11 +6,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '@identity-relay/test-support';
+
+export { freePort };
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../../scripts/infra/pgbouncer.sh', import.meta.url));
@@ -58,13 +60,4 @@ export async function startPgBouncer(): Promise<PgBouncer> {
       });
     },
   };
-}
-
-/** A port nothing listens on right now on 127.0.0.1 (taken and released). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }

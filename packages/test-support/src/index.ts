@@ -16,3 +16,11 @@ export {
   type AuthentikUsersStandInOptions,
 } from './authentik-users.js';
 export { listen, sendJson, type RunningServer } from './http-standin.js';
+export {
+  authentikUser,
+  startAuthentikStandIn,
+  type Answer,
+  type AuthentikStandIn,
+  type AuthentikStandInOptions,
+} from './authentik-user-lookup.js';
+export { freePort } from './ports.js';

@@ -5,7 +5,7 @@ import { messageRoutes, MessageType, newCloudEvent } from '@identity-relay/contr
 import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
 import { createLogger, createMetrics } from '@identity-relay/runtime';
 import { createIdentitySyncWorker, type IdentitySyncWorker } from '../src/index.js';
-import { authentikUser, startAuthentikStandIn, type AuthentikStandIn } from './authentik-standin.js';
+import { authentikUser, startAuthentikStandIn, type AuthentikStandIn } from '@identity-relay/test-support';
 import { startHarness, waitFor, type Harness } from './harness.js';
 
 // Real broker and database (harness); a local HTTP server stands in for Authentik's API, answers slowly and

@@ -11,7 +11,7 @@ import {
 import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
 import { createLogger, createMetrics } from '@identity-relay/runtime';
 import { createIdentitySyncWorker, type IdentitySyncWorker } from '../src/index.js';
-import { authentikUser, startAuthentikStandIn, type AuthentikStandIn } from './authentik-standin.js';
+import { authentikUser, startAuthentikStandIn, type AuthentikStandIn } from '@identity-relay/test-support';
 import { QUEUES, startHarness, waitFor, type Harness } from './harness.js';
 
 // Real broker and database (harness), a local HTTP server standing in for Authentik's API.

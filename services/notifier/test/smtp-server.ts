@@ -1,6 +1,7 @@
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+export { freePort } from '@identity-relay/test-support';
 
 /** One message the test SMTP server accepted. */
 export interface Received {
@@ -95,13 +96,4 @@ export async function startSmtpServer(opts: TestSmtpOptions = {}): Promise<TestS
     rcptTo,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** A port nothing listens on right now (taken and released), for "SMTP server down" tests. */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }

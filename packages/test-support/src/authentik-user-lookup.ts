@@ -40,7 +40,7 @@ export function authentikUser(pk: number, over: Record<string, unknown> = {}): R
   };
 }
 
-/** A local HTTP server standing in for Authentik's API (Authentik itself cannot run here). */
+/** A local HTTP server standing in for Authentik's user lookup (Authentik itself cannot run here). */
 export interface AuthentikStandIn {
   url: string;
   token: string;
@@ -54,7 +54,20 @@ export interface AuthentikStandIn {
   close(): Promise<void>;
 }
 
-export async function startAuthentikStandIn(token = 'ak-test-token'): Promise<AuthentikStandIn> {
+export interface AuthentikStandInOptions {
+  /** (default='ak-test-token') The Bearer token it accepts; anything else gets 403. */
+  token?: string;
+  /** (default=404 `{"detail":"Not found."}`) The answer for a pk nobody scripted. */
+  fallback?: (pk: number) => Answer;
+}
+
+/**
+ * `GET /api/v3/core/users/{pk}/` with answers scripted per pk (consumed in order, the last one repeats), 403
+ * without the token, and the fallback for other pks. Used by identity-sync's tests, the end-to-end tests and the
+ * scale benchmark.
+ */
+export async function startAuthentikStandIn(opts: AuthentikStandInOptions = {}): Promise<AuthentikStandIn> {
+  const token = opts.token ?? 'ak-test-token';
   const scripts = new Map<number, Answer[]>();
   const requests: AuthentikStandIn['requests'] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -87,6 +100,7 @@ export async function startAuthentikStandIn(token = 'ak-test-token'): Promise<Au
     const pk = match ? Number(match[1]) : NaN;
     const queue = scripts.get(pk);
     if (!queue || queue.length === 0) {
+      if (opts.fallback && match) return respond(res, opts.fallback(pk));
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not found."}');
       return;
     }
