@@ -37,10 +37,17 @@ describe('evaluateReadiness', () => {
   });
 
   it('runs checks concurrently', async () => {
-    const started = Date.now();
-    const wait = () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 100));
+    // Each check passes only once all three have started: run one after another, the first would time out.
+    let started = 0;
+    let allStarted!: () => void;
+    const barrier = new Promise<void>((resolve) => (allStarted = resolve));
+    const wait = async () => {
+      if (++started === 3) allStarted();
+      await barrier;
+      return true;
+    };
     const result = await evaluateReadiness({ a: wait, b: wait, c: wait });
-    expect(result.ready).toBe(true);
-    expect(Date.now() - started).toBeLessThan(280);
+    expect(result).toMatchObject({ ready: true, failed: [] });
+    expect(started).toBe(3);
   });
 });

@@ -83,9 +83,8 @@ describe('installShutdown', () => {
       ],
       50,
     );
-    const started = Date.now();
+    // Unbounded, the hanging step would keep shutdown() from ever returning (the test would time out).
     await handle.shutdown('test');
-    expect(Date.now() - started).toBeLessThan(500);
     expect(lateRan).toBe(false);
     expect(exits).toEqual([1]);
     expect(lines.filter((l) => l.step).map((l) => l.outcome)).toEqual(['timed out', 'skipped']);
