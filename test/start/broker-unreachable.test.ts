@@ -8,6 +8,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestVhost, type TestVhost } from '@identity-relay/bus/testing';
 import { createTestDatabase, type TestDatabase } from '@identity-relay/db/testing';
+import { freePort } from '@identity-relay/test-support';
 import { repoPath } from '../deploy/repo.js';
 
 let vhost: TestVhost | undefined;
@@ -26,15 +27,6 @@ afterAll(async () => {
   await vhost?.dispose();
   await db?.drop();
 });
-
-/** A port nobody listens on (yet): connecting to it is refused, as to a broker that is not running. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** The broker "comes up" on `port`: every connection is forwarded to the local RabbitMQ. */
 async function forwardToBroker(port: number): Promise<Server> {
@@ -73,6 +65,7 @@ describe('a worker started while the broker is unreachable', () => {
   it('is not ready, logs one line per attempt without a stack, and becomes ready once the broker is there', async () => {
     vhost = await createTestVhost();
     db = await createTestDatabase();
+    // Nobody listens there yet: connecting is refused, as to a broker that is not running.
     const brokerPort = await freePort();
     const healthPort = await freePort();
     const vhostPath = new URL(vhost.url).pathname;
