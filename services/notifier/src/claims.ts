@@ -35,11 +35,27 @@ export async function claimPending(
   return rows.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
 }
 
-/** Extends the lease of every delivery `round` still holds. */
-export async function renewClaims(prisma: PrismaClient, round: string, leaseMs: number): Promise<void> {
+/**
+ * Extends the lease of every delivery `round` still holds. Rows a mark of the same round is writing right
+ * then are skipped, not waited for: the renewal runs beside the marks, both lock many of the round's rows,
+ * and in no common order, so waiting deadlocked them (40P01 under load, failing the round). A skipped row
+ * is being marked sent or failed, which ends its claim; one that stays pending keeps its lease from the
+ * previous renewal, two thirds of which is left when the next renewal comes.
+ */
+export async function renewClaims(
+  prisma: PrismaClient,
+  notificationId: string,
+  round: string,
+  leaseMs: number,
+): Promise<void> {
   await prisma.$executeRaw`
-    UPDATE email_deliveries SET claimed_until = now() + ${leaseMs} * interval '1 millisecond'
-    WHERE claimed_by = ${round} AND status = 'pending'`;
+    UPDATE email_deliveries d SET claimed_until = now() + ${leaseMs} * interval '1 millisecond'
+    FROM (
+      SELECT notification_id, email FROM email_deliveries
+      WHERE notification_id = ${notificationId} AND status = 'pending' AND claimed_by = ${round}
+      FOR UPDATE SKIP LOCKED
+    ) held
+    WHERE d.notification_id = held.notification_id AND d.email = held.email`;
 }
 
 /** Gives back what `round` holds and did not finish (not started, or deferred): pending for the next attempt. */
@@ -77,6 +93,13 @@ export interface DeliveryMark {
 /**
  * Records the outcome of several sends of one notification in one statement. Sent and failed rows leave the
  * claim; a deferred row keeps it, so the round does not pick it again (releaseClaims frees it at the end).
+ *
+ * The statement commits without waiting for its WAL flush (`synchronous_commit` off for this transaction
+ * only, set inside the statement so it holds through a transaction pooler too). Each sending lane waits
+ * for its mark before its next send, and the flush (~6–8 ms on a loaded machine, more than a send to a
+ * nearby server) was most of that wait. The mark is visible and kept if the notifier dies; only a crash of
+ * Postgres itself within ~3 × wal_writer_delay can lose it, and a lost mark leaves its delivery pending:
+ * sent again with the same Message-ID, never skipped.
  */
 export async function markDeliveries(
   prisma: PrismaClient,
@@ -97,6 +120,7 @@ export async function markDeliveries(
       claimed_by = CASE WHEN m.status = 'pending' THEN d.claimed_by END,
       claimed_until = CASE WHEN m.status = 'pending' THEN d.claimed_until END
     FROM unnest(${emails}::text[], ${statuses}::text[], ${smtpIds}::text[], ${errors}::text[], ${responses}::text[])
-      AS m(email, status, smtp_id, error, response)
+      AS m(email, status, smtp_id, error, response),
+      (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
     WHERE d.notification_id = ${notificationId} AND d.email = m.email`;
 }

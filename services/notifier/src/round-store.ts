@@ -44,7 +44,7 @@ export function prismaRoundStore(
   return {
     skipHeldBack: () => skipHeldBack(prisma, id, list),
     claim: (limit, leaseMs) => claimPending(prisma, id, round, limit, leaseMs),
-    renew: (leaseMs) => renewClaims(prisma, round, leaseMs),
+    renew: (leaseMs) => renewClaims(prisma, id, round, leaseMs),
     release: () => releaseClaims(prisma, round),
     otherClaimsLapseIn: () => otherClaimsLapseIn(prisma, id, round),
     mark: (marks) => markDeliveries(prisma, id, marks),
