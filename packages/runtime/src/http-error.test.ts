@@ -42,6 +42,11 @@ describe('fieldProblems', () => {
       { pointer: '/limit', detail: expect.stringMatching(/integer/) },
     ]);
     expect(fieldProblems(validate.errors, '#/query')[0]!.pointer).toBe('#/query/dryRun');
+    const closed = compile({ type: 'object', additionalProperties: false, properties: {} });
+    closed({ mail: 'x' });
+    expect(fieldProblems(closed.errors, '#/query')).toEqual([
+      { pointer: '#/query/mail', detail: 'is not a known field' },
+    ]);
   });
 });
 

@@ -90,8 +90,12 @@ export function fieldProblems(
   const seen = new Set<string>();
   const out: FieldProblem[] = [];
   for (const error of errors ?? []) {
-    const pointer = `${prefix}${errorPointer(error)}` || '/';
-    const detail = errorText(error);
+    const extra = error.keyword === 'additionalProperties';
+    const name = extra
+      ? `/${String((error.params as { additionalProperty: string }).additionalProperty)}`
+      : '';
+    const pointer = `${prefix}${errorPointer(error)}${name}` || '/';
+    const detail = extra ? 'is not a known field' : errorText(error);
     if (seen.has(`${pointer}\0${detail}`)) continue;
     seen.add(`${pointer}\0${detail}`);
     out.push({ pointer, detail });

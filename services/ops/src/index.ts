@@ -59,7 +59,8 @@ export {
 export { ConsoleSessions, type CurrentSession } from './console/session.js';
 export { OpsService, type QueueStats, type Stats } from './ops-service.js';
 export { authOptionsFrom, createOps, oidcSignInFrom } from './wiring.js';
-export { openApiDocument } from './http/openapi.js';
+export { buildOpsOpenApi, type OpsOpenApiOptions } from './http/openapi.js';
+export { API_ROUTES, expressPath, type ApiRoute } from './http/route-table.js';
 export {
   IdentityRepository,
   type IdentityItem,

@@ -1,39 +1,16 @@
-import express, {
-  Router,
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { HttpError } from '@identity-relay/runtime';
-import type { Authenticator, Principal } from '../auth/authenticator.js';
-import { AuthError } from '../auth/authenticator.js';
-import { allows, type Role } from '../auth/roles.js';
+import { AuthError, type Authenticator } from '../auth/authenticator.js';
 import type { OpsService } from '../ops-service.js';
 import { PersonalDataView } from '../privacy/views.js';
 import { searchesPerson } from '../store/filter.js';
-import { openApiDocument } from './openapi.js';
+import { mount, principalOf, queryOf } from './mount.js';
+import { buildOpsOpenApi } from './openapi.js';
+import { API_ROUTES as R } from './route-table.js';
 
-function bearer(req: Request): string | undefined {
-  const header = req.get('authorization');
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  return match?.[1];
-}
-
-/** Authenticates the bearer token and requires `need`; sets `res.locals.principal`. */
-export function requireRole(authenticate: Authenticator, need: Role): RequestHandler {
-  return async (req, res, next) => {
-    const principal = await authenticate(bearer(req));
-    if (!allows(principal.role, need))
-      throw new AuthError(403, `${need} rights required`, { code: 'forbidden' });
-    res.locals.principal = principal;
-    next();
-  };
-}
-
-const actor = (res: Response): string => (res.locals.principal as Principal).actor;
+const actor = (res: Response): string => principalOf(res).actor;
 /** Masks personal data unless the caller may see it. */
-const view = (res: Response): PersonalDataView => new PersonalDataView(res.locals.principal as Principal);
+const view = (res: Response): PersonalDataView => new PersonalDataView(principalOf(res));
 
 /** Searching dead letters by person (email, external or identity id) is for those who see personal data. */
 const personSearch: RequestHandler = (req, res, next) => {
@@ -43,56 +20,41 @@ const personSearch: RequestHandler = (req, res, next) => {
     });
   next();
 };
-const query = (req: Request): Record<string, unknown> => ({ ...(req.query as Record<string, unknown>) });
 
-/** `/api/*`: the dead-letter API. Every route needs a token; POSTs need operator rights. */
+/** `/api/dead-letters*`, `/api/stats` and `/api/openapi.json`: the dead-letter API (routes in route-table.ts). */
 export function apiRouter(deps: { ops: OpsService; authenticate: Authenticator }): Router {
-  const { ops, authenticate } = deps;
-  const read = requireRole(authenticate, 'read');
-  const operate = requireRole(authenticate, 'operator');
+  const { ops } = deps;
   const router = Router();
-  router.use(express.json({ limit: '64kb' }));
-  router.get('/api/openapi.json', (_req, res) => void res.json(openApiDocument));
-  router.get(
-    '/api/dead-letters',
-    read,
-    personSearch,
-    async (req, res) => void res.json(view(res).page(await ops.list(query(req)))),
-  );
-  router.get(
-    '/api/dead-letters/groups',
-    read,
-    personSearch,
-    async (req, res) => void res.json({ items: view(res).groups((await ops.groups(query(req))).items) }),
-  );
-  router.get(
-    '/api/dead-letters/:id',
-    read,
-    async (req, res) => void res.json(view(res).detail(await ops.get(String(req.params.id)))),
-  );
-  router.post(
-    '/api/dead-letters/replay',
-    operate,
-    async (req, res) => void res.json(view(res).bulk(await ops.bulk('replay', req.body, actor(res)))),
-  );
-  router.post(
-    '/api/dead-letters/discard',
-    operate,
-    async (req, res) => void res.json(view(res).bulk(await ops.bulk('discard', req.body, actor(res)))),
-  );
-  router.post('/api/dead-letters/:id/replay', operate, async (req, res) => {
-    const force = (req.body as { force?: unknown } | undefined)?.force === true || req.query.force === 'true';
-    const body = (req.body as { body?: unknown } | undefined)?.body;
-    res.json(await ops.replay(String(req.params.id), actor(res), { force, body }));
+  const openApi = buildOpsOpenApi();
+  mount(router, R.openapi, deps, (_req, res) => void res.json(openApi));
+  mount(router, R.listDeadLetters, deps, personSearch, async (req, res) => {
+    res.json(view(res).page(await ops.list(queryOf(req))));
   });
-  router.post(
-    '/api/dead-letters/:id/discard',
-    operate,
-    async (req, res) => void res.json(await ops.discard(String(req.params.id), actor(res))),
-  );
-  router.get('/api/stats', read, async (_req, res) => void res.json(await ops.stats()));
-  router.use('/api', (req: Request, _res: Response, next: NextFunction) =>
-    next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`)),
-  );
+  mount(router, R.groupDeadLetters, deps, personSearch, async (req, res) => {
+    res.json({ items: view(res).groups((await ops.groups(queryOf(req))).items) });
+  });
+  mount(router, R.getDeadLetter, deps, async (req, res) => {
+    res.json(view(res).detail(await ops.get(String(req.params.id))));
+  });
+  mount(router, R.bulkReplay, deps, async (req, res) => {
+    res.json(view(res).bulk(await ops.bulk('replay', req.body, actor(res))));
+  });
+  mount(router, R.bulkDiscard, deps, async (req, res) => {
+    res.json(view(res).bulk(await ops.bulk('discard', req.body, actor(res))));
+  });
+  mount(router, R.replayDeadLetter, deps, async (req, res) => {
+    const input = (req.body ?? {}) as { force?: boolean; body?: unknown };
+    const force = input.force === true || req.query.force === 'true';
+    res.json(await ops.replay(String(req.params.id), actor(res), { force, body: input.body }));
+  });
+  mount(router, R.discardDeadLetter, deps, async (req, res) => {
+    res.json(await ops.discard(String(req.params.id), actor(res)));
+  });
+  mount(router, R.stats, deps, async (_req, res) => void res.json(await ops.stats()));
   return router;
+}
+
+/** Anything else under `/api`: 404 problem+json (mounted after every API router). */
+export function apiNotFound(req: Request, _res: Response, next: NextFunction): void {
+  next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
 }

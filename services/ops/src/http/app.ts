@@ -18,7 +18,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ErasureService } from '../erasure/erasure.js';
 import type { IdentityService } from '../identities/service.js';
 import type { OpsService } from '../ops-service.js';
-import { apiRouter } from './api.js';
+import { apiNotFound, apiRouter } from './api.js';
 import { operatorsApiRouter } from './operators-api.js';
 import { recipientsApiRouter } from './recipients-api.js';
 import type { RecipientsService } from '../recipients/service.js';
@@ -93,16 +93,14 @@ export function createOpsApp(deps: OpsAppDeps): Express {
   const onUnexpected = (err: unknown): void => deps.logger.error({ err }, 'unexpected error in ops request');
   app.use(operatorsApiRouter(deps));
   if (deps.recipients)
-    app.use(
-      express.json({ limit: '64kb' }),
-      recipientsApiRouter({ recipients: deps.recipients, authenticate: deps.authenticate }),
-    );
+    app.use(recipientsApiRouter({ recipients: deps.recipients, authenticate: deps.authenticate }));
   if (deps.reconciler) {
     app.use(
       reconcileRouter({ reconciler: deps.reconciler, authenticate: deps.authenticate, logger: deps.logger }),
     );
   }
   app.use(apiRouter({ ops: deps.ops, authenticate: deps.authenticate }));
+  app.use('/api', apiNotFound);
   app.use(
     '/api',
     apiErrorHandler(onUnexpected, (req) => guard.failed(req)),

@@ -1,240 +1,142 @@
 import { PROBLEM_CONTENT_TYPE, problemSchema } from '@identity-relay/runtime';
+import { API_ROUTES, type ApiResponse, type ApiRoute, type Tag } from './route-table.js';
 
-/** OpenAPI 3.1 description of the ops API, served at /api/openapi.json. */
+export interface OpsOpenApiOptions {
+  /** (default='/') Base URL of the API in `servers`: this ops service's address (OPS_PORT). */
+  serverUrl?: string;
+  /** (default='0.1.0') The API version in `info.version`. */
+  version?: string;
+}
+
+const TAGS: Readonly<Record<Tag, string>> = {
+  'dead-letters': 'Messages that could not be processed: inspect, group, replay (or edit & retry), discard',
+  identities: 'Synced identities and their history; erasure',
+  audit: 'What operators did',
+  recipients: 'Notifications per recipient, suppressions and opt-outs',
+  reconcile: "Reconciliation of the IdPs' admin APIs against identities",
+  operations: 'This document',
+};
+
+/** Failures every route under `/api` may answer, before its handler runs. */
+const GUARD_FAILURES = {
+  '429': 'Too many failed authentications from this address; see Retry-After',
+};
+/** Failures of every route that needs a token. */
+const AUTH_FAILURES = {
+  '401': 'No token, an unknown token, or an invalid or expired JWT (WWW-Authenticate: Bearer)',
+  '403': 'A valid token without the needed role (or, for personal data, the pii grant)',
+  '503': "Tokens cannot be verified now (the OIDC issuer's keys cannot be fetched); see Retry-After",
+};
+const INVALID_INPUT = { '400': 'A parameter or body field is invalid; `errors` names each' };
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const problem = (description: string) => ({
-  description,
-  content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Error') } },
-});
-const errors = {
-  '400': problem('Bad filter, id, limit or cursor'),
-  '401': problem('No token, unknown token, invalid or expired JWT'),
-  '403': problem('Valid token without the needed role'),
-};
-const filterParams = ['queue', 'type', 'fingerprint', 'status', 'since', 'until'].map((name) => ({
-  name,
-  in: 'query',
-  required: false,
-  schema:
-    name === 'status'
-      ? { type: 'string', enum: ['open', 'replayed', 'discarded'] }
-      : { type: 'string', ...(name === 'since' || name === 'until' ? { format: 'date-time' } : {}) },
-}));
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-const nullable = (type: string) => ({ type: [type, 'null'] });
+const pascal = (id: string) => `${id[0]!.toUpperCase()}${id.slice(1)}`;
 
-const item = {
-  type: 'object',
-  required: [
-    'id',
-    'queue',
-    'messageId',
-    'messageType',
-    'routingKey',
-    'error',
-    'fingerprint',
-    'attempts',
-    'status',
-    'deadLetteredAt',
-  ],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    queue: { type: 'string' },
-    messageId: nullable('string'),
-    messageType: nullable('string'),
-    exchange: nullable('string'),
-    routingKey: nullable('string'),
-    error: nullable('string'),
-    errorClass: nullable('string'),
-    fingerprint: { type: 'string' },
-    attempts: nullable('integer'),
-    status: { type: 'string', enum: ['open', 'replayed', 'discarded'] },
-    replayCount: { type: 'integer' },
-    deadLetteredAt: { type: 'string', format: 'date-time' },
-    service: nullable('string'),
-    host: nullable('string'),
-  },
-};
+function success(r: ApiResponse): object {
+  if (r.contentType)
+    return { description: r.description, content: { [r.contentType]: { schema: { type: 'string' } } } };
+  return r.schema
+    ? { description: r.description, content: { 'application/json': { schema: r.schema } } }
+    : { description: r.description };
+}
 
-const bulkBody = {
-  type: 'object',
-  required: ['dryRun'],
-  properties: {
-    filter: {
-      type: 'object',
-      properties: Object.fromEntries(filterParams.map((p) => [p.name, p.schema])),
-      additionalProperties: false,
-    },
-    dryRun: { type: 'boolean', description: 'true: only count and sample what would be acted on' },
-    force: { type: 'boolean', description: 'replay entries already replayed too' },
-  },
-};
+function parameters(route: ApiRoute): object[] {
+  const from = (where: 'path' | 'query', schema: object | undefined) => {
+    const s = schema as { properties?: Record<string, { description?: string }>; required?: string[] };
+    return Object.entries(s?.properties ?? {}).map(([name, property]) => {
+      const { description, ...rest } = property;
+      return {
+        name,
+        in: where,
+        required: where === 'path' || (s.required ?? []).includes(name),
+        ...(description && { description }),
+        schema: rest,
+      };
+    });
+  };
+  return [...from('path', route.params), ...from('query', route.query)];
+}
 
-export const openApiDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'identity-relay ops API',
-    version: '0.1.0',
-    description: 'Dead-letter inspection, grouping, replay and discard.',
-  },
-  security: [{ bearer: [] }],
-  paths: {
-    '/api/dead-letters': {
-      get: {
-        summary: 'List dead letters, newest first',
-        parameters: [
-          ...filterParams,
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
-          { name: 'cursor', in: 'query', schema: { type: 'string' } },
-        ],
-        responses: { '200': { description: 'A page', ...json(ref('Page')) }, ...errors },
+function failures(route: ApiRoute): Record<string, string> {
+  return {
+    ...(route.params || route.query || route.body ? INVALID_INPUT : {}),
+    ...(route.access === 'public' ? {} : AUTH_FAILURES),
+    ...GUARD_FAILURES,
+    ...route.failures,
+  };
+}
+
+function accessText(route: ApiRoute): string {
+  if (route.access === 'operator') return 'Needs the operator role.';
+  return route.personalData
+    ? 'Personal data: needs the operator role, or the read role with the pii grant.'
+    : 'Needs the read (or operator) role.';
+}
+
+function operation(route: ApiRoute, bodyName: string | undefined): object {
+  const responses: Record<string, object> = {};
+  for (const [status, r] of Object.entries(route.responses)) responses[status] = success(r);
+  for (const [status, description] of Object.entries(failures(route)))
+    responses[status] = { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } };
+  const params = parameters(route);
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    ...(route.access === 'public' ? { security: [] } : { description: accessText(route) }),
+    ...(params.length > 0 && { parameters: params }),
+    ...(route.body && {
+      requestBody: {
+        required: route.body.required,
+        content: { 'application/json': { schema: ref(bodyName!) } },
       },
+    }),
+    responses,
+  };
+}
+
+/**
+ * The ops API's OpenAPI 3.1 document, generated from the route table (route-table.ts) and the very JSON
+ * Schemas requests are validated with. Served at `GET /api/openapi.json`.
+ */
+export function buildOpsOpenApi(opts: OpsOpenApiOptions = {}): Record<string, unknown> {
+  const paths: Record<string, Record<string, object>> = {};
+  const schemas: Record<string, unknown> = { Problem: problemSchema };
+  // Routes validating with the same body schema object share one component, named after the first of them.
+  const bodyNames = new Map<object, string>();
+  for (const route of Object.values(API_ROUTES) as ApiRoute[]) {
+    if (route.body && !bodyNames.has(route.body.schema)) {
+      bodyNames.set(route.body.schema, `${pascal(route.operationId)}Body`);
+      schemas[`${pascal(route.operationId)}Body`] = route.body.schema;
+    }
+    (paths[route.path] ??= {})[route.method] = operation(
+      route,
+      route.body && bodyNames.get(route.body.schema),
+    );
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'identity-relay ops API',
+      version: opts.version ?? '0.1.0',
+      description:
+        'Dead letters, identities, audit, recipients and reconciliation for operators. Errors are RFC 9457 ' +
+        'problem details (application/problem+json) with a stable `code`.',
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
-    '/api/dead-letters/groups': {
-      get: {
-        summary: 'Dead letters grouped by fingerprint (status defaults to open)',
-        parameters: filterParams,
-        responses: {
-          '200': {
-            description: 'Groups',
-            ...json({ type: 'object', properties: { items: { type: 'array', items: ref('Group') } } }),
-          },
-          ...errors,
+    servers: [{ url: opts.serverUrl ?? '/', description: 'This ops service (OPS_PORT)' }],
+    security: [{ bearer: [] }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'OPS_TOKEN (operator), or an OIDC access token (JWT) with the read or operator role',
         },
       },
     },
-    '/api/dead-letters/{id}': {
-      get: {
-        summary: 'One dead letter with headers and body',
-        parameters: [idParam],
-        responses: {
-          '200': { description: 'Detail', ...json(ref('Detail')) },
-          '404': problem('Unknown id'),
-          ...errors,
-        },
-      },
-    },
-    '/api/dead-letters/{id}/replay': {
-      post: {
-        summary: 'Republish to the original exchange and routing key (confirmed), then mark replayed',
-        parameters: [idParam],
-        requestBody: {
-          required: false,
-          ...json({ type: 'object', properties: { force: { type: 'boolean' } } }),
-        },
-        responses: {
-          '200': { description: 'Replayed', ...json(ref('Item')) },
-          '404': { description: 'Unknown id' },
-          '409': { description: 'Already replayed (use force)' },
-          '503': { description: 'Broker did not confirm' },
-          ...errors,
-        },
-      },
-    },
-    '/api/dead-letters/{id}/discard': {
-      post: {
-        summary: 'Mark an open dead letter discarded',
-        parameters: [idParam],
-        responses: {
-          '200': { description: 'Discarded', ...json(ref('Item')) },
-          '404': { description: 'Unknown id' },
-          '409': { description: 'Not open' },
-          ...errors,
-        },
-      },
-    },
-    '/api/dead-letters/replay': {
-      post: {
-        summary: 'Bulk replay by filter, or count and sample with dryRun',
-        requestBody: { required: true, ...json(bulkBody) },
-        responses: { '200': { description: 'Result', ...json(ref('BulkResult')) }, ...errors },
-      },
-    },
-    '/api/dead-letters/discard': {
-      post: {
-        summary: 'Bulk discard by filter, or count and sample with dryRun',
-        requestBody: { required: true, ...json(bulkBody) },
-        responses: { '200': { description: 'Result', ...json(ref('BulkResult')) }, ...errors },
-      },
-    },
-    '/api/stats': {
-      get: {
-        summary: 'Dead-letter counts and queue depths (work, retry, dead)',
-        responses: { '200': { description: 'Stats', ...json({ type: 'object' }) }, ...errors },
-      },
-    },
-  },
-  components: {
-    securitySchemes: {
-      bearer: {
-        type: 'http',
-        scheme: 'bearer',
-        description: 'OPS_TOKEN, or an OIDC access token (JWT) with the read or operator role',
-      },
-    },
-    schemas: {
-      Item: item,
-      Page: {
-        type: 'object',
-        required: ['items', 'nextCursor'],
-        properties: { items: { type: 'array', items: ref('Item') }, nextCursor: nullable('string') },
-      },
-      Detail: {
-        allOf: [
-          ref('Item'),
-          {
-            type: 'object',
-            properties: {
-              headers: { type: 'object' },
-              properties: { type: 'object' },
-              body: {
-                type: 'object',
-                properties: {
-                  size: { type: 'integer' },
-                  json: {},
-                  text: { type: 'string' },
-                  base64: { type: 'string', description: 'absent when masked' },
-                  masked: {
-                    type: 'boolean',
-                    description:
-                      'read-only caller without the pii grant: emails masked, traits hidden, no raw bytes',
-                  },
-                },
-              },
-              errorCode: nullable('string'),
-              firstFailedAt: nullable('string'),
-              archivedAt: { type: 'string' },
-              resolvedAt: nullable('string'),
-            },
-          },
-        ],
-      },
-      Group: {
-        type: 'object',
-        properties: {
-          fingerprint: { type: 'string' },
-          queue: { type: 'string' },
-          messageType: nullable('string'),
-          errorClass: nullable('string'),
-          error: nullable('string'),
-          count: { type: 'integer' },
-          firstSeen: { type: 'string' },
-          lastSeen: { type: 'string' },
-        },
-      },
-      BulkResult: {
-        type: 'object',
-        properties: {
-          action: { type: 'string' },
-          dryRun: { type: 'boolean' },
-          filter: { type: 'object' },
-          count: { type: 'integer' },
-          sample: { type: 'array', items: ref('Item') },
-          failed: { type: 'array', items: { type: 'object' } },
-        },
-      },
-      Error: problemSchema,
-    },
-  },
-} as const;
+  };
+}
