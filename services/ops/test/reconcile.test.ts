@@ -153,7 +153,7 @@ describe('ops API /api/reconcile', () => {
 
   it('refuses a bad provider, body or run id with 400 and an unknown run with 404', async () => {
     expect((await call('POST', '/api/reconcile/okta', { token: OPS_TOKEN, body: {} })).body.code).toBe(
-      'bad_request',
+      'invalid_request',
     );
     expect(
       (await call('POST', '/api/reconcile/kratos', { token: OPS_TOKEN, body: { dryRun: 'yes' } })).status,
