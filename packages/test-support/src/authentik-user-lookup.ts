@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 export type Answer =
   | { kind: 'user'; user: Record<string, unknown> }
   | { kind: 'status'; status: number; body?: unknown }
-  | { kind: 'slow'; delayMs: number; then: Answer };
+  | { kind: 'slow'; delayMs: number; then: Answer }
+  /** Held (no answer yet) until the test calls `release()`, then answered with `then`. */
+  | { kind: 'held'; then: Answer };
 
 /** A realistic `GET /api/v3/core/users/{pk}/` answer (fields of Authentik's OpenAPI User model, reference §3.4). */
 export function authentikUser(pk: number, over: Record<string, unknown> = {}): Record<string, unknown> {
@@ -46,11 +48,15 @@ export interface AuthentikStandIn {
   token: string;
   /** Script the answers for one pk. */
   script(pk: number, ...answers: Answer[]): void;
-  /** Requests received, in order. */
-  requests: Array<{ path: string; authorization: string | undefined }>;
+  /** Requests received, in order, with when they arrived (Date.now()). */
+  requests: Array<{ path: string; authorization: string | undefined; at: number }>;
   /** Requests received and not yet answered (or abandoned by the client) now, and at most so far. */
   readonly inFlight: number;
   readonly maxInFlight: number;
+  /** Requests held by a `held` answer now. */
+  readonly held: number;
+  /** Answers every request held now; returns how many. */
+  release(): number;
   close(): Promise<void>;
 }
 
@@ -71,6 +77,7 @@ export async function startAuthentikStandIn(opts: AuthentikStandInOptions = {}):
   const scripts = new Map<number, Answer[]>();
   const requests: AuthentikStandIn['requests'] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const held: Array<() => void> = [];
   let inFlight = 0;
   let maxInFlight = 0;
 
@@ -83,13 +90,25 @@ export async function startAuthentikStandIn(opts: AuthentikStandInOptions = {}):
       timers.add(t);
       return;
     }
+    if (answer.kind === 'held') {
+      const answerNow = () => {
+        if (!res.destroyed) respond(res, answer.then);
+      };
+      held.push(answerNow);
+      // A request the client gave up on is no longer held.
+      res.once('close', () => {
+        const i = held.indexOf(answerNow);
+        if (i >= 0) held.splice(i, 1);
+      });
+      return;
+    }
     const status = answer.kind === 'user' ? 200 : answer.status;
     const body = answer.kind === 'user' ? answer.user : (answer.body ?? { detail: `status ${status}` });
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
 
   const server: Server = createServer((req: IncomingMessage, res) => {
-    requests.push({ path: req.url ?? '', authorization: req.headers.authorization });
+    requests.push({ path: req.url ?? '', authorization: req.headers.authorization, at: Date.now() });
     maxInFlight = Math.max(maxInFlight, ++inFlight);
     res.once('close', () => inFlight--); // answered, or the client gave up
     if (req.headers.authorization !== `Bearer ${token}`) {
@@ -119,8 +138,17 @@ export async function startAuthentikStandIn(opts: AuthentikStandInOptions = {}):
     get maxInFlight() {
       return maxInFlight;
     },
+    get held() {
+      return held.length;
+    },
+    release() {
+      const now = held.splice(0);
+      for (const answer of now) answer();
+      return now.length;
+    },
     async close() {
       for (const t of timers) clearTimeout(t);
+      held.length = 0;
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     },
