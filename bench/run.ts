@@ -1,5 +1,6 @@
 // `npm run bench [-- options]`: runs the benchmark scenarios against the real services, writes
-// bench/results/<timestamp>.json and regenerates docs/benchmarks.md. Not part of `npm test`.
+// bench/results/<timestamp>.json (rewritten after every scenario, so a run cut short keeps what it measured)
+// and regenerates docs/benchmarks.md at the end. Not part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -8,7 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { BenchContext } from './lib/context.js';
 import { writeReport } from './lib/report.js';
 import type { RunResult, ScenarioResult } from './lib/results.js';
-import { ROOT } from './lib/services.js';
+import { DEFAULT_READY_TIMEOUT_MS, killStarted, ROOT } from './lib/services.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 function positiveInt(value: string): number {
@@ -40,6 +41,12 @@ const program = new Command('bench')
     positiveInt,
     100_000,
   )
+  .option(
+    '--ready-seconds <n>',
+    'seconds a started service may take to be ready',
+    positiveInt,
+    DEFAULT_READY_TIMEOUT_MS / 1000,
+  )
   .option('--cpu-prof', 'run the services with node --cpu-prof (profiles in the run directory)', false)
   .option('--no-build', 'do not run `npm run build` first (the services run from their compiled dist/)')
   .option('--no-docs', 'do not regenerate docs/benchmarks.md')
@@ -58,6 +65,7 @@ interface Options {
   notifierTemplates: boolean;
   memorySeconds: number;
   reconcileIdentities: number;
+  readySeconds: number;
   cpuProf: boolean;
   build: boolean;
   docs: boolean;
@@ -103,6 +111,7 @@ async function main(): Promise<void> {
     notifierTemplates: opts.notifierTemplates,
     memorySeconds: opts.quick ? 5 : opts.memorySeconds,
     reconcileIdentities: opts.quick ? 2000 : opts.reconcileIdentities,
+    readyTimeoutMs: opts.readySeconds * 1000,
     log: (line) => console.log(line),
   };
   const ids = opts.only ? opts.only.split(',').map((s) => s.trim()) : Object.keys(SCENARIOS);
@@ -117,6 +126,17 @@ async function main(): Promise<void> {
     loadAverage: loadavg(),
   };
   const scenarios: ScenarioResult[] = [];
+  const resultsDir = join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${stamp}.json`);
+  const run: RunResult = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: startedAt.toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine,
+    services: `compiled: node services/<name>/dist/main.js${opts.build ? ', built by npm run build at the start of the run' : ''}`,
+    scenarios,
+  };
   for (const id of ids) {
     console.log(`== ${id}`);
     const started = Date.now();
@@ -128,6 +148,8 @@ async function main(): Promise<void> {
       );
     }
     scenarios.push(result);
+    run.finishedAt = new Date().toISOString();
+    writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
     for (const f of result.figures) {
       const base = Object.entries(f.baselines ?? {})
         .map(([k, v]) => `${k} ${v}`)
@@ -138,18 +160,6 @@ async function main(): Promise<void> {
     if (result.skipped) console.log(`  skipped: ${result.skipped}`);
     console.log(`  (${Math.round((Date.now() - started) / 1000)} s)`);
   }
-  const run: RunResult = {
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-    machine,
-    services: `compiled: node services/<name>/dist/main.js${opts.build ? ', built by npm run build at the start of the run' : ''}`,
-    scenarios,
-  };
-  const resultsDir = join(ROOT, 'bench', 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${stamp}.json`);
-  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
   console.log(`wrote ${file}`);
   if (opts.docs) console.log(`wrote ${writeReport(run, file)}`);
 }
@@ -164,7 +174,21 @@ function brokerRestartsSince(runDir: string, sinceMs: number): string[] {
     );
 }
 
+// No service process outlives the run: not on a failed scenario, an interrupt or a crash.
+process.on('exit', () => killStarted());
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: killed ${killStarted()} service process(es)`);
+    process.exit(code);
+  });
+}
+
 main().catch((err: unknown) => {
   console.error(err);
+  const killed = killStarted();
+  if (killed > 0) console.error(`killed ${killed} service process(es) left running`);
   process.exitCode = 1;
 });

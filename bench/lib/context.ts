@@ -24,6 +24,8 @@ export interface BenchContext {
   memorySeconds: number;
   /** Identities at the Kratos admin-API stand-in in the reconcile scenario. */
   reconcileIdentities: number;
+  /** Milliseconds a started service may take to say it is ready (default: startService's). */
+  readyTimeoutMs?: number;
   /** Progress lines. */
   log(line: string): void;
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from './context.js';
 import { cpuDuring, pidsOf } from './cpu.js';
 import { serviceEnv, type Infra } from './infra.js';
-import { startService, type ServiceProcess } from './services.js';
+import { startServices, type ServiceProcess } from './services.js';
 
 export interface DrainOptions {
   /** Messages already in the identity-sync queue. */
@@ -40,19 +40,18 @@ export async function drainWithIdentitySync(
 ): Promise<DrainResult> {
   const procs: ServiceProcess[] = [];
   try {
-    const startAll = Promise.all(
-      Array.from({ length: opts.replicas }, (_, i) =>
-        startService({
-          name: `${opts.name}-${i + 1}`,
-          script: 'services/identity-sync/src/main.ts',
-          env: serviceEnv(infra, opts.env),
-          ready: /identity-sync consuming/,
-          logDir: ctx.runDir,
-          cpuProfDir: ctx.cpuProfDir,
-        }),
-      ),
+    const started = await startServices(
+      Array.from({ length: opts.replicas }, (_, i) => ({
+        name: `${opts.name}-${i + 1}`,
+        script: 'services/identity-sync/src/main.ts',
+        env: serviceEnv(infra, opts.env),
+        ready: /identity-sync consuming/,
+        logDir: ctx.runDir,
+        cpuProfDir: ctx.cpuProfDir,
+        timeoutMs: ctx.readyTimeoutMs,
+      })),
     );
-    procs.push(...(await startAll));
+    procs.push(...started);
     const ready = performance.now();
     const { value, cpu } = await cpuDuring(
       {

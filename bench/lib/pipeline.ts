@@ -47,6 +47,7 @@ export async function startPipeline(
           env: serviceEnv(infra, { INGRESS_PORT: String(port), ...env }),
           ready: READY[service] ?? new RegExp(`${service} (consuming|listening)`),
           logDir: ctx.runDir,
+          timeoutMs: ctx.readyTimeoutMs,
           cpuProfDir: ctx.cpuProfDir,
         }),
       );

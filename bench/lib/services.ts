@@ -35,8 +35,24 @@ export interface StartOptions {
   logDir: string;
   /** When set, the process runs with `node --cpu-prof` and writes its profile here on exit. */
   cpuProfDir?: string;
-  /** (default=30000) Milliseconds to wait for `ready`. */
+  /**
+   * (default=120000) Milliseconds to wait for `ready`. Generous: on a machine loaded by other work a service
+   * took over 30 s to start (`npm run bench -- --ready-seconds`).
+   */
   timeoutMs?: number;
+}
+
+export const DEFAULT_READY_TIMEOUT_MS = 120_000;
+
+/** Every child started here and not yet exited: killed if the run fails or is interrupted (killStarted). */
+const live = new Set<ChildProcess>();
+
+/** SIGKILLs every service process still running; synchronous, so it also works in an 'exit' handler. */
+export function killStarted(): number {
+  let killed = 0;
+  for (const child of live) if (child.kill('SIGKILL')) killed++;
+  live.clear();
+  return killed;
 }
 
 /**
@@ -63,8 +79,14 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  await waitForLine(child, logFile, opts.ready, opts.timeoutMs ?? 30_000);
+  live.add(child);
+  const exited = new Promise<number | null>((done) =>
+    child.once('exit', (code) => {
+      live.delete(child);
+      done(code);
+    }),
+  );
+  await waitForLine(child, logFile, opts.ready, opts.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
   return {
     name: opts.name,
     pid: child.pid!,
@@ -80,6 +102,21 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
       return code;
     },
   };
+}
+
+/**
+ * Starts several services at once. If any fails to start, the others (started or still starting) are
+ * stopped before the first error is thrown, so no replica outlives a failed start.
+ */
+export async function startServices(all: StartOptions[]): Promise<ServiceProcess[]> {
+  const settled = await Promise.allSettled(all.map((opts) => startService(opts)));
+  const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((p) => p.stop()));
+    throw failed.reason;
+  }
+  return started;
 }
 
 /** `services/<name>/src/<file>.ts` → the package's compiled `services/<name>/dist/<file>.js`. */
@@ -124,7 +161,9 @@ async function waitForLine(child: ChildProcess, file: string, ready: RegExp, tim
     if (child.exitCode !== null)
       throw new Error(`${file}: exited with ${child.exitCode}:\n${text.slice(-2000)}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      // Gone before the error is seen, so a caller that stops the rest never races it.
+      const gone = new Promise((done) => child.once('exit', done));
+      if (child.kill('SIGKILL')) await gone;
       throw new Error(`${file}: not ready after ${timeoutMs} ms:\n${text.slice(-2000)}`);
     }
     await sleep(100);

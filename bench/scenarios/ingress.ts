@@ -190,6 +190,7 @@ export async function measure(ctx: BenchContext, server: Server): Promise<Measur
     env: server.env(port),
     ready: server.ready,
     logDir: ctx.runDir,
+    timeoutMs: ctx.readyTimeoutMs,
     cpuProfDir: ctx.cpuProfDir,
   });
   try {

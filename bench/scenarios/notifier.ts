@@ -101,6 +101,7 @@ async function startSink(ctx: BenchContext): Promise<Sink> {
     env: { BENCH_PORT: String(port), BENCH_COUNT_PORT: String(countPort) },
     ready: /listening/,
     logDir: ctx.runDir,
+    timeoutMs: ctx.readyTimeoutMs,
   });
   return {
     port,
@@ -174,6 +175,7 @@ async function notifierRun(
     }),
     ready: /notifier consuming/,
     logDir: ctx.runDir,
+    timeoutMs: ctx.readyTimeoutMs,
     cpuProfDir: ctx.cpuProfDir,
   });
   try {

@@ -224,6 +224,7 @@ async function reconcilerRun(
     }),
     ready: /reconciler consuming/,
     logDir: ctx.runDir,
+    timeoutMs: ctx.readyTimeoutMs,
     cpuProfDir: ctx.cpuProfDir,
   });
   const idleRssMb = proc.rssMb();

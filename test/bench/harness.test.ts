@@ -6,7 +6,13 @@ import type { BenchContext } from '../../bench/lib/context.js';
 import { writeReport } from '../../bench/lib/report.js';
 import type { RunResult } from '../../bench/lib/results.js';
 import { percentile, slope } from '../../bench/lib/stats.js';
-import { compiledEntry, freePort, startService } from '../../bench/lib/services.js';
+import {
+  compiledEntry,
+  freePort,
+  killStarted,
+  startService,
+  startServices,
+} from '../../bench/lib/services.js';
 import { baselinesScenario } from '../../bench/scenarios/baselines.js';
 
 // Smoke test of the benchmark harness itself (`npm run bench` is not part of the suite): the raw-driver
@@ -79,6 +85,30 @@ describe('bench harness', () => {
     );
   });
 
+  it('stops the replicas that started when one of them fails to, and kills what is left on demand', async () => {
+    const ports = [await freePort(), await freePort()];
+    const server = (name: string, port: number, ready: RegExp, timeoutMs = 20_000) => ({
+      name,
+      script: 'bench/baselines/raw-http.ts',
+      env: { BENCH_PORT: String(port) },
+      ready,
+      logDir: dir,
+      timeoutMs,
+    });
+    const pidsBefore = new Set(childPids());
+    const failed = await startServices([
+      server('harness-replica-ok', ports[0]!, /listening/),
+      server('harness-replica-never-ready', ports[1]!, /a line it never prints/, 1500),
+    ]).catch((e: unknown) => e as Error);
+    expect(String(failed)).toMatch(/harness-replica-never-ready\.log: not ready after 1500 ms/);
+    expect(childPids().filter((pid) => !pidsBefore.has(pid))).toEqual([]);
+
+    const left = await startService(server('harness-left-running', ports[0]!, /listening/));
+    expect(childPids()).toContain(left.pid);
+    expect(killStarted()).toBe(1);
+    expect(await left.stop()).toBe(null); // already gone: killed by the signal
+  });
+
   it('computes percentiles by nearest rank and slopes by least squares', () => {
     expect(percentile([5, 1, 4, 2, 3], 50)).toBe(3);
     expect(percentile([1, 2, 3, 4, 100], 99)).toBe(100);
@@ -91,3 +121,19 @@ describe('bench harness', () => {
     ).toBe(2);
   });
 });
+
+/** Pids of this process's live (not yet reaped) children, from /proc. */
+function childPids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(fields[1]) === process.pid && fields[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
