@@ -9,6 +9,8 @@ describe('normalizeTime', () => {
     ['2026-04-27T18:05:13.123+02:00', '2026-04-27T16:05:13.123Z'],
     ['2026-04-27t13:35:13.123-0230', '2026-04-27T16:05:13.123Z'],
     ['2026-01-01T00:30:00.25+01:00', '2025-12-31T23:30:00.250Z'],
+    ['2026-04-27T16:05:13.011508Z', '2026-04-27T16:05:13.011508Z'],
+    ['2026-02-30T24:00:00.123Z', '2026-03-03T00:00:00.123Z'],
   ])('%s → %s', (input, output) => {
     expect(normalizeTime(input)).toBe(output);
   });
@@ -33,6 +35,8 @@ describe('isZeroTime', () => {
   test('recognises Go zero time only', () => {
     expect(isZeroTime('0001-01-01T00:00:00Z')).toBe(true);
     expect(isZeroTime('0001-01-01T00:00:00.000Z')).toBe(true);
+    expect(isZeroTime('0001-01-01T01:00:00+01:00')).toBe(true);
+    expect(isZeroTime('0000-12-31T23:00:00-01:00')).toBe(true);
     expect(isZeroTime('1970-01-01T00:00:00Z')).toBe(false);
   });
 });

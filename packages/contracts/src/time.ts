@@ -6,6 +6,9 @@ const RFC3339 = /^(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(?:\.(\d+))?([Zz]|[+-]\d
 
 /** True for Go's zero time (`0001-01-01T00:00:00Z`), which means "not set" rather than a real instant. */
 export function isZeroTime(value: string): boolean {
+  // A year from 1000 on (its first digit 1-9) cannot be year 1, whatever the offset: no parse for real times.
+  const first = value.charCodeAt(0);
+  if (first >= 0x31 && first <= 0x39) return false;
   return Date.parse(value) === GO_ZERO_TIME_MS;
 }
 
@@ -25,7 +28,12 @@ export function normalizeTime(value: string | Date): string {
     throw new ContractError('INVALID_TIME', `not an RFC 3339 timestamp: ${JSON.stringify(value)}`);
   }
   const fraction = (match[3] ?? '').slice(0, 6).padEnd(3, '0');
-  return new Date(whole).toISOString().replace(/\.\d{3}Z$/, `.${fraction}Z`);
+  const iso = new Date(whole).toISOString();
+  // Already normalised (UTC, 3 to 6 fraction digits, no day rolled over): the same string, not a new one.
+  if (match[4] === 'Z' && value.length === 21 + fraction.length && iso.startsWith(value.slice(0, 19))) {
+    return value;
+  }
+  return `${iso.slice(0, -5)}.${fraction}Z`;
 }
 
 function offsetOf(zone: string): string {

@@ -1,4 +1,9 @@
-import { identityDifferences, sourceTimeMs, type CanonicalIdentity } from '@identity-relay/contracts';
+import {
+  identityDifferences,
+  sameIdentity,
+  sourceTimeMs,
+  type CanonicalIdentity,
+} from '@identity-relay/contracts';
 
 /** The `identities` row of a listed identity, as far as the comparison needs it. */
 export interface StoredState {
@@ -20,16 +25,22 @@ export function classify(
   stored: StoredState | undefined,
   hasModificationTime: boolean,
 ): Verdict {
-  if (!stored) return { kind: 'create' };
-  if (stored.deleted) return { kind: 'unchanged' };
-  const fields: string[] = identityDifferences(stored.canonical, listed);
+  if (!stored) return CREATE;
+  if (stored.deleted) return UNCHANGED;
+  // Times first, then a comparison that builds nothing: the field list is only made for the few that drifted.
   if (hasModificationTime) {
     // At the column's precision, exactly as identity-sync compares and stores them (packages/contracts time.ts).
     const listedAt = sourceTimeMs(listed.sourceUpdatedAt);
     const storedAt = sourceTimeMs(stored.canonical.sourceUpdatedAt);
-    if (listedAt < storedAt) return { kind: 'unchanged' };
-    if (listedAt > storedAt)
+    if (listedAt < storedAt) return UNCHANGED;
+    if (listedAt > storedAt) {
+      const fields: string[] = identityDifferences(stored.canonical, listed);
       return { kind: 'update', fields: fields.length > 0 ? fields : ['sourceUpdatedAt'] };
+    }
   }
-  return fields.length > 0 ? { kind: 'update', fields } : { kind: 'unchanged' };
+  if (sameIdentity(stored.canonical, listed)) return UNCHANGED;
+  return { kind: 'update', fields: identityDifferences(stored.canonical, listed) };
 }
+
+const UNCHANGED: Verdict = Object.freeze({ kind: 'unchanged' });
+const CREATE: Verdict = Object.freeze({ kind: 'create' });

@@ -18,12 +18,15 @@ export class IdentityReader {
     const rows = await this.prisma.$queryRaw<IdentityRow[]>`
       SELECT ${identityColumns('identities')}
       FROM identities WHERE provider = ${provider} AND external_id = ANY(${externalIds as string[]}::text[])`;
-    return new Map(
-      rows.map((r) => [
-        r.external_id,
-        { version: r.version, deleted: r.deleted_at !== null, canonical: canonicalOfRow(r) },
-      ]),
-    );
+    const stored = new Map<string, StoredState>();
+    for (const r of rows) {
+      stored.set(r.external_id, {
+        version: r.version,
+        deleted: r.deleted_at !== null,
+        canonical: canonicalOfRow(r),
+      });
+    }
+    return stored;
   }
 
   /** Live (not tombstoned) identities of a provider: the base of the mass-delete guard's ratio. */
