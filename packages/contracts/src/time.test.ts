@@ -11,6 +11,7 @@ describe('normalizeTime', () => {
     ['2026-01-01T00:30:00.25+01:00', '2025-12-31T23:30:00.250Z'],
     ['2026-04-27T16:05:13.011508Z', '2026-04-27T16:05:13.011508Z'],
     ['2026-02-30T24:00:00.123Z', '2026-03-03T00:00:00.123Z'],
+    ['2026-02-28T23:59:59.999Z', '2026-02-28T23:59:59.999Z'],
   ])('%s → %s', (input, output) => {
     expect(normalizeTime(input)).toBe(output);
   });
@@ -19,12 +20,16 @@ describe('normalizeTime', () => {
     expect(normalizeTime(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)))).toBe('2026-01-02T03:04:05.006Z');
   });
 
-  test.each(['', 'now', '2026-04-27', '2026-13-01T00:00:00Z', '2026-04-27T16:05:13'])(
-    'refuses %j',
-    (input) => {
-      expect(() => normalizeTime(input)).toThrow(expect.objectContaining({ code: 'INVALID_TIME' }));
-    },
-  );
+  test.each([
+    '',
+    'now',
+    '2026-04-27',
+    '2026-13-01T00:00:00Z',
+    '2026-04-27T16:05:13',
+    '2026-13-01T00:00:00.000Z',
+  ])('refuses %j', (input) => {
+    expect(() => normalizeTime(input)).toThrow(expect.objectContaining({ code: 'INVALID_TIME' }));
+  });
 
   test('refuses an invalid Date', () => {
     expect(() => normalizeTime(new Date(NaN))).toThrow(expect.objectContaining({ code: 'INVALID_TIME' }));

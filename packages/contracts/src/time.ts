@@ -22,19 +22,46 @@ export function normalizeTime(value: string | Date): string {
     if (Number.isNaN(value.getTime())) throw new ContractError('INVALID_TIME', 'invalid Date');
     return value.toISOString();
   }
+  if (isNormalTime(value)) return value;
   const match = RFC3339.exec(value);
   const whole = match ? Date.parse(`${match[1]}T${match[2]}${offsetOf(match[4] ?? 'Z')}`) : NaN;
   if (!match || Number.isNaN(whole)) {
     throw new ContractError('INVALID_TIME', `not an RFC 3339 timestamp: ${JSON.stringify(value)}`);
   }
   const fraction = (match[3] ?? '').slice(0, 6).padEnd(3, '0');
-  const iso = new Date(whole).toISOString();
-  // Already normalised (UTC, 3 to 6 fraction digits, no day rolled over): the same string, not a new one.
-  if (match[4] === 'Z' && value.length === 21 + fraction.length && iso.startsWith(value.slice(0, 19))) {
-    return value;
-  }
-  return `${iso.slice(0, -5)}.${fraction}Z`;
+  return new Date(whole).toISOString().replace(/\.\d{3}Z$/, `.${fraction}Z`);
 }
+
+/**
+ * Whether `value` is already what normalizeTime returns (`YYYY-MM-DDTHH:MM:SS.fffZ` with 3 to 6 fraction digits)
+ * and needs no parse: checked character by character, with days up to 28 only (a later day may not exist in its
+ * month and goes through the parse). Every listed identity's time passes here.
+ */
+function isNormalTime(value: string): boolean {
+  const n = value.length;
+  if (n < 24 || n > 27 || value.charCodeAt(n - 1) !== 0x5a /* Z */) return false;
+  for (let i = 0; i < n - 1; i++) {
+    const c = value.charCodeAt(i);
+    const separator = NORMAL_SEPARATORS[i];
+    if (separator !== undefined ? c !== separator : c < 0x30 || c > 0x39) return false;
+  }
+  const two = (at: number) => (value.charCodeAt(at) - 0x30) * 10 + value.charCodeAt(at + 1) - 0x30;
+  const month = two(5);
+  const day = two(8);
+  return (
+    month >= 1 && month <= 12 && day >= 1 && day <= 28 && two(11) <= 23 && two(14) <= 59 && two(17) <= 59
+  );
+}
+
+/** The separators of a normal time by position (`-`, `-`, `T`, `:`, `:`, `.`); every other character is a digit. */
+const NORMAL_SEPARATORS: Record<number, number> = {
+  4: 0x2d,
+  7: 0x2d,
+  10: 0x54,
+  13: 0x3a,
+  16: 0x3a,
+  19: 0x2e,
+};
 
 function offsetOf(zone: string): string {
   if (zone === 'Z' || zone === 'z') return 'Z';
