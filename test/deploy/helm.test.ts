@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { QUEUES } from '@identity-relay/bus';
 import { CONFIG_VARIABLES, HEALTH_PORTS, SERVICES } from './config-variables.js';
+
+/** Settings of the Node process and its allocator (a service's `processEnv`), not of the runtime config. */
+const PROCESS_VARIABLES = new Set(['NODE_OPTIONS', 'MALLOC_ARENA_MAX']);
 import { loadConfig } from '@identity-relay/runtime';
 import {
   defaultValues,
@@ -117,6 +120,13 @@ describe('helm chart infra/helm/identity-relay', () => {
     }
   });
 
+  it('starts the reconciler with its process settings (heap cap, malloc arenas) as pod env', () => {
+    const [container] = podSpec(named(renderChart(), 'Deployment', 'ir-reconciler')).containers;
+    const env = Object.fromEntries(container!.env.map((e) => [e.name, e.value]));
+    expect(env.NODE_OPTIONS).toMatch(/^--max-old-space-size=\d+$/);
+    expect(env.MALLOC_ARENA_MAX).toBe('2');
+  });
+
   it('passes only settings the runtime config knows', () => {
     const manifests = renderChart();
     const config = named(manifests, 'ConfigMap', 'ir-config');
@@ -127,7 +137,7 @@ describe('helm chart infra/helm/identity-relay', () => {
     for (const value of Object.values(config.data ?? {})) expect(typeof value).toBe('string');
     for (const deployment of byKind(manifests, 'Deployment')) {
       for (const env of podSpec(deployment).containers[0]!.env)
-        expect(CONFIG_VARIABLES.has(env.name), env.name).toBe(true);
+        expect(CONFIG_VARIABLES.has(env.name) || PROCESS_VARIABLES.has(env.name), env.name).toBe(true);
       expect(podSpec(deployment).containers[0]!.envFrom).toEqual([
         { configMapRef: { name: 'ir-config' } },
         { secretRef: { name: 'ir-secrets' } },
