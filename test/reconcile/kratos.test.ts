@@ -1,6 +1,8 @@
 // Reconciliation of Kratos against real PostgreSQL and RabbitMQ with identity-sync and subscribers consuming (see
 // harness.ts); the Kratos admin API is the stand-in of packages/test-support (keyset pages through `Link`, 404s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUES } from '@identity-relay/bus';
+import { waitForQueueSettled } from '@identity-relay/bus/testing';
 import { ReconcileBusyError } from '@identity-relay/reconcile';
 import { kratosAdminIdentity, type KratosAdminIdentity } from '@identity-relay/test-support';
 import type { KratosIdentity } from '@identity-relay/contracts';
@@ -92,7 +94,8 @@ describe('reconcile kratos', () => {
       unchanged: DIRECTORY,
     });
     expect(summary.drift).toEqual([]);
-    await new Promise((r) => setTimeout(r, 500));
+    // Everything published (with confirms) before this point has been handled.
+    await waitForQueueSettled(h.vhostUrl, QUEUES.identitySync);
     expect(await processedCount()).toBe(before);
   });
 
@@ -186,7 +189,7 @@ describe('reconcile kratos', () => {
     const before = await processedCount();
     const summary = await h.reconciler.run('kratos', { dryRun: true, trigger: 'test' });
     expect(summary).toMatchObject({ dryRun: true, updated: 1, created: 0, deleted: 0 });
-    await new Promise((r) => setTimeout(r, 500));
+    await waitForQueueSettled(h.vhostUrl, QUEUES.identitySync);
     expect(await processedCount()).toBe(before);
     expect((await rowOf(id))?.traits.user_type).toBe('educator');
     expect((await h.reconciler.runs.list({ provider: 'kratos', limit: 1 }))[0]).toMatchObject({
@@ -255,7 +258,8 @@ describe('reconcile kratos', () => {
       () => rowOf(id),
       (r) => r?.version === 2,
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    // Both versions handled: the older one cannot overwrite the row afterwards.
+    await waitForQueueSettled(h.vhostUrl, QUEUES.identitySync);
     expect(await rowOf(id)).toMatchObject({
       version: 2,
       traits: expect.objectContaining({ name: { first: 'Self', last: 'Service' } }),
