@@ -1,5 +1,6 @@
 import { AUDIT_ACTIONS, type AuditItem, type AuditPage } from '../../audit/audit-log.js';
 import { html, qs, type SafeHtml } from '../html.js';
+import { filterForm, type FilterField } from '../filter-form.js';
 import { layout, refreshToggle, REFRESH_SECONDS, timeOf, type PageContext } from '../layout.js';
 
 /** The audit filters of the page's query string (`GET /api/audit`'s keys). */
@@ -7,30 +8,21 @@ export type AuditFilter = Partial<
   Record<'actor' | 'action' | 'deadLetterId' | 'identityId' | 'since' | 'until', string>
 >;
 
-function filterForm(f: AuditFilter): SafeHtml {
-  const text = (name: keyof AuditFilter, label: string, placeholder = '') =>
-    html`<label for="a-${name}"
-      >${label}<input id="a-${name}" name="${name}" placeholder="${placeholder}" value="${f[name] ?? ''}"
-    /></label>`;
-  return html`<form
-    class="filters"
-    method="get"
-    action="/audit"
-    role="search"
-    aria-label="Filter the audit log"
-  >
-    ${text('actor', 'Actor')}
-    <label for="a-action"
-      >Action<select id="a-action" name="action">
-        <option value="">any</option>
-        ${AUDIT_ACTIONS.map((a) => html`<option value="${a}" ${f.action === a ? html` selected` : ''}>${a}</option>`)}
-      </select></label
-    >
-    ${text('deadLetterId', 'Dead letter id')} ${text('identityId', 'Identity id')}
-    ${text('since', 'Since', '2026-01-01T00:00:00Z')} ${text('until', 'Until', '2026-12-31T00:00:00Z')}
-    <button type="submit">Filter</button>
-  </form>`;
-}
+const FILTER_FIELDS: readonly FilterField[] = [
+  { name: 'actor', label: 'Actor' },
+  { name: 'action', label: 'Action', options: AUDIT_ACTIONS },
+  { name: 'deadLetterId', label: 'Dead letter id' },
+  { name: 'identityId', label: 'Identity id' },
+  { name: 'since', label: 'Since', placeholder: '2026-01-01T00:00:00Z' },
+  { name: 'until', label: 'Until', placeholder: '2026-12-31T00:00:00Z' },
+];
+
+const filters = (f: AuditFilter): SafeHtml =>
+  filterForm(
+    { action: '/audit', label: 'Filter the audit log', idPrefix: 'a', submit: 'Filter' },
+    FILTER_FIELDS,
+    f,
+  );
 
 function deadLetterLinks(ids: string[]): SafeHtml {
   const shown = ids.slice(0, 5);
@@ -95,7 +87,7 @@ export function auditPage(
     html`<p class="muted">
         Every replay, edit, discard, purge, erasure, lifted suppression and resubscription, with who did it.
       </p>
-      ${filterForm(f)} ${refreshToggle('/audit', f, opts.refresh === true)} ${body} ${next}`,
+      ${filters(f)} ${refreshToggle('/audit', f, opts.refresh === true)} ${body} ${next}`,
     { refreshSeconds: opts.refresh ? REFRESH_SECONDS : undefined },
   );
 }

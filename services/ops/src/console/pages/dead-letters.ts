@@ -3,38 +3,28 @@ import { filterToJson, STATUSES } from '../../store/filter.js';
 import type { Page } from '../../store/repository.js';
 import type { DeadLetterItem } from '../../store/views.js';
 import { html, qs, type SafeHtml } from '../html.js';
+import { filterForm, type FilterField } from '../filter-form.js';
 import { layout, orDash, refreshToggle, REFRESH_SECONDS, statusBadge, type PageContext } from '../layout.js';
 
-function filterForm(f: Record<string, string>): SafeHtml {
-  const text = (name: string, label: string) =>
-    html`<label for="f-${name}"
-      >${label}<input id="f-${name}" name="${name}" value="${f[name] ?? ''}"
-    /></label>`;
-  return html`<form
-    class="filters"
-    method="get"
-    action="/dead-letters"
-    role="search"
-    aria-label="Filter dead letters"
-  >
-    ${text('queue', 'Queue')} ${text('type', 'Message type')} ${text('fingerprint', 'Fingerprint')}
-    ${text('messageId', 'Message id')} ${text('email', 'Email')} ${text('identityId', 'Identity id')}
-    ${text('externalId', 'External id')}
-    <label for="f-status"
-      >Status<select id="f-status" name="status">
-        <option value="">any</option>
-        ${STATUSES.map((s) => html`<option value="${s}" ${f.status === s ? html` selected` : ''}>${s}</option>`)}
-      </select></label
-    >
-    <label for="f-since"
-      >Since<input id="f-since" name="since" placeholder="2026-01-01T00:00:00Z" value="${f.since ?? ''}"
-    /></label>
-    <label for="f-until"
-      >Until<input id="f-until" name="until" placeholder="2026-12-31T00:00:00Z" value="${f.until ?? ''}"
-    /></label>
-    <button type="submit">Filter</button>
-  </form>`;
-}
+const FILTER_FIELDS: readonly FilterField[] = [
+  { name: 'queue', label: 'Queue' },
+  { name: 'type', label: 'Message type' },
+  { name: 'fingerprint', label: 'Fingerprint' },
+  { name: 'messageId', label: 'Message id' },
+  { name: 'email', label: 'Email' },
+  { name: 'identityId', label: 'Identity id' },
+  { name: 'externalId', label: 'External id' },
+  { name: 'status', label: 'Status', options: STATUSES },
+  { name: 'since', label: 'Since', placeholder: '2026-01-01T00:00:00Z' },
+  { name: 'until', label: 'Until', placeholder: '2026-12-31T00:00:00Z' },
+];
+
+const filters = (f: Record<string, string>): SafeHtml =>
+  filterForm(
+    { action: '/dead-letters', label: 'Filter dead letters', idPrefix: 'f', submit: 'Filter' },
+    FILTER_FIELDS,
+    f,
+  );
 
 export function itemsTable(items: DeadLetterItem[], caption: string): SafeHtml {
   return html`<table>
@@ -89,7 +79,7 @@ export function listPage(ctx: PageContext, filter: DeadLetterFilter, page: Page,
   return layout(
     'Dead letters',
     ctx,
-    html`${filterForm(f)} ${refreshToggle('/dead-letters', f, refresh)} ${bulk}
+    html`${filters(f)} ${refreshToggle('/dead-letters', f, refresh)} ${bulk}
     ${page.items.length === 0 ? html`<p>No dead letters match.</p>` : itemsTable(page.items, 'Dead letters, newest first')}
     ${page.nextCursor ? html`<p><a href="/dead-letters${qs({ ...f, cursor: page.nextCursor })}">Next page</a></p>` : ''}`,
     { refreshSeconds: refresh ? REFRESH_SECONDS : undefined },

@@ -1,5 +1,6 @@
 import type { IdentityItem } from '../../identities/repository.js';
 import { html, type SafeHtml } from '../html.js';
+import { filterForm, type FilterField } from '../filter-form.js';
 import { layout, statusBadge, timeOf, type PageContext } from '../layout.js';
 
 /** What the search form was filled with (`?email=` or `?externalId=&provider=` or `?id=`). */
@@ -7,29 +8,19 @@ export type IdentitySearch = Partial<Record<'email' | 'externalId' | 'provider' 
 
 const PROVIDERS = ['kratos', 'authentik'] as const;
 
-function searchForm(q: IdentitySearch): SafeHtml {
-  const text = (name: keyof IdentitySearch, label: string, type = 'text') =>
-    html`<label for="i-${name}"
-      >${label}<input id="i-${name}" name="${name}" type="${type}" value="${q[name] ?? ''}"
-    /></label>`;
-  return html`<form
-    class="filters"
-    method="get"
-    action="/identities"
-    role="search"
-    aria-label="Find an identity"
-  >
-    ${text('email', 'Email', 'email')} ${text('externalId', 'External id')}
-    <label for="i-provider"
-      >Provider<select id="i-provider" name="provider">
-        <option value="">any</option>
-        ${PROVIDERS.map((p) => html`<option value="${p}" ${q.provider === p ? html` selected` : ''}>${p}</option>`)}
-      </select></label
-    >
-    ${text('id', 'Identity id')}
-    <button type="submit">Find</button>
-  </form>`;
-}
+const SEARCH_FIELDS: readonly FilterField[] = [
+  { name: 'email', label: 'Email', type: 'email' },
+  { name: 'externalId', label: 'External id' },
+  { name: 'provider', label: 'Provider', options: PROVIDERS },
+  { name: 'id', label: 'Identity id' },
+];
+
+const searchForm = (q: IdentitySearch): SafeHtml =>
+  filterForm(
+    { action: '/identities', label: 'Find an identity', idPrefix: 'i', submit: 'Find' },
+    SEARCH_FIELDS,
+    q,
+  );
 
 /** An identity's state as a badge: active, inactive, deleted or erased. */
 export function identityState(i: Pick<IdentityItem, 'state' | 'deletedAt' | 'erasedAt'>): SafeHtml {
