@@ -4,34 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXCHANGES, PermanentError, QUEUES, type Consumer } from '@identity-relay/bus';
 import { newCloudEvent } from '@identity-relay/contracts';
-import { createLogger } from '@identity-relay/runtime';
-import { Registry } from 'prom-client';
-import { createAuthenticator, createOpsApp, SessionStore } from '../src/index.js';
 import { RETRY_DELAYS_MS, startOpsHarness, type OpsHarness } from './harness.js';
-import { listen } from './http-server.js';
+import { serveOpsApi, type ApiBody, type ApiCall } from './http-server.js';
 
 const TOKEN = 'edit-retry-token-0123456789';
 let h: OpsHarness;
-let base: string;
+let call: ApiCall;
 let close: () => Promise<void>;
 let consumer: Consumer;
 const delivered: Array<{ id: string; subject: string }> = [];
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
-type Body = any;
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Body }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 function notification(subject: string) {
   return newCloudEvent({
@@ -53,7 +34,7 @@ async function publish(subject: string): Promise<ReturnType<typeof notification>
   return event;
 }
 
-async function deadLetterOf(messageId: string, count = 1): Promise<Body[]> {
+async function deadLetterOf(messageId: string, count = 1): Promise<ApiBody[]> {
   for (let i = 0; i < 300; i++) {
     const res = await call('GET', `/api/dead-letters?messageId=${messageId}`);
     if (res.body.items.length >= count) return res.body.items;
@@ -79,15 +60,7 @@ beforeAll(async () => {
       },
     },
   });
-  const app = createOpsApp({
-    ...h.services,
-    authenticate: createAuthenticator({ opsToken: TOKEN }),
-    sessions: new SessionStore(h.prisma),
-    logger: createLogger({ service: 'ops-test', level: 'silent' }),
-    registry: new Registry(),
-    checks: {},
-  });
-  ({ url: base, close } = await listen(app));
+  ({ call, close } = await serveOpsApi(h.prisma, h.services, TOKEN));
 });
 
 afterAll(async () => {
@@ -154,7 +127,7 @@ describe('replay lineage', () => {
     const [first] = await deadLetterOf(event.id);
     expect((await call('POST', `/api/dead-letters/${first.id}/replay`)).status).toBe(200);
     const copies = await deadLetterOf(event.id, 2);
-    const again = copies.find((d: Body) => d.id !== first.id);
+    const again = copies.find((d: ApiBody) => d.id !== first.id);
     const detail = (await call('GET', `/api/dead-letters/${again.id}`)).body;
     expect(detail.lineage).toMatchObject({ replayedFromId: first.id, attempt: 1, outcome: null });
     const origin = (await call('GET', `/api/dead-letters/${first.id}`)).body;
@@ -164,7 +137,7 @@ describe('replay lineage', () => {
       replays: [expect.objectContaining({ id: again.id })],
     });
     const groups = (await call('GET', '/api/dead-letters/groups?queue=notifier')).body.items;
-    const group = groups.find((g: Body) => g.fingerprint === first.fingerprint);
+    const group = groups.find((g: ApiBody) => g.fingerprint === first.fingerprint);
     // Three refused messages (one edited and processed, one failed again, one open) and the failed copy.
     expect(group.progress).toEqual({
       total: 4,

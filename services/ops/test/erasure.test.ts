@@ -7,38 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readQueue } from '@identity-relay/bus/testing';
-import { createLogger } from '@identity-relay/runtime';
-import { Registry } from 'prom-client';
-import { createAuthenticator, createOps, createOpsApp, SessionStore } from '../src/index.js';
+import { createOps } from '../src/index.js';
 import { runCli } from './cli-runner.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
-import { listen } from './http-server.js';
+import { serveOpsApi, type ApiBody, type ApiCall } from './http-server.js';
 import { seedPerson, type SeededPerson } from './identity-fixtures.js';
 
 const TOKEN = 'erasure-token-0123456789';
 let h: OpsHarness;
-let base: string;
+let call: ApiCall;
 let close: () => Promise<void>;
 let mailDir: string;
 let ada: SeededPerson;
 let bob: SeededPerson;
 let cleo: SeededPerson;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
-type Body = any;
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Body }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 /** The whole database as SQL text, lower-cased: what a grep of it sees. */
 function dumpDatabase(): string {
@@ -82,15 +64,7 @@ beforeAll(async () => {
   });
   await h.listenForErasures();
   const services = createOps({ prisma: h.prisma, bus: h.bus, admin: h.admin, retryDelaysMs: [50], mailDir });
-  const app = createOpsApp({
-    ...services,
-    authenticate: createAuthenticator({ opsToken: TOKEN }),
-    sessions: new SessionStore(h.prisma),
-    logger: createLogger({ service: 'ops-test', level: 'silent' }),
-    registry: new Registry(),
-    checks: {},
-  });
-  ({ url: base, close } = await listen(app));
+  ({ call, close } = await serveOpsApi(h.prisma, services, TOKEN));
 });
 
 afterAll(async () => {
@@ -150,7 +124,9 @@ describe('POST /api/identities/:id/erase', () => {
     expect(row.deletedAt).toBeInstanceOf(Date);
     const timeline = (await call('GET', `/api/identities/${ada.id}/timeline`)).body;
     expect(timeline.identity.erasedAt).not.toBeNull();
-    expect(timeline.entries.filter((e: Body) => e.kind === 'membership' || e.kind === 'email')).toEqual([]);
+    expect(timeline.entries.filter((e: ApiBody) => e.kind === 'membership' || e.kind === 'email')).toEqual(
+      [],
+    );
   });
 
   it('publishes IdentityErased with ids only, and audits the erasure without the address', async () => {

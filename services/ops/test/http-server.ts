@@ -1,6 +1,10 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PrismaClient } from '@identity-relay/db';
+import { createLogger } from '@identity-relay/runtime';
+import { Registry } from 'prom-client';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { createAuthenticator, createOpsApp, type createOps, SessionStore } from '../src/index.js';
 
 export async function listen(
   handler: RequestListener,
@@ -57,4 +61,49 @@ export async function startTestIssuer(audience: string): Promise<TestIssuer> {
     },
     close: () => http.close(),
   };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
+export type ApiBody = any;
+
+/** Calls the ops API at `url` as JSON, with `token` as bearer unless the call says otherwise (`null`: none). */
+export type ApiCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+  opts?: { token?: string | null },
+) => Promise<{ status: number; body: ApiBody }>;
+
+export function apiClient(url: string, token: string): ApiCall {
+  return async (method, path, body, opts = {}) => {
+    const bearer = opts.token === undefined ? token : opts.token;
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+}
+
+/** The ops HTTP API over `services`, signed in by `OPS_TOKEN` = `token`, on a free port, with a client for it. */
+export async function serveOpsApi(
+  prisma: PrismaClient,
+  services: ReturnType<typeof createOps>,
+  token: string,
+): Promise<{ url: string; call: ApiCall; close(): Promise<void> }> {
+  const app = createOpsApp({
+    ...services,
+    authenticate: createAuthenticator({ opsToken: token }),
+    sessions: new SessionStore(prisma),
+    logger: createLogger({ service: 'ops-test', level: 'silent' }),
+    registry: new Registry(),
+    checks: {},
+  });
+  const { url, close } = await listen(app);
+  return { url, call: apiClient(url, token), close };
 }

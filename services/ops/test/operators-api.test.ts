@@ -1,55 +1,25 @@
 // Identity search and timeline, dead-letter search by person, and the audit log, over the HTTP API
 // against a real database and broker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@identity-relay/runtime';
 import { Registry } from 'prom-client';
-import { createAuthenticator, createOpsApp, registerStateGauges, SessionStore } from '../src/index.js';
+import { registerStateGauges } from '../src/index.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
-import { listen } from './http-server.js';
+import { serveOpsApi, type ApiBody, type ApiCall } from './http-server.js';
 import { seedPerson, TRACEPARENT, type SeededPerson } from './identity-fixtures.js';
 
 const TOKEN = 'operators-api-token-0123456789';
 let h: OpsHarness;
-let base: string;
+let call: ApiCall;
 let close: () => Promise<void>;
 let ada: SeededPerson;
 let bob: SeededPerson;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
-type Body = any;
-
-async function call(
-  method: string,
-  path: string,
-  opts: { token?: string | null; body?: unknown } = {},
-): Promise<{ status: number; body: Body }> {
-  const token = opts.token === undefined ? TOKEN : opts.token;
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 beforeAll(async () => {
   h = await startOpsHarness();
   await h.archive.stop();
   ada = await seedPerson(h, 'Ada.Lovelace@school.example');
   bob = await seedPerson(h, 'bob@school.example');
-  const app = createOpsApp({
-    ...h.services,
-    authenticate: createAuthenticator({ opsToken: TOKEN }),
-    sessions: new SessionStore(h.prisma),
-    logger: createLogger({ service: 'ops-test', level: 'silent' }),
-    registry: new Registry(),
-    checks: {},
-  });
-  ({ url: base, close } = await listen(app));
+  ({ call, close } = await serveOpsApi(h.prisma, h.services, TOKEN));
 });
 
 afterAll(async () => {
@@ -67,14 +37,14 @@ describe('GET /api/identities', () => {
 
   it('finds an identity by external id and provider, and by internal id', async () => {
     const byExternal = await call('GET', `/api/identities?externalId=${bob.externalId}&provider=kratos`);
-    expect(byExternal.body.items.map((i: Body) => i.id)).toEqual([bob.id]);
+    expect(byExternal.body.items.map((i: ApiBody) => i.id)).toEqual([bob.id]);
     const wrongProvider = await call(
       'GET',
       `/api/identities?externalId=${bob.externalId}&provider=authentik`,
     );
     expect(wrongProvider.body.items).toEqual([]);
     const byId = await call('GET', `/api/identities?id=${ada.id}`);
-    expect(byId.body.items.map((i: Body) => i.id)).toEqual([ada.id]);
+    expect(byId.body.items.map((i: ApiBody) => i.id)).toEqual([ada.id]);
   });
 
   it('refuses unknown keys, an empty search and a malformed id with 400, and no token with 401', async () => {
@@ -83,7 +53,7 @@ describe('GET /api/identities', () => {
     expect(empty.status).toBe(400);
     expect(empty.body.detail).toContain('give email');
     expect((await call('GET', '/api/identities?id=nope')).status).toBe(400);
-    expect((await call('GET', '/api/identities?email=a%40b', { token: null })).status).toBe(401);
+    expect((await call('GET', '/api/identities?email=a%40b', undefined, { token: null })).status).toBe(401);
   });
 });
 
@@ -92,7 +62,7 @@ describe('GET /api/identities/:id/timeline', () => {
     const res = await call('GET', `/api/identities/${ada.id}/timeline`);
     expect(res.status).toBe(200);
     expect(res.body.identity).toMatchObject({ id: ada.id, email: ada.email });
-    const entries: Body[] = res.body.entries;
+    const entries: ApiBody[] = res.body.entries;
     const ats = entries.map((e) => e.at);
     expect(ats).toEqual([...ats].sort());
     expect(entries.map((e) => e.kind)).toEqual([
@@ -111,7 +81,7 @@ describe('GET /api/identities/:id/timeline', () => {
 
   it('shows each source message with type, id, trace id and whether it was applied or stale', async () => {
     const { body } = await call('GET', `/api/identities/${ada.id}/timeline`);
-    const messages = body.entries.filter((e: Body) => e.kind === 'message');
+    const messages = body.entries.filter((e: ApiBody) => e.kind === 'message');
     expect(messages).toEqual([
       expect.objectContaining({
         messageId: ada.messages[0],
@@ -126,19 +96,19 @@ describe('GET /api/identities/:id/timeline', () => {
 
   it('shows what each version changed, the membership, the email with its SMTP answer and the dead letter', async () => {
     const { body } = await call('GET', `/api/identities/${ada.id}/timeline`);
-    const v2 = body.entries.find((e: Body) => e.kind === 'version' && e.version === 2);
+    const v2 = body.entries.find((e: ApiBody) => e.kind === 'version' && e.version === 2);
     expect(v2.changes).toEqual([{ field: 'traits.role', before: 'student', after: 'educator' }]);
-    expect(body.entries.filter((e: Body) => e.kind === 'membership')).toEqual([
+    expect(body.entries.filter((e: ApiBody) => e.kind === 'membership')).toEqual([
       expect.objectContaining({ list: 'educators', event: 'subscribed' }),
       expect.objectContaining({ list: 'educators', event: 'opted-out', detail: 'one-click' }),
     ]);
-    expect(body.entries.find((e: Body) => e.kind === 'email')).toMatchObject({
+    expect(body.entries.find((e: ApiBody) => e.kind === 'email')).toMatchObject({
       notificationId: ada.notificationId,
       subject: 'Exam dates',
       status: 'sent',
       smtpResponse: '250 2.0.0 Ok: queued as 4F2A1',
     });
-    expect(body.entries.find((e: Body) => e.kind === 'dead-letter')).toMatchObject({
+    expect(body.entries.find((e: ApiBody) => e.kind === 'dead-letter')).toMatchObject({
       messageId: ada.deadMessageId,
       queue: 'subscribers',
       status: 'open',
@@ -157,7 +127,7 @@ describe('dead-letter search by person', () => {
   const ids = async (qs: string): Promise<string[]> => {
     const res = await call('GET', `/api/dead-letters?${qs}`);
     expect(res.status).toBe(200);
-    return res.body.items.map((i: Body) => i.messageId);
+    return res.body.items.map((i: ApiBody) => i.messageId);
   };
 
   it('finds dead letters by message id, identity id, external id and email (any case)', async () => {
@@ -177,7 +147,8 @@ describe('dead-letter search by person', () => {
 
   it('bulk dry run by email counts exactly that person’s dead letters', async () => {
     const res = await call('POST', '/api/dead-letters/discard', {
-      body: { filter: { email: bob.email }, dryRun: true },
+      filter: { email: bob.email },
+      dryRun: true,
     });
     expect(res.body).toMatchObject({
       count: 1,
