@@ -1,7 +1,7 @@
 // `npm start` for real: migrates a fresh database, checks a real broker vhost, runs every service as a child
 // process with every port moved, and writes var/dev.env so the README's curl works when pasted.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,21 @@ function startNpm(
   child.stdout!.on('data', (chunk) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk) => (output += chunk.toString()));
   return { child, output: () => output };
+}
+
+/** The command lines of `pid`'s child processes, from /proc. */
+function childCommands(pid: number): string[] {
+  const commands: string[] = [];
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      if (/^PPid:\s+(\d+)$/m.exec(status)?.[1] !== String(pid)) continue;
+      commands.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim());
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return commands;
 }
 
 async function healthy(url: string, deadline: number): Promise<void> {
@@ -109,6 +124,14 @@ describe('npm start', () => {
       expect(output()).toContain(
         `identity-sync ${ports.health}, subscribers ${ports.health + 1}, notifier ${ports.health + 2}`,
       );
+      // What production runs: each service's compiled dist/main.js, not its TypeScript through tsx.
+      const commands = childCommands(child.pid!);
+      for (const service of ['ingress', 'identity-sync', 'subscribers', 'notifier', 'ops'])
+        expect(commands, output()).toContainEqual(
+          expect.stringMatching(new RegExp(`^\\S+ services/${service}/dist/main\\.js$`)),
+        );
+      expect(commands.join('\n')).not.toContain('tsx');
+      expect(output()).toContain('compiled: node services/<name>/dist/main.js');
 
       const devEnv = join(varDir, 'dev.env');
       expect(statSync(devEnv).mode & 0o777).toBe(0o600);
