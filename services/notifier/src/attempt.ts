@@ -18,7 +18,8 @@ function smtpReply(err: Error): string | undefined {
 }
 
 /**
- * Renders and sends one recipient's email. A refused address (5xx on RCPT/DATA) is failed with the server's
+ * Renders and sends one recipient's email; the server cannot accept it before `acceptAfter` resolves (see
+ * MailTransport.send). A refused address (5xx on RCPT/DATA) is failed with the server's
  * reply, which the caller puts on the suppression list; any other SMTP failure leaves the delivery pending.
  * Errors that are neither a TemplateError nor the transport's rejection pass through.
  */
@@ -26,6 +27,7 @@ export async function attemptDelivery(
   letter: Letter,
   transport: MailTransport,
   recipient: Recipient,
+  acceptAfter?: PromiseLike<unknown>,
 ): Promise<Attempt> {
   let mail;
   try {
@@ -35,7 +37,7 @@ export async function attemptDelivery(
     return { outcome: 'unrendered', error: err, update: { status: 'failed', error: err.message } };
   }
   try {
-    const receipt = await transport.send(mail);
+    const receipt = await transport.send(mail, acceptAfter);
     const update = {
       status: 'sent',
       smtpMessageId: receipt.smtpMessageId,

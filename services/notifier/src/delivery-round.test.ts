@@ -1,6 +1,6 @@
 // Unit: the round's logic against an in-memory claim store and a scripted transport; no database, no SMTP.
 import pino from 'pino';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { DeliveryMark, PendingDelivery } from './claims.js';
 import { DeliveryRound, type RoundOptions } from './delivery-round.js';
 import { Letter, type NotificationToSend } from './letter.js';
@@ -79,7 +79,10 @@ function smtpError(responseCode: number | undefined, command: string | undefined
   });
 }
 
-/** Accepts every message unless `failures` scripts an error for its address; records what it was given. */
+/**
+ * Accepts every message unless `failures` scripts an error for its address, and not before its
+ * `acceptAfter` (a rejection abandons it unaccepted, as the SMTP transport does); records what it was given.
+ */
 class FakeTransport implements MailTransport {
   readonly kind = 'smtp' as const;
   readonly sent: OutgoingMail[] = [];
@@ -88,11 +91,12 @@ class FakeTransport implements MailTransport {
   peak = 0;
   onSend?: () => void;
   constructor(readonly failures: Record<string, Error> = {}) {}
-  async send(mail: OutgoingMail): Promise<MailReceipt> {
+  async send(mail: OutgoingMail, acceptAfter?: PromiseLike<unknown>): Promise<MailReceipt> {
     this.tried.push(mail.to);
     this.peak = Math.max(this.peak, ++this.running);
     await new Promise((resolve) => setImmediate(resolve));
     this.running--;
+    await acceptAfter;
     this.onSend?.();
     const failure = this.failures[mail.to];
     if (failure) throw failure;
@@ -235,8 +239,35 @@ describe('DeliveryRound', () => {
     store.failMark = new Error('database lost');
     const transport = new FakeTransport();
     await expect(round(store, transport).run()).rejects.toThrow('database lost');
-    expect(transport.tried.length).toBeLessThanOrEqual(3); // one send per lane at most
+    // One unmarked accepted email per lane at most: the send each lane started behind it was abandoned.
+    expect(transport.sent.length).toBeLessThanOrEqual(3);
+    expect(transport.tried.length).toBeLessThanOrEqual(6);
     expect(store.released).toBe(1);
+  });
+
+  test("a lane's next email is accepted only once its previous result is committed, and the two overlap", async () => {
+    const store = new FakeStore(emails(6));
+    const commits: Array<() => void> = [];
+    const marks = store.mark;
+    store.mark = (batch) =>
+      new Promise<void>((resolve) => commits.push(() => void marks(batch).then(resolve)));
+    const transport = new FakeTransport();
+    const running = round(store, transport, { concurrency: 1 }).run();
+    const sent = () => transport.sent.map((m) => m.to);
+
+    // The first is accepted; the second is under way but held while the first's mark is not committed.
+    await vi.waitFor(() => expect(transport.tried).toEqual(emails(2)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sent()).toEqual(emails(1));
+    commits.shift()!();
+    await vi.waitFor(() => expect(sent()).toEqual(emails(2)));
+    expect(store.marks.map((m) => m.email)).toEqual(emails(1));
+    while (store.marks.length < 6) {
+      commits.shift()?.();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await expect(running).resolves.toMatchObject({ sent: 6 });
+    expect(store.marks.map((m) => m.email)).toEqual(emails(6));
   });
 
   test('options are range-checked', () => {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { attemptDelivery, type Attempt } from './attempt.js';
-import type { PendingDelivery } from './claims.js';
+import type { DeliveryUpdate, PendingDelivery } from './claims.js';
 import { Lease } from './lease.js';
 import type { Letter, Recipient } from './letter.js';
 import type { SmtpFailure } from './mail/classify.js';
@@ -64,11 +64,11 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /**
  * Sends every pending delivery of one notification once. The round claims pending deliveries in chunks (a
- * lease other replicas respect), sends them on `concurrency` lanes, and each lane waits for its result to be
- * committed (marks of all lanes are coalesced into one write) before it starts its next send. So a process
- * killed between the server's acceptance and that commit leaves at most one delivery per lane pending that
- * was in fact sent, and the next attempt sends it again: the one duplicate window, which the deterministic
- * Message-ID lets receivers collapse. Deliveries another round holds are waited for until their lease lapses.
+ * lease other replicas respect), sends them on `concurrency` lanes, and no lane's email can be accepted before
+ * the lane's previous result is committed (marks of all lanes are coalesced into one write, which runs while
+ * the next envelopes go out). So a process killed between the server's acceptance and that commit leaves at
+ * most one delivery per lane pending that was in fact sent, and the next attempt sends it again: the one
+ * duplicate window, which the deterministic Message-ID lets receivers collapse. Deliveries another round holds are waited for until their lease lapses.
  */
 export class DeliveryRound {
   readonly result: RoundResult = { sent: 0, failed: 0, skipped: 0, deferred: 0 };
@@ -143,11 +143,24 @@ export class DeliveryRound {
     return heartbeat;
   }
 
+  /**
+   * Sends claimed deliveries one after another. Each send's result is committed while the lane's next
+   * send goes out, and that next email cannot be accepted before the commit (its end of data waits for it):
+   * the envelope of one overlaps the mark of the other, and at most one accepted email per lane is unmarked.
+   */
   private async lane(): Promise<void> {
-    for (let d = await this.nextDelivery(); d; d = await this.nextDelivery()) {
-      const recipient = d;
-      await this.opts.slots(() => this.deliver(recipient));
+    let recorded: Promise<void> = Promise.resolve();
+    try {
+      for (let d = await this.nextDelivery(); d; d = await this.nextDelivery()) {
+        const recipient = d;
+        const previous = recorded;
+        recorded = (await this.opts.slots(() => this.deliver(recipient, previous))).recorded;
+      }
+    } catch (err) {
+      await recorded.catch(() => undefined);
+      throw err;
     }
+    await recorded;
   }
 
   private async nextDelivery(): Promise<Recipient | null> {
@@ -184,17 +197,28 @@ export class DeliveryRound {
     return claimed.map((d) => ({ ...d, traits: (d.identityId && traits.get(d.identityId)) || {} }));
   }
 
-  /** One send in a process-wide slot: rate-limited, recorded before the lane moves on. */
-  private async deliver(recipient: Recipient): Promise<void> {
-    if (!this.mayStart()) return; // stays claimed; released at the end of the round
+  /**
+   * One send in a process-wide slot, rate-limited, not accepted before `previous` (the lane's last result)
+   * is committed; returns the commit of its own result, still running.
+   */
+  private async deliver(recipient: Recipient, previous: Promise<void>): Promise<{ recorded: Promise<void> }> {
+    // Not sent: stays claimed, released at the end of the round.
+    if (!this.mayStart()) return { recorded: previous };
     await this.opts.rate.take();
-    if (!this.mayStart()) return;
-    const attempt = await attemptDelivery(this.opts.letter, this.opts.transport, recipient);
+    if (!this.mayStart()) return { recorded: previous };
+    const attempt = await attemptDelivery(this.opts.letter, this.opts.transport, recipient, previous);
+    // A failed commit ends the lane; the send held behind it was abandoned before the end of its data.
+    await previous;
     this.tally(attempt);
-    const { update } = attempt;
-    await this.marks.mark({ email: recipient.email, update });
+    const recorded = this.record(recipient.email, attempt.update);
+    recorded.catch(() => undefined); // awaited by the lane; this keeps it from counting as unhandled meanwhile
+    return { recorded };
+  }
+
+  private async record(email: string, update: DeliveryUpdate): Promise<void> {
+    await this.marks.mark({ email, update });
     if (update.status === 'failed' && update.response !== undefined)
-      await this.opts.store.suppress([{ email: recipient.email, reason: update.response }]);
+      await this.opts.store.suppress([{ email, reason: update.response }]);
   }
 
   private tally(attempt: Attempt): void {

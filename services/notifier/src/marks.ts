@@ -2,8 +2,8 @@ import type { DeliveryMark } from './claims.js';
 
 /**
  * Coalesces delivery marks: while one write is running, the marks that arrive queue up and go out together
- * in the next one. Each caller's promise settles when its own mark is committed, so a lane that awaits its
- * mark before its next send keeps the duplicate window at one unmarked email per lane.
+ * in the next one. Each caller's promise settles when its own mark is committed, so a lane that lets its next
+ * email be accepted only after that keeps the duplicate window at one unmarked email per lane.
  */
 export class MarkWriter {
   private queue: Array<{ mark: DeliveryMark; resolve: () => void; reject: (err: unknown) => void }> = [];

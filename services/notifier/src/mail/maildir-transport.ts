@@ -15,7 +15,7 @@ export function createMailDirTransport(dir: string): MailTransport {
   let ready: Promise<unknown> | undefined;
   return {
     kind: 'maildir',
-    async send(mail: OutgoingMail) {
+    async send(mail: OutgoingMail, acceptAfter?: PromiseLike<unknown>) {
       ready ??= mkdir(dir, { recursive: true });
       await ready;
       const info = await composer.sendMail({ ...mail, html: mail.html ?? undefined });
@@ -23,6 +23,7 @@ export function createMailDirTransport(dir: string): MailTransport {
       const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       try {
         await writeFile(temp, info.message as Buffer, { flag: 'wx' });
+        await acceptAfter; // the rename is the acceptance: nothing is in the folder before it
         await rename(temp, join(dir, name));
       } catch (err) {
         await rm(temp, { force: true });

@@ -1,5 +1,6 @@
-import { createTransport } from 'nodemailer';
+import { createTransport, type SendMailOptions } from 'nodemailer';
 import { receiptOf } from './classify.js';
+import { HeldMessage } from './held-message.js';
 import type { MailTransport, OutgoingMail } from './types.js';
 
 export interface SmtpTransportOptions {
@@ -9,6 +10,11 @@ export interface SmtpTransportOptions {
   maxConnections?: number;
   /** (default=30000, 1000..600000) Connect, greeting and socket-idle timeout, in milliseconds. */
   timeoutMs?: number;
+}
+
+/** Mail options carrying `acceptAfter` to the stream plugin below (nodemailer keeps unknown keys). */
+interface HeldMailOptions extends SendMailOptions {
+  identityRelayAcceptAfter?: PromiseLike<unknown>;
 }
 
 /** One pooled nodemailer transport for the whole process; `close()` ends its connections. */
@@ -29,10 +35,21 @@ export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
   });
+  // Every message leaves as one write, its end of data held back until its `acceptAfter` (held-message.ts).
+  transport.use('stream', (mail, done) => {
+    const { identityRelayAcceptAfter } = mail.data as HeldMailOptions;
+    mail.message.transform(() => new HeldMessage(identityRelayAcceptAfter));
+    done();
+  });
   return {
     kind: 'smtp',
-    async send(mail: OutgoingMail) {
-      const info = await transport.sendMail({ ...mail, html: mail.html ?? undefined });
+    async send(mail: OutgoingMail, acceptAfter?: PromiseLike<unknown>) {
+      const options: HeldMailOptions = {
+        ...mail,
+        html: mail.html ?? undefined,
+        identityRelayAcceptAfter: acceptAfter,
+      };
+      const info = await transport.sendMail(options);
       return {
         smtpMessageId: receiptOf(info.response, info.messageId),
         response: info.response?.slice(0, 1000),

@@ -20,7 +20,12 @@ export interface MailReceipt {
 /** Where mail goes: one pooled SMTP transport, or a folder of .eml files. */
 export interface MailTransport {
   readonly kind: 'smtp' | 'maildir';
-  /** Resolves once the server accepted the message; rejects with nodemailer's error otherwise. */
-  send(mail: OutgoingMail): Promise<MailReceipt>;
+  /**
+   * Resolves once the server accepted the message; rejects with nodemailer's error otherwise. With
+   * `acceptAfter`, the message is not accepted before that settles: the transport may go as far as the end
+   * of the data and waits there, and when `acceptAfter` rejects the send is abandoned unaccepted and
+   * rejects with its error.
+   */
+  send(mail: OutgoingMail, acceptAfter?: PromiseLike<unknown>): Promise<MailReceipt>;
   close(): Promise<void>;
 }
