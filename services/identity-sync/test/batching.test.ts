@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { deadQueueName, QUEUES } from '@identity-relay/bus';
-import { readQueue } from '@identity-relay/bus/testing';
+import { queueDepth, readQueue, waitForQueueSettled } from '@identity-relay/bus/testing';
 import { kratosIdentity, startHarness, waitFor, type Harness } from './harness.js';
 
 // Real broker and database. Messages are published before the worker starts, so its first deliveries
@@ -39,7 +39,7 @@ describe('identity-sync batches', () => {
     expect(rows).toHaveLength(2);
     expect(new Set(rows.map((r) => r.processed_at.getTime())).size).toBe(1); // one transaction
     expect(await history(id)).toEqual([{ version: 1, type: 'identity.created', email: 'a@school.edu' }]);
-    const changes = await h.readChanges(3, 2000);
+    const changes = await h.settledChanges(); // everything handled: nothing more can come
     expect(changes.map((c) => c.data.identity.externalId).sort()).toEqual([id, other].sort());
   });
 
@@ -104,8 +104,7 @@ describe('identity-sync batches', () => {
     expect(rows).toHaveLength(3);
     const applied = await h.prisma.$queryRaw<{ external_id: string }[]>`SELECT external_id FROM identities`;
     expect(applied.map((r) => r.external_id).sort()).toEqual([...good].sort());
-    expect(
-      await readQueue(h.vhostUrl, deadQueueName(QUEUES.identitySync), { count: 1, timeoutMs: 500 }),
-    ).toHaveLength(0);
+    await waitForQueueSettled(h.vhostUrl, QUEUES.identitySync); // everything handled: no other dead letter can come
+    expect(await queueDepth(h.vhostUrl, deadQueueName(QUEUES.identitySync))).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { buildTopology, connectBus, QUEUES, type Bus } from '@identity-relay/bus';
-import { createTestVhost, readQueue } from '@identity-relay/bus/testing';
+import { createTestVhost, queueDepth, readQueue, waitForQueueSettled } from '@identity-relay/bus/testing';
 import {
   messageRoutes,
   MessageType,
@@ -27,6 +27,13 @@ export interface Harness {
   startWorker(): Promise<IdentitySyncWorker>;
   publishKratos(identity: KratosIdentity, opts?: { id?: string; time?: string }): Promise<CloudEvent>;
   readChanges(count: number, timeoutMs?: number): Promise<CloudEvent<IdentityChangedData>[]>;
+  /**
+   * Every change that the messages published so far produce, once nothing more can come: identity-sync's queue
+   * holds no message (each one acked, so its transaction committed) and the outbox has published every
+   * versioned event (confirmed by the broker). Then takes all of the subscribers queue. The positive signal
+   * that replaces "read for a while and count what came".
+   */
+  settledChanges(): Promise<CloudEvent<IdentityChangedData>[]>;
   dispose(): Promise<void>;
 }
 
@@ -94,6 +101,20 @@ export async function startHarness(
     async readChanges(count, timeoutMs = 10_000) {
       // The subscribers queue is bound to identity.changes and has no consumer here: it collects every change.
       const msgs = await readQueue(vhost.url, QUEUES.subscribers, { count, timeoutMs });
+      return msgs.map((m) => JSON.parse(m.content.toString()));
+    },
+    async settledChanges() {
+      await waitForQueueSettled(vhost.url, QUEUES.identitySync);
+      const unpublished = await waitFor(
+        () =>
+          db.prisma.$queryRaw<{ n: bigint }[]>`
+            SELECT count(*) AS n FROM identity_events WHERE published_at IS NULL AND version IS NOT NULL`,
+        (rows) => Number(rows[0]!.n) === 0,
+      );
+      if (Number(unpublished[0]!.n) !== 0) throw new Error('the outbox did not publish every event');
+      const depth = await queueDepth(vhost.url, QUEUES.subscribers);
+      const msgs = await readQueue(vhost.url, QUEUES.subscribers, { count: depth });
+      if (msgs.length !== depth) throw new Error(`${depth} changes queued, ${msgs.length} read`);
       return msgs.map((m) => JSON.parse(m.content.toString()));
     },
     async dispose() {

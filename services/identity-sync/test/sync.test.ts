@@ -78,7 +78,7 @@ describe('identity-sync', () => {
       () => identityRow(id),
       (r) => r !== undefined,
     );
-    const changes = await h.readChanges(5, 2500);
+    const changes = await h.settledChanges(); // the copy was handled too
     expect(changes.filter((c) => c.data.identity.externalId === id)).toHaveLength(1);
     expect(await events(id)).toHaveLength(1);
     const [inbox] = await h.prisma.$queryRaw<
@@ -112,7 +112,7 @@ describe('identity-sync', () => {
       [null, 'identity.stale'],
     ]);
     expect(await identityRow(id)).toMatchObject({ email: 'new@school.edu', version: 1 });
-    const changes = await h.readChanges(5, 2000);
+    const changes = await h.settledChanges();
     expect(changes.filter((c) => c.data.identity.externalId === id).map((c) => c.data.version)).toEqual([1]);
   });
 
