@@ -5,7 +5,8 @@
 // nothing the late events carried (their address, their traits) is stored anywhere.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBrokerAdmin, EXCHANGES, type BrokerAdmin } from '@identity-relay/bus';
+import { connectBrokerAdmin, EXCHANGES, QUEUES, type BrokerAdmin } from '@identity-relay/bus';
+import { waitForQueueSettled } from '@identity-relay/bus/testing';
 import type { KratosIdentity } from '@identity-relay/contracts';
 import { createOps } from '@identity-relay/ops';
 import { createLogger } from '@identity-relay/runtime';
@@ -116,8 +117,24 @@ describe('an erased identity stays erased when late source events arrive', () =>
     // Recorded as facts without their data: no version, no payload, nothing left for the outbox to publish.
     const rows = await h.prisma.identityEvent.findMany({ where: { sourceMessageId: { in: late } } });
     expect(rows.map((r) => [r.version, r.payload])).toEqual(late.map(() => [null, { erased: true }]));
-    // A grace period for anything that would still go out through the outbox and the subscribers worker.
-    await new Promise((r) => setTimeout(r, 1500));
+    // A later webhook for someone else goes the same way (identity-sync, outbox, subscribers): once they are on the
+    // list and the subscribers queue is settled, anything the late events sent out would have been applied too.
+    const sentinel = 'sentinel@elsewhere.example';
+    await h.webhook(
+      kratosAdminIdentity({
+        id: randomUUID(),
+        email: sentinel,
+        userType: 'educator',
+        at: new Date(),
+      }) as unknown as KratosIdentity,
+    );
+    expect(
+      await h.until(
+        () => h.members('educators'),
+        (m) => m.includes(sentinel),
+      ),
+    ).toContain(sentinel);
+    await waitForQueueSettled(h.vhostUrl, QUEUES.subscribers);
     expect(await h.members('educators')).toEqual(
       expect.not.arrayContaining([email, 'ada.new@school.example']),
     );
