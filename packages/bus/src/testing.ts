@@ -159,3 +159,15 @@ export async function waitForQueueSettled(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Consumers attached to `queue`: 0 means nothing can take a message from it. */
+export async function queueConsumers(url: string, queue: string): Promise<number> {
+  const model = await connect(firstNode(url));
+  try {
+    const channel = await model.createChannel();
+    const { consumerCount } = await channel.checkQueue(queue);
+    return consumerCount;
+  } finally {
+    await model.close();
+  }
+}

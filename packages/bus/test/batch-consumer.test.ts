@@ -8,8 +8,8 @@ import {
   type IncomingMessage,
   type MessageHandler,
 } from '../src/index.js';
-import { createTestVhost, queueDepth, readQueue, type TestVhost } from '../src/testing.js';
-import { event, sleep, testLogger, uniqueTopology, waitFor } from './helpers.js';
+import { createTestVhost, readQueue, waitForQueueSettled, type TestVhost } from '../src/testing.js';
+import { event, testLogger, uniqueTopology, waitFor } from './helpers.js';
 
 // Real broker, own vhost, one queue set per test; nothing faked.
 const delays = [100, 200] as const;
@@ -75,8 +75,7 @@ describe('batch consumer', () => {
     expect(Math.max(...batches.map((b) => b.length))).toBe(10);
     // The partial batch went out after batchWaitMs, without waiting for more.
     expect(batches.length).toBeLessThanOrEqual(5);
-    await sleep(100);
-    expect(await queueDepth(vhost.url, queue)).toBe(0);
+    await waitForQueueSettled(vhost.url, queue, 10_000); // all acked: neither ready nor delivered-unacked
   });
 
   it('a failing batch is handled again one message at a time: only the poison message is dead-lettered', async () => {

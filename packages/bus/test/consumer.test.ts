@@ -13,7 +13,15 @@ import {
   type IncomingMessage,
   type MessageHandler,
 } from '../src/index.js';
-import { createTestVhost, queueDepth, readQueue, type TestVhost } from '../src/testing.js';
+import {
+  createTestVhost,
+  queueConsumers,
+  queueDepth,
+  readQueue,
+  waitForQueueSettled,
+  type ReadMessage,
+  type TestVhost,
+} from '../src/testing.js';
 import { event, sleep, testLogger, uniqueTopology, waitFor } from './helpers.js';
 
 // Real broker, own vhost, one queue set per test; nothing faked.
@@ -76,8 +84,7 @@ describe('consumer runtime', () => {
       routingKey: 'kratos.identity.updated',
     });
     expect(seen[0]!.headers.traceparent).toBe('00-trace');
-    await sleep(100);
-    expect(await queueDepth(vhost.url, queue)).toBe(0);
+    await waitForQueueSettled(vhost.url, queue, 10_000); // acked: neither ready nor delivered-unacked
     expect(await queueDepth(vhost.url, `${queue}.dead`)).toBe(0);
   });
 
@@ -101,7 +108,9 @@ describe('consumer runtime', () => {
     expect(attempts[2]!.headers['x-last-error']).toBe('db down 2');
     expect(attempts[2]!.headers['x-first-failed-at']).toBe(attempts[1]!.headers['x-first-failed-at']);
     expect(attempts[0]!.raw.equals(attempts[2]!.raw)).toBe(true);
-    await sleep(300);
+    // Attempt 3 acked and no copy waiting in a retry queue: nothing else can be delivered.
+    for (const q of [queue, ...delays.map((d) => `${queue}.retry.${d}`)])
+      await waitForQueueSettled(vhost.url, q);
     expect(attempts).toHaveLength(3);
     expect(await queueDepth(vhost.url, `${queue}.dead`)).toBe(0);
     const metrics = await registry.metrics();
@@ -230,33 +239,56 @@ describe('consumer runtime', () => {
     await consumer.stop(5000);
     expect(finished).toBe(true);
     expect(await queueDepth(vhost.url, queue)).toBe(0);
-    // Stopped: new messages stay in the queue.
+    // Stopped: no consumer is left on the queue, so new messages stay in it.
+    expect(await queueConsumers(vhost.url, queue)).toBe(0);
     await publish('Slow');
-    await sleep(200);
     expect(await queueDepth(vhost.url, queue)).toBe(1);
   });
 
   it('stop() requeues a handler still running after the grace and ignores its result', async () => {
-    const { publish, consume, queue } = await setup();
+    const { bus, publish, consume, queue } = await setup();
     let started = false;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let failed!: () => void;
+    const handlerFailed = new Promise<void>((resolve) => (failed = resolve));
     const consumer = await consume({
       Stuck: async () => {
         started = true;
-        await sleep(1000);
+        await released;
+        failed();
         throw new TransientError('too late: must not be retried, the delivery was requeued');
       },
     });
     await publish('Stuck');
     await waitFor(() => started);
-    const t0 = Date.now();
+    // The handler runs until released: stop() returning at all shows it gave up after the grace.
     await consumer.stop(100);
-    expect(Date.now() - t0).toBeLessThan(900);
-    await sleep(1100);
+    release();
+    await handlerFailed;
+    await new Promise((resolve) => setImmediate(resolve)); // the late failure's settlement, if any, has started
+    // A marker sent after it through the same channel and retry queue: once the marker is back in the work queue
+    // and the retry queue is empty, a retry copy of the late failure would be in the work queue too.
+    const retryQueue = `${queue}.retry.${delays[0]}`;
+    await bus.publish({
+      exchange: '',
+      routingKey: retryQueue,
+      messageId: 'marker',
+      type: 'Marker',
+      body: {},
+    });
+    const back: ReadMessage[] = [];
+    while (!back.some((m) => m.properties.messageId === 'marker')) {
+      const [next] = await readQueue(vhost.url, queue, { count: 1, timeoutMs: 10_000 });
+      if (!next) throw new Error('the marker never came back to the work queue');
+      back.push(next);
+    }
+    await waitForQueueSettled(vhost.url, retryQueue);
+    back.push(...(await readQueue(vhost.url, queue, { count: await queueDepth(vhost.url, queue) })));
     // Exactly one copy: the requeued original, and no retry copy from the late failure.
-    const back = await readQueue(vhost.url, queue, { count: 2, timeoutMs: 500 });
-    expect(back).toHaveLength(1);
-    expect(back[0]!.headers['x-attempt']).toBeUndefined();
-    expect(await queueDepth(vhost.url, `${queue}.retry.100`)).toBe(0);
+    const copies = back.filter((m) => m.properties.messageId !== 'marker');
+    expect(copies).toHaveLength(1);
+    expect(copies[0]!.headers['x-attempt']).toBeUndefined();
   });
 
   it('consume() of a queue that does not exist rejects, and the bus stays usable', async () => {
