@@ -93,11 +93,16 @@ describe('createPrismaClient', () => {
 
       // Six concurrent sleeps on a pool of two: never more than two sessions. (Prisma queries
       // are lazy; `.then` starts them.)
-      const sleeps = Array.from({ length: 6 }, () => prisma.$executeRaw`SELECT pg_sleep(0.3)`.then((n) => n));
-      await new Promise((r) => setTimeout(r, 150));
-      const sessions = await countSessions(applicationName);
-      await Promise.all(sleeps);
-      expect(sessions).toBe(2);
+      let running = true;
+      const sleeps = Promise.all(
+        Array.from({ length: 6 }, () => prisma.$executeRaw`SELECT pg_sleep(0.3)`.then((n) => n)),
+      ).finally(() => (running = false));
+      // Sampled for as long as they run, then once more (the pool keeps its sessions open while idle).
+      let most = 0;
+      while (running) most = Math.max(most, await countSessions(applicationName));
+      await sleeps;
+      most = Math.max(most, await countSessions(applicationName));
+      expect(most).toBe(2);
 
       const err = await prisma.$executeRaw`SELECT pg_sleep(2)`.catch((e: unknown) => e);
       expect(String(err)).toMatch(/statement timeout/);
@@ -141,7 +146,7 @@ describe('createPrismaClient', () => {
     const client = createPrismaClient({ databaseUrl: db.url, poolMax: 1, applicationName });
     await withPrisma(client, async (prisma) => {
       const sleeping = prisma.$executeRaw`SELECT pg_sleep(5)`.catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 200));
+      await untilActive(applicationName);
       await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
         applicationName,
       ]);
@@ -200,4 +205,18 @@ async function countSessions(applicationName: string): Promise<number> {
     [applicationName],
   );
   return (rows[0] as { n: number }).n;
+}
+
+/** Waits until a session of `applicationName` is running a statement (so terminating it hits work in flight). */
+async function untilActive(applicationName: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const rows = await adminQuery(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'",
+      [applicationName],
+    );
+    if ((rows[0] as { n: number }).n > 0) return;
+    if (Date.now() > deadline) throw new Error(`no statement of ${applicationName} started`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

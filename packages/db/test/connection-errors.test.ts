@@ -32,21 +32,61 @@ async function terminateBackends(): Promise<number> {
   }
 }
 
+/** Waits until the pool's pg_sleep is running, so the termination hits a busy connection too. */
+async function untilSleeping(): Promise<void> {
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  try {
+    for (let i = 0; ; i++) {
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE application_name = 'conn-errors-test' AND state = 'active' AND query LIKE '%pg_sleep%'`,
+      );
+      if (rows[0]!.n > 0) return;
+      if (i > 500) throw new Error('pg_sleep never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The pool has dropped the terminated connections: a statement succeeds again (each failure is one dead one). */
+async function untilPoolAnswers(): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    if (
+      await prisma.$queryRaw`SELECT 1`.then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+  }
+  throw new Error('the pool never answered again');
+}
+
 test('connections terminated by the server (57P01) fail the work in flight, never the process', async () => {
   for (let round = 0; round < 5; round++) {
     // Connections idle in the pool, checked out by a transaction between statements, and busy in a query.
     await Promise.all([1, 2, 3].map(() => prisma.$queryRaw`SELECT 1`));
+    let between!: () => void;
+    const betweenStatements = new Promise<void>((resolve) => (between = resolve));
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
     const inTx = prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT 1`;
-      await new Promise((r) => setTimeout(r, 300));
+      between();
+      await resumed; // its connection is terminated here
       await tx.$queryRaw`SELECT 1`;
     });
-    const busy = prisma.$executeRaw`SELECT pg_sleep(2)`;
-    await new Promise((r) => setTimeout(r, 100));
+    const busy = prisma.$executeRaw`SELECT pg_sleep(2)`.catch((e: unknown) => e);
+    await betweenStatements;
+    await untilSleeping();
     expect(await terminateBackends()).toBeGreaterThan(0);
+    resume();
     const [tx] = await Promise.allSettled([inTx, busy]);
     expect(tx.status).toBe('rejected');
-    await new Promise((r) => setTimeout(r, 50));
+    await untilPoolAnswers();
   }
   expect(uncaught).toEqual([]);
   // The pool replaces the dead connections.
