@@ -92,10 +92,22 @@ describe('createHttpServer limits', () => {
     const { port } = await listenHttp(server, { port: 0, host: '127.0.0.1', variable: 'TEST_PORT' });
     await open(port);
     await open(port);
-    // Let the server accept the first two before the third arrives.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The server has accepted the first two before the third arrives.
+    await until(async () => (await connections(server)) === 2);
     const third = await open(port);
     expect(await closedBy(third)).toBe('');
     expect(server.listening).toBe(true);
   });
 });
+
+function connections(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+}
+
+async function until(ok: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
