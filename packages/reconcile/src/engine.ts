@@ -64,10 +64,11 @@ export interface ReconcileOptions {
  * its rows (one query per page) and publishes the repairs of the page (creates, updates) as source events with
  * deterministic ids, so identity-sync applies them through its inbox, stale protection, versions and outbox; their
  * confirms are awaited a few pages later (ConfirmWindow), and all of them before the run counts as done. Then walks the live
- * rows that predate the listing (keyset, 1000 at a time) for those the listing did not contain: if there are
+ * rows that predate the listing once (keyset, 1000 at a time) for those the listing did not contain: if there are
  * more than `maxDeleteRatio` of the live rows it refuses (unless `force`); otherwise each is looked up directly
- * and only a 404 publishes `IdentityDeletionObserved`. Memory: the pages read ahead, one walk batch and 200 candidates, the drift
- * sample and the set of listed external ids (about 100 bytes each: ~10 MB per 100,000 identities).
+ * and only a 404 publishes `IdentityDeletionObserved`. Memory: the pages read ahead, one walk batch, the drift
+ * sample, the set of listed external ids and the deletion candidates (about 100 bytes each: ~10 MB per 100,000
+ * identities listed or missing).
  */
 export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
   const { source, reader, runs, metrics } = deps;
@@ -197,31 +198,27 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
     listingStart: Date,
     seen: Set<string>,
   ): Promise<{ message: string; candidates: number } | null> {
-    let candidates = 0;
+    // One walk gathers the candidates (a few per walk batch when the drift is small); the direct lookups then run
+    // `lookupConcurrency` at a time, LOOKUP_BATCH candidates per round, only once the guard below has passed.
+    const missing: Array<{ externalId: string; version: number }> = [];
     for await (const batch of reader.walkLive(provider, listingStart)) {
-      for (const row of batch) if (!seen.has(row.externalId)) candidates++;
+      for (const row of batch) if (!seen.has(row.externalId)) missing.push(row);
     }
-    if (candidates === 0) return null;
+    if (missing.length === 0) return null;
     const live = await reader.liveCount(provider);
-    if (!opts.force && candidates > maxDeleteRatio * live) {
+    if (!opts.force && missing.length > maxDeleteRatio * live) {
       return {
-        candidates,
+        candidates: missing.length,
         message:
-          `refusing to delete ${candidates} of ${live} ${provider} identities (more than ` +
+          `refusing to delete ${missing.length} of ${live} ${provider} identities (more than ` +
           `RECONCILE_MAX_DELETE_RATIO=${maxDeleteRatio}); ${counts.listed} were listed. Check the admin URL and ` +
           `token; run again with --force if the IdP really lost them`,
       };
     }
-    // Candidates are gathered across walk batches (a few per batch when the drift is small), so that the direct
-    // lookups run `lookupConcurrency` at a time instead of a handful per walk query.
-    let missing: Array<{ externalId: string; version: number }> = [];
-    for await (const batch of reader.walkLive(provider, listingStart)) {
-      for (const row of batch) if (!seen.has(row.externalId)) missing.push(row);
-      if (missing.length < LOOKUP_BATCH) continue;
-      await confirmDeletions(missing);
-      missing = [];
+    seen.clear(); // not needed any more: the candidates are known
+    for (let i = 0; i < missing.length; i += LOOKUP_BATCH) {
+      await confirmDeletions(missing.slice(i, i + LOOKUP_BATCH));
     }
-    await confirmDeletions(missing);
     return null;
 
     /** Looks each candidate up directly; only a 404 publishes its IdentityDeletionObserved. */
