@@ -10,6 +10,7 @@ import type { LoggerLike } from './logger.js';
 import type { Consumer, ConsumerOptions } from './message.js';
 import { createBusMetrics } from './metrics.js';
 import { connectToSomeNode } from './node-connection.js';
+import { DEFAULT_PUBLISH_TIMEOUT_MS, MAX_PUBLISH_TIMEOUT_MS } from './limits.js';
 import { intInRange, nonEmptyString } from './options.js';
 import { encodeOutgoing, type OutgoingMessage } from './outgoing.js';
 import { ConfirmedPublisher, type RawPublish } from './publisher.js';
@@ -32,7 +33,7 @@ export interface BusOptions {
   heartbeatSeconds?: number;
   /** Prometheus registry for the bus metrics; none when absent. */
   registry?: Registry;
-  /** (default=5000) How long publish() waits for the broker's confirm, in milliseconds. 1..600000. */
+  /** (default=5000) How long publish() waits for the broker's confirm, in milliseconds. 1..300000. */
   publishTimeoutMs?: number;
   /** (default=5000) Longest wait between reconnect attempts, in milliseconds (backoff from 100 ms). 100..300000. */
   reconnectMaxDelayMs?: number;
@@ -92,7 +93,13 @@ class AmqpBus implements Bus {
     nonEmptyString('url', opts.url);
     nonEmptyString('name', opts.name);
     this.heartbeatSeconds = intInRange('heartbeatSeconds', opts.heartbeatSeconds, 30, 0, 600);
-    this.publishTimeoutMs = intInRange('publishTimeoutMs', opts.publishTimeoutMs, 5_000, 1, 600_000);
+    this.publishTimeoutMs = intInRange(
+      'publishTimeoutMs',
+      opts.publishTimeoutMs,
+      DEFAULT_PUBLISH_TIMEOUT_MS,
+      1,
+      MAX_PUBLISH_TIMEOUT_MS,
+    );
     this.reconnectMaxDelayMs = intInRange(
       'reconnectMaxDelayMs',
       opts.reconnectMaxDelayMs,
@@ -183,7 +190,13 @@ class AmqpBus implements Bus {
   }
 
   publish(msg: OutgoingMessage, opts: { timeoutMs?: number } = {}): Promise<void> {
-    const timeoutMs = intInRange('timeoutMs', opts.timeoutMs, this.publishTimeoutMs, 1, 600_000);
+    const timeoutMs = intInRange(
+      'timeoutMs',
+      opts.timeoutMs,
+      this.publishTimeoutMs,
+      1,
+      MAX_PUBLISH_TIMEOUT_MS,
+    );
     return this.publisher.publish(encodeOutgoing(msg), timeoutMs);
   }
 

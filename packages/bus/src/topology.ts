@@ -3,6 +3,7 @@
  * (`declareTopology`), and `toRabbitDefinitions` exports the same data as a definitions.json so
  * operators can pre-provision a broker.
  */
+import { DEFAULT_QUORUM_REPLICAS } from './limits.js';
 
 export interface ExchangeSpec {
   name: string;
@@ -83,8 +84,8 @@ function deadLetterTo(routingKey: string): Record<string, unknown> {
   };
 }
 
-/** (default) Members of each quorum queue (`x-quorum-initial-group-size`); QUORUM_QUEUE_REPLICAS. */
-export const DEFAULT_QUORUM_REPLICAS = 3;
+/** (default) Members of each quorum queue; QUORUM_QUEUE_REPLICAS (the value lives in limits.ts). */
+export { DEFAULT_QUORUM_REPLICAS };
 
 /**
  * Arguments that only act when a queue is created, though the broker compares them on every

@@ -1,5 +1,10 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  HTTP_HEADERS_TIMEOUT_MS,
+  HTTP_MAX_CONNECTIONS,
+  HTTP_REQUEST_TIMEOUT_MS,
+} from './config/variables.js';
 
 /** Limits every identity-relay HTTP listener applies, so a slow or greedy client cannot hold it. */
 export interface HttpLimits {
@@ -14,10 +19,10 @@ export interface HttpLimits {
 }
 
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
+  headersTimeoutMs: HTTP_HEADERS_TIMEOUT_MS.default,
+  requestTimeoutMs: HTTP_REQUEST_TIMEOUT_MS.default,
   keepAliveTimeoutMs: 65_000,
-  maxConnections: 1000,
+  maxConnections: HTTP_MAX_CONNECTIONS.default,
 });
 
 /** The limits from a loaded configuration (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_MAX_CONNECTIONS). */

@@ -7,7 +7,7 @@ describe('loadConfigOrExit in a real process', () => {
     const run = spawnFixture('config-exit.ts', {
       NODE_ENV: 'production',
       AMQP_URL: 'http://not-a-broker',
-      DB_POOL_MAX: '0',
+      BODY_LIMIT_BYTES: '0',
       RETRY_DELAYS_MS: '1000,soon',
       KRATOS_BASIC_USER: 'kratos',
     });
@@ -15,7 +15,7 @@ describe('loadConfigOrExit in a real process', () => {
     const stderr = run.stderr();
     const problems = [
       '- AMQP_URL: must be an amqp:// or amqps:// URL',
-      '- DB_POOL_MAX: must be an integer from 1 to 200 (got "0")',
+      '- BODY_LIMIT_BYTES: must be an integer from 1 to 104857600 (bytes) (got "0")',
       '- RETRY_DELAYS_MS: must be a comma-separated list of positive integers (milliseconds)',
       '- KRATOS_BASIC_PASSWORD: required when KRATOS_BASIC_USER is set',
       '- KRATOS_API_KEY: required in production',

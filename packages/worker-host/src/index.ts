@@ -6,14 +6,14 @@ import {
   httpLimitsOf,
   installShutdown,
   startHealthServer,
-  type Config,
   type Logger,
+  type WorkerProcessConfig,
 } from '@identity-relay/runtime';
 import type { Registry } from 'prom-client';
 
 /** The settings a hosted worker process needs; every worker's config has them. */
 export type WorkerHostConfig = Pick<
-  Config,
+  WorkerProcessConfig,
   | 'databaseUrl'
   | 'databaseDirectUrl'
   | 'dbPoolMax'

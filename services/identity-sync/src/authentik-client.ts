@@ -6,6 +6,7 @@ import {
   refusedResponse,
   type CoreApi,
 } from '@identity-relay/reconcile/authentik-api';
+import { variables } from '@identity-relay/runtime';
 import pLimit from 'p-limit';
 
 export interface AuthentikClientOptions {
@@ -13,10 +14,10 @@ export interface AuthentikClientOptions {
   baseUrl: string;
   /** API token (AUTHENTIK_TOKEN), sent as `Authorization: Bearer`. */
   token: string;
-  /** (default=5000, milliseconds, 1..120000) Timeout of one call; a timeout is transient. */
+  /** (default=AUTHENTIK_TIMEOUT_MS's, milliseconds, 1..120000) Timeout of one call; a timeout is transient. */
   timeoutMs?: number;
   /**
-   * (default=8, requests, 1..256) AUTHENTIK_CONCURRENCY: calls in flight at once from this client, whichever path
+   * (default=AUTHENTIK_CONCURRENCY's, requests, 1..256) AUTHENTIK_CONCURRENCY: calls in flight at once from this client, whichever path
    * makes them (one message or a whole batch); the rest wait in order. A batch would otherwise send one call per
    * message at once — hundreds per replica — and trip Authentik's rate limits. The timeout starts once a call
    * leaves the queue.
@@ -40,7 +41,7 @@ export interface AuthentikClient {
 }
 
 export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikClient {
-  const timeoutMs = opts.timeoutMs ?? 5000;
+  const timeoutMs = opts.timeoutMs ?? variables.AUTHENTIK_TIMEOUT_MS.default;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) {
     throw new RangeError(`timeoutMs must be an integer from 1 to 120000, got ${timeoutMs}`);
   }
@@ -123,7 +124,7 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
   }
 }
 
-function concurrencyOf(value = 8): number {
+function concurrencyOf(value = variables.AUTHENTIK_CONCURRENCY.default): number {
   if (!Number.isInteger(value) || value < 1 || value > 256) {
     throw new RangeError(`concurrency must be an integer from 1 to 256, got ${value}`);
   }

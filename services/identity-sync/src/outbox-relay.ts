@@ -21,8 +21,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** (default=1000) Milliseconds between scans when nothing woke the relay; picks up other replicas' leftovers. */
   pollMs?: number;
-  /** (default=5000) Milliseconds to wait for each broker confirm. */
-  publishTimeoutMs?: number;
+  /** PUBLISH_TIMEOUT_MS: milliseconds to wait for each broker confirm. */
+  publishTimeoutMs: number;
   source?: string;
 }
 
@@ -127,7 +127,7 @@ export class OutboxRelay {
         timestamp: new Date(event.time),
         headers: row.traceparent ? { traceparent: row.traceparent } : undefined,
       },
-      { timeoutMs: this.opts.publishTimeoutMs ?? 5000 },
+      { timeoutMs: this.opts.publishTimeoutMs },
     );
   }
 

@@ -1,11 +1,4 @@
-import {
-  DEFAULT_BATCH_SIZE,
-  DEFAULT_BATCH_WAIT_MS,
-  QUEUES,
-  type Bus,
-  type Consumer,
-  type IncomingMessage,
-} from '@identity-relay/bus';
+import { QUEUES, type Bus, type Consumer, type IncomingMessage } from '@identity-relay/bus';
 import {
   kratosToCanonical,
   MessageType,
@@ -14,6 +7,7 @@ import {
   type KratosIdentityUpdatedData,
 } from '@identity-relay/contracts';
 import type { PrismaClient } from '@identity-relay/db';
+import { variables } from '@identity-relay/runtime';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { createAuthentikClient, type AuthentikClient } from './authentik-client.js';
@@ -36,11 +30,11 @@ export interface IdentitySyncDeps {
     prefetch: number;
     publishTimeoutMs: number;
     /**
-     * BATCH_SIZE (runtime default=200; 100 when absent) Messages applied per transaction. The consumer takes
+     * BATCH_SIZE (default=200, the variable's) Messages applied per transaction. The consumer takes
      * max(prefetch, 2 × batchSize) deliveries so one batch fills while the previous one commits.
      */
     batchSize?: number;
-    /** BATCH_WAIT_MS (default=10) Milliseconds a partial batch waits for more messages. */
+    /** BATCH_WAIT_MS (default=10, the variable's) Milliseconds a partial batch waits for more messages. */
     batchWaitMs?: number;
     /** AUTHENTIK_URL / AUTHENTIK_TOKEN / AUTHENTIK_TIMEOUT_MS: user enrichment of AuthentikUserChanged. */
     authentikUrl?: string;
@@ -145,13 +139,13 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
     apply,
     async start() {
       relay.start();
-      const batchSize = deps.config.batchSize ?? DEFAULT_BATCH_SIZE;
+      const batchSize = deps.config.batchSize ?? variables.BATCH_SIZE.default;
       consumer = await bus.consumeBatch({
         queue: QUEUES.identitySync,
         service: CONSUMER_NAME,
         prefetch: Math.min(65_535, Math.max(deps.config.prefetch, 2 * batchSize)),
         batchSize,
-        batchWaitMs: deps.config.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS,
+        batchWaitMs: deps.config.batchWaitMs ?? variables.BATCH_WAIT_MS.default,
         batchHandlers: {
           [MessageType.KratosIdentityUpdated]: onKratosBatch,
           [MessageType.AuthentikUserChanged]: authentikBatchHandler({ client: authentik, applyBatch }),

@@ -10,7 +10,7 @@ import {
   TokenBucketLimiter,
   trustProxySetting,
 } from '@identity-relay/runtime';
-import type { Config } from '@identity-relay/runtime';
+import type { IngressConfig } from '@identity-relay/runtime';
 import type { AccessLimits } from './http/rate-limit.js';
 import { requestContext } from './http/request-id.js';
 import { idpRoutes, type IdpRoutesConfig } from './idp-routes.js';
@@ -24,7 +24,7 @@ import { unsubscribeRouter } from './routes/unsubscribe.js';
 export interface IngressDeps {
   config: IdpRoutesConfig &
     Pick<
-      Config,
+      IngressConfig,
       | 'publishTimeoutMs'
       | 'bodyLimitBytes'
       | 'notifyApiKey'
@@ -33,10 +33,8 @@ export interface IngressDeps {
       | 'rateLimitPerSecond'
       | 'rateLimitBurst'
       | 'metricsToken'
-    > & {
-      /** UNSUBSCRIBE_SECRET (the loader guarantees it for the ingress). */
-      unsubscribeSecret: string;
-    };
+      | 'unsubscribeSecret'
+    >;
   logger: Logger;
   registry: Registry;
   publisher: ConfirmedPublisher;
@@ -121,7 +119,7 @@ export function createIngress(deps: IngressDeps): Express {
 
 /** The ingress' limits from its configuration (see http/rate-limit.ts for the rules). */
 export function accessLimits(
-  config: Pick<Config, 'authFailuresPerMinute' | 'rateLimitPerSecond' | 'rateLimitBurst'>,
+  config: Pick<IngressConfig, 'authFailuresPerMinute' | 'rateLimitPerSecond' | 'rateLimitBurst'>,
   onRefused?: AccessLimits['onRefused'],
 ): AccessLimits {
   const rate = config.rateLimitPerSecond;

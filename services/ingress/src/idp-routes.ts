@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import type { Config } from '@identity-relay/runtime';
+import type { IngressConfig } from '@identity-relay/runtime';
 import type { AccessLimits } from './http/rate-limit.js';
 import { ReplayCache } from './http/replay-cache.js';
 import { routeAuth } from './http/route-auth.js';
@@ -14,7 +14,7 @@ import { kratosValidateRouter } from './routes/kratos-validate.js';
 
 /** The configuration the IdP routes read. */
 export type IdpRoutesConfig = Pick<
-  Config,
+  IngressConfig,
   | 'kratosApiKey'
   | 'kratosApiKeyHeader'
   | 'kratosBasicUser'

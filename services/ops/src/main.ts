@@ -85,6 +85,7 @@ const app = createOpsApp({
   authFailures: new AuthFailureLimiter({ perMinute: config.authFailuresPerMinute }),
   logger,
   registry,
+  metricsToken: config.metricsToken,
   mailDir: config.smtpUrl ? undefined : config.mailDir,
   checks: {
     broker: () => bus.isConnected() && admin.isConnected(),

@@ -1,6 +1,6 @@
 import type { BrokerAdmin, Bus } from '@identity-relay/bus';
 import type { PrismaClient } from '@identity-relay/db';
-import type { Config } from '@identity-relay/runtime';
+import type { OpsConfig } from '@identity-relay/runtime';
 import type { AuthOptions } from './auth/authenticator.js';
 import { OidcSignIn } from './auth/oidc-sign-in.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -13,7 +13,7 @@ import { DeadLetterActions } from './store/actions.js';
 import { DeadLetterRepository } from './store/repository.js';
 
 type AuthConfig = Pick<
-  Config,
+  OpsConfig,
   | 'opsToken'
   | 'oidcIssuer'
   | 'oidcAudience'
@@ -26,7 +26,7 @@ type AuthConfig = Pick<
 >;
 
 type SignInConfig = AuthConfig &
-  Pick<Config, 'oidcClientId' | 'oidcClientSecret' | 'oidcRedirectUrl' | 'oidcScopes'>;
+  Pick<OpsConfig, 'oidcClientId' | 'oidcClientSecret' | 'oidcRedirectUrl' | 'oidcScopes'>;
 
 /** The console's sign-in with the identity provider, when OIDC_CLIENT_ID is set (roles mapped as for the API). */
 export function oidcSignInFrom(config: SignInConfig): OidcSignIn | undefined {

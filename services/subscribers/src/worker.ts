@@ -1,11 +1,4 @@
-import {
-  DEFAULT_BATCH_SIZE,
-  DEFAULT_BATCH_WAIT_MS,
-  QUEUES,
-  type Bus,
-  type Consumer,
-  type IncomingMessage,
-} from '@identity-relay/bus';
+import { QUEUES, type Bus, type Consumer, type IncomingMessage } from '@identity-relay/bus';
 import {
   MessageType,
   validateMessage,
@@ -14,6 +7,7 @@ import {
   type UnsubscribeRequestedData,
 } from '@identity-relay/contracts';
 import { inboxClaim, type PrismaClient } from '@identity-relay/db';
+import { variables } from '@identity-relay/runtime';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { applyUnsubscribe, type OptOutOutcome } from './opt-outs.js';
@@ -42,12 +36,12 @@ export interface SubscribersDeps {
     retryDelaysMs: readonly number[];
     prefetch: number;
     /**
-     * BATCH_SIZE (default=100 when absent; at most MAX_BATCH_SIZE) IdentityChanged applied per transaction;
+     * BATCH_SIZE (default=200, the variable's; at most MAX_BATCH_SIZE) IdentityChanged applied per transaction;
      * the consumer takes max(prefetch, 2 × batchSize) deliveries so one batch fills while the previous one
      * commits.
      */
     batchSize?: number;
-    /** BATCH_WAIT_MS (default=10) Milliseconds a partial batch waits for more messages. */
+    /** BATCH_WAIT_MS (default=10, the variable's) Milliseconds a partial batch waits for more messages. */
     batchWaitMs?: number;
   };
 }
@@ -188,13 +182,13 @@ export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorke
     applyBatch: applyAll,
     unsubscribe,
     async start() {
-      const batchSize = Math.min(MAX_BATCH_SIZE, deps.config.batchSize ?? DEFAULT_BATCH_SIZE);
+      const batchSize = Math.min(MAX_BATCH_SIZE, deps.config.batchSize ?? variables.BATCH_SIZE.default);
       consumer = await bus.consumeBatch({
         queue: QUEUES.subscribers,
         service: CONSUMER_NAME,
         prefetch: Math.min(65_535, Math.max(deps.config.prefetch, 2 * batchSize)),
         batchSize,
-        batchWaitMs: deps.config.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS,
+        batchWaitMs: deps.config.batchWaitMs ?? variables.BATCH_WAIT_MS.default,
         batchHandlers: { [MessageType.IdentityChanged]: onIdentityChangedBatch },
         retryDelaysMs: deps.config.retryDelaysMs,
         validate: validateMessage,

@@ -1,6 +1,8 @@
 import { parseBrokerUrls } from '@identity-relay/bus/broker-urls';
-import type { RawValues } from './load.js';
-import { MAX_RETRY_DELAY_MS } from './variables.js';
+import type { RawValues } from './variable.js';
+
+/** Longest single retry delay (one day); RabbitMQ's x-message-ttl and timers both stay far below their limits. */
+export const MAX_RETRY_DELAY_MS = 86_400_000;
 
 /** Parses RETRY_DELAYS_MS ("1000, 10000,60000"); `problem` says what is wrong, if anything. */
 export function parseRetryDelays(text: string): { delays: number[]; problem?: string } {
@@ -19,6 +21,17 @@ export function parseRetryDelays(text: string): { delays: number[]; problem?: st
   return { delays };
 }
 
+/** AMQP_URL beyond its schema: every entry of the list must be a usable broker URL. */
+export function brokerUrlProblem(text: string): string | undefined {
+  try {
+    parseBrokerUrls(text);
+    return undefined;
+  } catch (err) {
+    // The message names the entry, never its text: it may hold a password.
+    return (err as Error).message;
+  }
+}
+
 /** Variables that only make sense together: set both or neither. */
 const PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['KRATOS_BASIC_USER', 'KRATOS_BASIC_PASSWORD'],
@@ -26,23 +39,12 @@ const PAIRS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /**
- * Rules spanning several variables, and value checks JSON Schema cannot express.
- * `failed` holds variables the schema already reported; they are not reported twice.
+ * Rules spanning several variables. `raw` holds the service's variables only (given, defaulted or generated),
+ * `given` those set in the environment; `failed` the variables already reported, which are not reported twice.
+ * A rule about variables a service does not read never fires for it: they are never in `raw`.
  */
-export function crossCheck(raw: RawValues, failed: ReadonlySet<string>): string[] {
+export function crossCheck(raw: RawValues, given: RawValues, failed: ReadonlySet<string>): string[] {
   const problems: string[] = [];
-  if (!failed.has('AMQP_URL')) {
-    try {
-      parseBrokerUrls(String(raw.AMQP_URL));
-    } catch (err) {
-      // The message names the entry, never its text: it may hold a password.
-      problems.push(`AMQP_URL: ${(err as Error).message}`);
-    }
-  }
-  if (!failed.has('RETRY_DELAYS_MS')) {
-    const { problem } = parseRetryDelays(String(raw.RETRY_DELAYS_MS));
-    if (problem) problems.push(`RETRY_DELAYS_MS: ${problem}`);
-  }
   for (const [a, b] of PAIRS) {
     if ((raw[a] === undefined) !== (raw[b] === undefined)) {
       const missing = raw[a] === undefined ? a : b;
@@ -61,6 +63,9 @@ export function crossCheck(raw: RawValues, failed: ReadonlySet<string>): string[
       if (value !== undefined && !failed.has(name) && !/^https:\/\//i.test(String(value)))
         problems.push(`${name}: must be an https:// URL in production`);
     }
+    if ('PUBLIC_BASE_URL' in raw && given.PUBLIC_BASE_URL === undefined)
+      // A localhost default would put dead unsubscribe links into real people's mail.
+      problems.push('PUBLIC_BASE_URL: required in production (the public address of the ingress)');
   }
   return problems;
 }

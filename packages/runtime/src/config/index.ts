@@ -6,14 +6,33 @@ export {
   announceGeneratedSecrets,
   type AnnounceOptions,
   type Env,
+  type GeneratedSecretsOf,
   type LoadConfigOrExitOptions,
 } from './load.js';
-export { OIDC_CALLBACK_PATH, parseRetryDelays } from './checks.js';
+export { MAX_RETRY_DELAY_MS, OIDC_CALLBACK_PATH, parseRetryDelays } from './checks.js';
 export {
+  ALL_VARIABLES,
   SERVICE_NAMES,
-  type Config,
+  SERVICE_VARIABLES,
+  variablesOf,
+  type CliConfig,
   type ConfigFor,
+  type IdentitySyncConfig,
+  type IngressConfig,
+  type NotifierServiceConfig,
+  type OpsConfig,
+  type ReconcilerServiceConfig,
   type ServiceName,
-  type NodeEnv,
-  type LogLevel,
-} from './types.js';
+  type SubscribersConfig,
+  type WorkerProcessConfig,
+} from './services.js';
+export {
+  defaultOf,
+  type AnyVariable,
+  type ConfigOf,
+  type DefaultedVariable,
+  type Variable,
+  type VariableSet,
+} from './variable.js';
+export * as variables from './variables.js';
+export type { LogLevel, NodeEnv } from './variables.js';

@@ -7,8 +7,7 @@ import {
   formatGeneratedSecrets,
   type Env,
 } from './load.js';
-import { SERVICE_NAMES } from './types.js';
-import { VARIABLES } from './variables.js';
+import { ALL_VARIABLES, SERVICE_NAMES, variablesOf, type ServiceName } from './services.js';
 
 const INGRESS_SECRETS = {
   KRATOS_API_KEY: 'kratos-key-6b1f0e2c9d4a7385',
@@ -28,9 +27,20 @@ function problemsOf(env: Env, service: (typeof SERVICE_NAMES)[number] = 'cli'): 
   throw new Error('expected a ConfigError');
 }
 
+/** The problems several services find in one environment, each listed once, in order of first appearance. */
+function problemsIn(env: Env, services: readonly ServiceName[]): readonly string[] {
+  return [...new Set(services.flatMap((service) => problemsOf(env, service)))];
+}
+
 describe('loadConfig defaults', () => {
   it('fills every documented default from an empty environment', () => {
-    const config = loadConfig({}, { service: 'cli' });
+    // Each service holds its own variables; together they cover every default.
+    const config = {
+      ...loadConfig({}, { service: 'notifier' }),
+      ...loadConfig({}, { service: 'ingress' }),
+      ...loadConfig({}, { service: 'ops' }),
+      ...loadConfig({}, { service: 'cli' }),
+    };
     expect(config).toMatchObject({
       service: 'cli',
       nodeEnv: 'development',
@@ -42,7 +52,6 @@ describe('loadConfig defaults', () => {
       host: '0.0.0.0',
       ingressPort: 8080,
       opsPort: 8081,
-      healthPort: 0,
       kratosApiKeyHeader: 'X-Api-Key',
       mailFrom: 'identity-relay <no-reply@localhost>',
       mailDir: './var/mail',
@@ -51,9 +60,9 @@ describe('loadConfig defaults', () => {
       publishTimeoutMs: 5000,
       shutdownGraceMs: 10000,
       bodyLimitBytes: 1048576,
-      generatedSecrets: {},
     });
-    expect(config.kratosApiKey).toBeUndefined();
+    expect(loadConfig({}, { service: 'cli' }).generatedSecrets).toEqual({});
+    expect(loadConfig({}, { service: 'cli' })).not.toHaveProperty('kratosApiKey');
     expect(config.smtpUrl).toBeUndefined();
   });
 
@@ -67,7 +76,7 @@ describe('loadConfig defaults', () => {
   it('treats empty values as unset and ignores unknown variables', () => {
     const config = loadConfig(
       { PREFETCH: '', LOG_LEVEL: '  ', SOMETHING_ELSE: 'x', PATH: '/bin' },
-      { service: 'cli' },
+      { service: 'ops' },
     );
     expect(config.prefetch).toBe(50);
     expect(config.logLevel).toBe('info');
@@ -82,11 +91,28 @@ describe('loadConfig defaults', () => {
   });
 });
 
+describe("loadConfig reads only the service's own variables", () => {
+  it('starts the ingress with a bad SMTP_TIMEOUT_MS, which only the notifier reads', () => {
+    expect(loadConfig({ SMTP_TIMEOUT_MS: 'abc' }, { service: 'ingress' })).not.toHaveProperty(
+      'smtpTimeoutMs',
+    );
+    expect(problemsOf({ SMTP_TIMEOUT_MS: 'abc' }, 'notifier')).toEqual([
+      'SMTP_TIMEOUT_MS: must be an integer from 1000 to 600000 (milliseconds) (got "abc")',
+    ]);
+  });
+
+  it('gives each service the variables it uses and no others', () => {
+    expect(variablesOf('ingress').map((v) => v.env)).not.toContain('DATABASE_URL');
+    expect(variablesOf('identity-sync').map((v) => v.env)).not.toContain('OPS_TOKEN');
+    expect(variablesOf('notifier').map((v) => v.env)).toContain('SMTP_TIMEOUT_MS');
+  });
+});
+
 describe('loadConfig coercion', () => {
   it('turns numeric strings into numbers and parses RETRY_DELAYS_MS', () => {
     const config = loadConfig(
       { DB_POOL_MAX: '25', INGRESS_PORT: '9000', PREFETCH: '7', RETRY_DELAYS_MS: ' 500, 2000 ,30000 ' },
-      { service: 'cli' },
+      { service: 'notifier' },
     );
     expect(config.dbPoolMax).toBe(25);
     expect(config.ingressPort).toBe(9000);
@@ -95,12 +121,10 @@ describe('loadConfig coercion', () => {
   });
 
   it('keeps given secrets and optional values as strings', () => {
-    const config = loadConfig(
-      { ...INGRESS_SECRETS, AUTHENTIK_URL: 'https://authentik.example.org', AUTHENTIK_TOKEN: 't' },
-      { service: 'ingress' },
-    );
+    const env = { ...INGRESS_SECRETS, AUTHENTIK_URL: 'https://authentik.example.org', AUTHENTIK_TOKEN: 't' };
+    const config = loadConfig(env, { service: 'ingress' });
     expect(config.kratosApiKey).toBe(INGRESS_SECRETS.KRATOS_API_KEY);
-    expect(config.authentikUrl).toBe('https://authentik.example.org');
+    expect(loadConfig(env, { service: 'identity-sync' }).authentikUrl).toBe('https://authentik.example.org');
     expect(config.generatedSecrets).toEqual({});
   });
 
@@ -110,7 +134,7 @@ describe('loadConfig coercion', () => {
       loadConfig({ AUTHENTIK_CONCURRENCY: '256' }, { service: 'identity-sync' }).authentikConcurrency,
     ).toBe(256);
     for (const bad of ['0', '257', '1.5']) {
-      expect(problemsOf({ AUTHENTIK_CONCURRENCY: bad })).toEqual([
+      expect(problemsOf({ AUTHENTIK_CONCURRENCY: bad }, 'identity-sync')).toEqual([
         `AUTHENTIK_CONCURRENCY: must be an integer from 1 to 256 (requests in flight) (got "${bad}")`,
       ]);
     }
@@ -119,18 +143,21 @@ describe('loadConfig coercion', () => {
 
 describe('loadConfig problems', () => {
   it('lists every problem at once, one per variable', () => {
-    const problems = problemsOf({
-      NODE_ENV: 'staging',
-      LOG_LEVEL: 'loud',
-      AMQP_URL: 'http://broker:5672',
-      DATABASE_URL: 'mysql://db/x',
-      DB_POOL_MAX: '500',
-      INGRESS_PORT: 'eighty',
-      OPS_PORT: '70000',
-      PREFETCH: '0',
-      RETRY_DELAYS_MS: '1000,-5',
-      KRATOS_API_KEY_HEADER: 'X Api Key',
-    });
+    const problems = problemsIn(
+      {
+        NODE_ENV: 'staging',
+        LOG_LEVEL: 'loud',
+        AMQP_URL: 'http://broker:5672',
+        DATABASE_URL: 'mysql://db/x',
+        DB_POOL_MAX: '500',
+        INGRESS_PORT: 'eighty',
+        OPS_PORT: '70000',
+        PREFETCH: '0',
+        RETRY_DELAYS_MS: '1000,-5',
+        KRATOS_API_KEY_HEADER: 'X Api Key',
+      },
+      ['ops', 'ingress'],
+    );
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
       [
         'NODE_ENV',
@@ -150,15 +177,18 @@ describe('loadConfig problems', () => {
   });
 
   it('explains bad URLs without echoing values that may hold credentials', () => {
-    const problems = problemsOf({
-      AMQP_URL: 'postgres://u:hunter2@x',
-      DATABASE_URL: 'not a url',
-      AUTHENTIK_URL: 'ftp://authentik',
-      AUTHENTIK_TOKEN: 't',
-      SMTP_URL: 'mail.example.org',
-      OIDC_ISSUER: 'issuer',
-      OIDC_AUDIENCE: 'ops',
-    });
+    const problems = problemsOf(
+      {
+        AMQP_URL: 'postgres://u:hunter2@x',
+        DATABASE_URL: 'not a url',
+        AUTHENTIK_URL: 'ftp://authentik',
+        AUTHENTIK_TOKEN: 't',
+        SMTP_URL: 'mail.example.org',
+        OIDC_ISSUER: 'issuer',
+        OIDC_AUDIENCE: 'ops',
+      },
+      'ops',
+    );
     expect(problems).toEqual([
       'AMQP_URL: must be an amqp:// or amqps:// URL, or a comma-separated list of them (one per cluster node)',
       'DATABASE_URL: must be a postgres:// or postgresql:// URL',
@@ -207,11 +237,14 @@ describe('loadConfig problems', () => {
 
   it('requires paired variables together', () => {
     expect(
-      problemsOf({
-        KRATOS_BASIC_USER: 'kratos',
-        AUTHENTIK_TOKEN: 't',
-        OIDC_ISSUER: 'https://id.example.org',
-      }),
+      problemsIn(
+        {
+          KRATOS_BASIC_USER: 'kratos',
+          AUTHENTIK_TOKEN: 't',
+          OIDC_ISSUER: 'https://id.example.org',
+        },
+        ['ingress', 'ops'],
+      ),
     ).toEqual([
       'KRATOS_BASIC_PASSWORD: required when KRATOS_BASIC_USER is set (set both or neither)',
       'AUTHENTIK_URL: required when AUTHENTIK_TOKEN is set (set both or neither)',
@@ -220,13 +253,13 @@ describe('loadConfig problems', () => {
   });
 
   it('checks the console OIDC sign-in variables together: issuer, client id, redirect URL on the callback path', () => {
-    expect(problemsOf({ OIDC_CLIENT_ID: 'ops-console', OIDC_SCOPES: 'profile email' })).toEqual([
+    expect(problemsOf({ OIDC_CLIENT_ID: 'ops-console', OIDC_SCOPES: 'profile email' }, 'ops')).toEqual([
       'OIDC_ISSUER: required when OIDC_CLIENT_ID is set (console sign-in)',
       'OIDC_REDIRECT_URL: required when OIDC_CLIENT_ID is set (console sign-in)',
       'OIDC_SCOPES: must include openid',
     ]);
     expect(
-      problemsOf({ OIDC_REDIRECT_URL: 'https://ops.example.org/callback', OIDC_CLIENT_SECRET: 's' }),
+      problemsOf({ OIDC_REDIRECT_URL: 'https://ops.example.org/callback', OIDC_CLIENT_SECRET: 's' }, 'ops'),
     ).toEqual([
       'OIDC_CLIENT_ID: required when OIDC_REDIRECT_URL is set',
       'OIDC_CLIENT_ID: required when OIDC_CLIENT_SECRET is set',
@@ -244,12 +277,15 @@ describe('loadConfig problems', () => {
       oidcScopes: 'openid profile email',
     });
     expect(
-      problemsOf({
-        ...ok,
-        NODE_ENV: 'production',
-        OPS_TOKEN: 'x'.repeat(8) + 'k3Jd9sQ2mP7vL1zR',
-        OIDC_REDIRECT_URL: 'http://ops.example.org/login/oidc/callback',
-      }),
+      problemsOf(
+        {
+          ...ok,
+          NODE_ENV: 'production',
+          OPS_TOKEN: 'x'.repeat(8) + 'k3Jd9sQ2mP7vL1zR',
+          OIDC_REDIRECT_URL: 'http://ops.example.org/login/oidc/callback',
+        },
+        'ops',
+      ),
     ).toContain('OIDC_REDIRECT_URL: must be an https:// URL in production');
   });
 
@@ -263,13 +299,15 @@ describe('loadConfig problems', () => {
 
 describe('loadConfig secrets', () => {
   it('refuses missing ingress secrets in production, all listed together', () => {
-    expect(problemsOf({ NODE_ENV: 'production' }, 'ingress')).toEqual([
-      'KRATOS_API_KEY: required in production',
-      'HOOKS_API_KEY: required in production',
-      'NOTIFY_API_KEY: required in production',
-      'AUTHENTIK_WEBHOOK_TOKEN: required in production',
-      'UNSUBSCRIBE_SECRET: required in production',
-    ]);
+    expect([...problemsOf({ NODE_ENV: 'production' }, 'ingress')].sort()).toEqual(
+      [
+        'KRATOS_API_KEY: required in production',
+        'HOOKS_API_KEY: required in production',
+        'NOTIFY_API_KEY: required in production',
+        'AUTHENTIK_WEBHOOK_TOKEN: required in production',
+        'UNSUBSCRIBE_SECRET: required in production',
+      ].sort(),
+    );
   });
 
   it('requires UNSUBSCRIBE_SECRET and PUBLIC_BASE_URL of the notifier in production', () => {
@@ -375,7 +413,7 @@ describe('loadConfig refuses weak secrets in production', () => {
   const PRODUCTION = { NODE_ENV: 'production', ...INGRESS_SECRETS };
 
   it('lists every placeholder and short secret at once, without echoing them', () => {
-    const problems = problemsOf(
+    const problems = problemsIn(
       {
         ...PRODUCTION,
         KRATOS_API_KEY: 'change-me',
@@ -385,7 +423,7 @@ describe('loadConfig refuses weak secrets in production', () => {
         OPS_TOKEN: 'password',
         KRATOS_WEBHOOK_SECRET: 'whsec_c2hvcnQ=',
       },
-      'ingress',
+      ['ingress', 'ops'],
     );
     expect(problems).toEqual([
       'KRATOS_API_KEY: is a known placeholder; set a secret of your own',
@@ -408,13 +446,14 @@ describe('loadConfig refuses weak secrets in production', () => {
   });
 
   it('refuses placeholder passwords inside URLs but not a real one', () => {
-    const problems = problemsOf(
+    const problems = problemsIn(
       {
         ...PRODUCTION,
+        OPS_TOKEN: 'ops-token-5c8e1a4d7b2f9063',
         AMQP_URL: 'amqp://identity-relay:change-me@rabbitmq:5672',
         DATABASE_URL: 'postgresql://identity_relay:change-me@postgres:5432/identity_relay',
       },
-      'ingress',
+      ['ingress', 'ops'],
     );
     expect(problems).toEqual([
       'AMQP_URL: the password in the URL is a known placeholder; set one of your own',
@@ -473,7 +512,7 @@ describe('loadConfigOrExit', () => {
       throw new Error(`exit ${code}`);
     };
     expect(() =>
-      loadConfigOrExit({ PREFETCH: 'x', OPS_PORT: '-1' }, { service: 'cli', exit }, (l) => lines.push(l)),
+      loadConfigOrExit({ PREFETCH: 'x', OPS_PORT: '-1' }, { service: 'ops', exit }, (l) => lines.push(l)),
     ).toThrow('exit 1');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('\n- OPS_PORT: must be a port number');
@@ -481,8 +520,11 @@ describe('loadConfigOrExit', () => {
   });
 
   it('covers every variable in the table exactly once', () => {
-    const names = VARIABLES.map((v) => v.env);
+    const names = ALL_VARIABLES.map((v) => v.env);
     expect(new Set(names).size).toBe(names.length);
-    expect(new Set(VARIABLES.map((v) => v.key)).size).toBe(names.length);
+    for (const service of SERVICE_NAMES) {
+      const own = variablesOf(service).map((v) => v.env);
+      expect(new Set(own).size, service).toBe(own.length);
+    }
   });
 });

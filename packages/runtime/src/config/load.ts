@@ -1,96 +1,116 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import ajvFormats from 'ajv-formats';
+import { crossCheck } from './checks.js';
 import { ConfigError, formatConfigError } from './errors.js';
-import { crossCheck, parseRetryDelays } from './checks.js';
-import { resolveSecrets, weakSecretProblems } from './secrets.js';
-import type { Config, ConfigFor, ServiceName } from './types.js';
-import { DEFAULT_HEALTH_PORT, VARIABLES, type VariableSpec } from './variables.js';
+import { generateSecret, weakSecretProblems } from './secrets.js';
+import { SERVICE_VARIABLES, type ConfigFor, type ServiceName } from './services.js';
+import type { AnyVariable, RawValues, Scalar, VariableSet } from './variable.js';
 
 export type Env = Record<string, string | undefined>;
-/** Raw values after ajv applied defaults and coercion, keyed by env variable name. */
-export type RawValues = Record<string, string | number | undefined>;
 
-const validators = new Map<ServiceName, ValidateFunction>();
-
-function validatorFor(service: ServiceName): ValidateFunction {
-  let validate = validators.get(service);
-  if (!validate) {
-    const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: true });
-    ajvFormats.default(ajv, ['uri']);
-    const properties = Object.fromEntries(VARIABLES.map((v) => [v.env, v.schema]));
-    properties.HEALTH_PORT = { ...properties.HEALTH_PORT, default: DEFAULT_HEALTH_PORT[service] };
-    validate = ajv.compile({ type: 'object', properties });
-    validators.set(service, validate);
-  }
-  return validate;
+/** What reading a variable set found: values by configuration key, and what was wrong. */
+interface Reading {
+  readonly values: Record<string, unknown>;
+  /** Validated values by variable name (the given text where it failed): what cross-checks see. */
+  readonly raw: Record<string, Scalar | undefined>;
+  readonly problems: string[];
+  /** Problems of values that match their schema but fail their variable's check. */
+  readonly checkProblems: string[];
+  /** Missing required secrets in production, listed after the other problems. */
+  readonly missing: string[];
+  readonly failed: Set<string>;
+  readonly generated: Record<string, string>;
 }
 
-/** Only the variables we know; empty or blank values count as unset (`KEY=` lines in .env files). */
-function pickKnown(env: Env): RawValues {
-  const raw: RawValues = {};
-  for (const { env: name } of VARIABLES) {
+/** Only the variables of the set; empty or blank values count as unset (`KEY=` lines in .env files). */
+function givenValues(variables: readonly AnyVariable[], env: Env): RawValues {
+  const given: Record<string, string> = {};
+  for (const { env: name } of variables) {
     const value = env[name];
-    if (value !== undefined && value.trim() !== '') raw[name] = value;
+    if (value !== undefined && value.trim() !== '') given[name] = value;
   }
-  return raw;
+  return given;
 }
 
-function describe(spec: VariableSpec, original: string | undefined): string {
-  const got = spec.sensitive || original === undefined ? '' : ` (got ${JSON.stringify(original)})`;
-  return `${spec.env}: must be ${spec.expect}${got}`;
+function readOne(reading: Reading, key: string, variable: AnyVariable, input: Scalar | undefined): void {
+  reading.raw[variable.env] = input;
+  if (input === undefined) return;
+  const result = variable.read(input);
+  if ('problem' in result) {
+    const list = result.found === 'schema' ? reading.problems : reading.checkProblems;
+    list.push(`${variable.env}: ${result.problem}`);
+    reading.failed.add(variable.env);
+    return;
+  }
+  reading.raw[variable.env] = result.raw;
+  reading.values[key] = result.value;
 }
 
-/** One problem per variable, however many schema keywords it failed. */
-function schemaProblems(errors: readonly ErrorObject[], env: Env): string[] {
-  const seen = new Set<string>();
-  const problems: string[] = [];
-  for (const error of errors) {
-    const name = error.instancePath.replace(/^\//, '');
-    const spec = VARIABLES.find((v) => v.env === name);
-    if (seen.has(name)) continue;
-    seen.add(name);
-    problems.push(spec ? describe(spec, env[name]) : `${name || '(env)'}: ${error.message ?? 'is invalid'}`);
-  }
-  return problems;
-}
-
-function build(service: ServiceName, raw: RawValues, generatedSecrets: Record<string, string>): Config {
-  const values: Record<string, unknown> = {};
-  for (const spec of VARIABLES) {
-    const value = raw[spec.env];
-    if (value !== undefined) values[spec.key] = value;
-  }
-  values.retryDelaysMs = Object.freeze(parseRetryDelays(String(raw.RETRY_DELAYS_MS)).delays);
-  values.publicBaseUrl = String(raw.PUBLIC_BASE_URL ?? `http://localhost:${raw.INGRESS_PORT}`).replace(
-    /\/+$/,
-    '',
+/** Validates every variable of `set`: given, defaulted, generated (outside production) or derived. */
+function readSet(set: VariableSet, env: Env): Reading {
+  const entries = Object.entries(set);
+  const given = givenValues(
+    entries.map(([, variable]) => variable),
+    env,
   );
-  return Object.freeze({
-    ...(values as Omit<Config, 'service' | 'generatedSecrets'>),
-    service,
-    generatedSecrets: Object.freeze(generatedSecrets),
-  });
+  const production = given.NODE_ENV === 'production';
+  const reading: Reading = {
+    values: {},
+    raw: {},
+    problems: [],
+    checkProblems: [],
+    missing: [],
+    failed: new Set(),
+    generated: {},
+  };
+  const derived: Array<[string, AnyVariable, (raw: RawValues) => Scalar | undefined]> = [];
+  for (const [key, variable] of entries) {
+    let input = given[variable.env];
+    const { fill } = variable;
+    if (input === undefined && fill.kind === 'default') input = fill.value;
+    if (input === undefined && fill.kind === 'derived') {
+      derived.push([key, variable, fill.from]);
+      continue;
+    }
+    if (input === undefined && fill.kind === 'secret' && !(fill.unless?.(given) ?? false)) {
+      if (production) reading.missing.push(`${variable.env}: required in production`);
+      else input = reading.generated[variable.env] = generateSecret();
+    }
+    readOne(reading, key, variable, input);
+  }
+  // Derived values only from valid ones: a bad INGRESS_PORT is reported once, not again in PUBLIC_BASE_URL.
+  const valid = Object.fromEntries(Object.entries(reading.raw).filter(([name]) => !reading.failed.has(name)));
+  for (const [key, variable, from] of derived)
+    readOne(reading, key, variable, given[variable.env] ?? from(valid));
+  return reading;
 }
 
 /**
- * Reads, validates and freezes the configuration of `service` from `env` (pass `process.env`
- * from `main`; nothing else reads the environment). Unknown variables are ignored.
+ * The frozen configuration from what `readSet` validated without problems. Each value came from its own
+ * variable's `read`, whose type `ConfigOf` derives, and every always-set variable has one; this is the one
+ * place that tells the compiler so.
+ */
+function assemble<S extends ServiceName>(service: S, reading: Reading): ConfigFor<S> {
+  const config = { ...reading.values, service, generatedSecrets: Object.freeze(reading.generated) };
+  return Object.freeze(config) as ConfigFor<S>;
+}
+
+/**
+ * Reads, validates and freezes the configuration of `service` from `env` (pass `process.env` from `main`;
+ * nothing else reads the environment). Only the service's own variables are read; the rest are ignored.
  * @throws ConfigError listing every problem at once.
  */
-export function loadConfig<S extends ServiceName>(env: Env, opts: { service: S }): Readonly<ConfigFor<S>> {
-  const raw = pickKnown(env);
-  const validate = validatorFor(opts.service);
-  const problems = validate(raw) ? [] : schemaProblems(validate.errors ?? [], env);
-  const failed = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
-  problems.push(...crossCheck(raw, failed));
-  if (opts.service === 'notifier' && raw.NODE_ENV === 'production' && raw.PUBLIC_BASE_URL === undefined)
-    // A localhost default would put dead unsubscribe links into real people's mail.
-    problems.push('PUBLIC_BASE_URL: required in production (the public address of the ingress)');
-  problems.push(...weakSecretProblems(raw, failed));
-  const secrets = resolveSecrets(opts.service, raw);
-  problems.push(...secrets.problems);
+export function loadConfig<S extends ServiceName>(env: Env, opts: { service: S }): ConfigFor<S> {
+  const set = SERVICE_VARIABLES[opts.service];
+  const reading = readSet(set, env);
+  const given = givenValues(Object.values(set), env);
+  const problems = [
+    ...reading.problems,
+    ...reading.checkProblems,
+    ...crossCheck(reading.raw, given, reading.failed),
+    ...weakSecretProblems(Object.values(set), reading.raw, reading.failed),
+    ...reading.missing,
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
-  return build(opts.service, { ...raw, ...secrets.generated }, secrets.generated) as ConfigFor<S>;
+  return assemble(opts.service, reading);
 }
 
 export interface LoadConfigOrExitOptions<S extends ServiceName> {
@@ -107,7 +127,7 @@ export function loadConfigOrExit<S extends ServiceName>(
   env: Env,
   opts: LoadConfigOrExitOptions<S>,
   log: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
-): Readonly<ConfigFor<S>> {
+): ConfigFor<S> {
   try {
     return loadConfig(env, { service: opts.service });
   } catch (error) {
@@ -117,8 +137,13 @@ export function loadConfigOrExit<S extends ServiceName>(
   }
 }
 
+/** The part of a configuration that holds the secrets generated for this run. */
+export interface GeneratedSecretsOf {
+  readonly generatedSecrets: Readonly<Record<string, string>>;
+}
+
 /** Lines `main` prints once so a developer can reuse generated secrets (`KEY=value`). */
-export function formatGeneratedSecrets(config: Pick<Config, 'generatedSecrets'>): string[] {
+export function formatGeneratedSecrets(config: GeneratedSecretsOf): string[] {
   return Object.entries(config.generatedSecrets).map(([name, value]) => `${name}=${value}`);
 }
 
@@ -135,7 +160,7 @@ export interface AnnounceOptions {
  * container logs are kept and shared, and whoever needs a key should set it instead.
  */
 export function announceGeneratedSecrets(
-  config: Pick<Config, 'generatedSecrets'>,
+  config: GeneratedSecretsOf,
   logger: { warn: (obj: object, msg: string) => void },
   opts: AnnounceOptions = {},
 ): void {

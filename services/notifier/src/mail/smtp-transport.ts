@@ -1,3 +1,4 @@
+import { variables } from '@identity-relay/runtime';
 import { createTransport, type SendMailOptions } from 'nodemailer';
 import { receiptOf } from './classify.js';
 import { HeldMessage } from './held-message.js';
@@ -6,9 +7,9 @@ import type { MailTransport, OutgoingMail } from './types.js';
 export interface SmtpTransportOptions {
   /** smtp://user:pass@host:port (STARTTLS when offered) or smtps://... (TLS from the start). */
   url: string;
-  /** (default=5, 1..100) Pooled connections; at most this many messages are in flight. */
+  /** (default=SMTP_MAX_CONNECTIONS's, 1..100) Pooled connections; at most this many messages are in flight. */
   maxConnections?: number;
-  /** (default=30000, 1000..600000) Connect, greeting and socket-idle timeout, in milliseconds. */
+  /** (default=SMTP_TIMEOUT_MS's, 1000..600000) Connect, greeting and socket-idle timeout, in milliseconds. */
   timeoutMs?: number;
 }
 
@@ -19,8 +20,8 @@ interface HeldMailOptions extends SendMailOptions {
 
 /** One pooled nodemailer transport for the whole process; `close()` ends its connections. */
 export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
-  const maxConnections = opts.maxConnections ?? 5;
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const maxConnections = opts.maxConnections ?? variables.SMTP_MAX_CONNECTIONS.default;
+  const timeoutMs = opts.timeoutMs ?? variables.SMTP_TIMEOUT_MS.default;
   if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 100)
     throw new RangeError('maxConnections must be 1..100');
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > 600_000)

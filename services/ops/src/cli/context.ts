@@ -9,7 +9,7 @@ import {
 } from '@identity-relay/bus';
 import { createPrismaClient, type PrismaClient } from '@identity-relay/db';
 import { createReconciler, type Reconciler } from '@identity-relay/reconcile';
-import { createLogger, type Config } from '@identity-relay/runtime';
+import { createLogger, type CliConfig } from '@identity-relay/runtime';
 import type { OpsService } from '../ops-service.js';
 import { createOps } from '../wiring.js';
 
@@ -23,7 +23,7 @@ export class CliContext {
   private readonly logger = createLogger({ service: 'cli', level: 'silent' });
   readonly actor = `cli:${safeUser()}`;
 
-  constructor(readonly config: Readonly<Config>) {}
+  constructor(readonly config: CliConfig) {}
 
   get topology(): Topology {
     return buildTopology({

@@ -44,6 +44,8 @@ export interface OpsAppDeps {
   trustProxy?: string;
   logger: Logger;
   registry: Registry;
+  /** METRICS_TOKEN: bearer token `/metrics` requires, as on every other listener; unset = open. */
+  metricsToken?: string;
   checks: Record<string, ReadinessCheck>;
   /** Folder of the notifier's .eml files, shown in the console's outbox. */
   mailDir?: string;
@@ -86,7 +88,11 @@ export function createOpsApp(deps: OpsAppDeps): Express {
     guard.check(req);
     next();
   });
-  const health = createHealthHandlers({ registry: deps.registry, checks: deps.checks });
+  const health = createHealthHandlers({
+    registry: deps.registry,
+    checks: deps.checks,
+    metricsToken: deps.metricsToken,
+  });
   app.get('/healthz', health.healthz);
   app.get('/readyz', health.readyz);
   app.get('/metrics', health.metrics);

@@ -1,0 +1,12 @@
+/**
+ * Defaults and ranges of bus options that operators also set through the environment (PUBLISH_TIMEOUT_MS,
+ * QUORUM_QUEUE_REPLICAS): stated here once, read by the bus and by the runtime's configuration.
+ * No amqplib here: the runtime's configuration imports it.
+ */
+
+/** (milliseconds) How long publish() waits for the broker's confirm unless told otherwise. */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
+/** (milliseconds) Longest confirm wait accepted: five minutes. */
+export const MAX_PUBLISH_TIMEOUT_MS = 300_000;
+/** Members of each quorum queue (`x-quorum-initial-group-size`) unless told otherwise. */
+export const DEFAULT_QUORUM_REPLICAS = 3;
