@@ -36,3 +36,4 @@ export {
 } from './variable.js';
 export * as variables from './variables.js';
 export type { LogLevel, NodeEnv } from './variables.js';
+export { renderConfigReference } from './reference.js';

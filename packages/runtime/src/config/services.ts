@@ -15,8 +15,10 @@ const brokerGroup = {
   amqpUrl: v.AMQP_URL,
   quorumQueueReplicas: v.QUORUM_QUEUE_REPLICAS,
   retryDelaysMs: v.RETRY_DELAYS_MS,
-  publishTimeoutMs: v.PUBLISH_TIMEOUT_MS,
 };
+
+/** Processes that publish with a confirm deadline of their own (ingress, outbox relay, ops, reconciliation). */
+const publishGroup = { publishTimeoutMs: v.PUBLISH_TIMEOUT_MS };
 
 /** Processes with a pg pool (migrations go through the direct URL when set). */
 const databaseGroup = {
@@ -45,6 +47,7 @@ const authentikApiGroup = { authentikUrl: v.AUTHENTIK_URL, authentikToken: v.AUT
 
 /** A reconciliation run (the reconciler on schedule, ops and the CLI on demand). */
 const reconcileGroup = {
+  ...publishGroup,
   ...authentikApiGroup,
   kratosAdminUrl: v.KRATOS_ADMIN_URL,
   kratosAdminToken: v.KRATOS_ADMIN_TOKEN,
@@ -59,8 +62,10 @@ const workerGroup = (healthPort: number) => ({
   ...databaseGroup,
   ...httpGroup,
   healthPort: v.healthPort(healthPort),
-  prefetch: v.PREFETCH,
 });
+
+/** Processes that consume a queue: unacknowledged messages per consumer. */
+const consumerGroup = { prefetch: v.PREFETCH };
 
 /** Workers that apply messages in transactions of BATCH_SIZE. */
 const batchGroup = { batchSize: v.BATCH_SIZE, batchWaitMs: v.BATCH_WAIT_MS };
@@ -68,6 +73,7 @@ const batchGroup = { batchSize: v.BATCH_SIZE, batchWaitMs: v.BATCH_WAIT_MS };
 const ingress = {
   ...processGroup,
   ...brokerGroup,
+  ...publishGroup,
   ...httpGroup,
   ...publicHttpGroup,
   ingressPort: v.INGRESS_PORT,
@@ -90,6 +96,8 @@ const ingress = {
 
 const identitySync = {
   ...workerGroup(8082),
+  ...consumerGroup,
+  ...publishGroup,
   ...batchGroup,
   ...authentikApiGroup,
   authentikTimeoutMs: v.AUTHENTIK_TIMEOUT_MS,
@@ -98,6 +106,7 @@ const identitySync = {
 
 const subscribers = {
   ...workerGroup(8083),
+  ...consumerGroup,
   ...batchGroup,
   subscriberRulesFile: v.SUBSCRIBER_RULES_FILE,
   subscriberTypeTrait: v.SUBSCRIBER_TYPE_TRAIT,
@@ -105,6 +114,7 @@ const subscribers = {
 
 const notifier = {
   ...workerGroup(8084),
+  ...consumerGroup,
   ...mailboxGroup,
   smtpMaxConnections: v.SMTP_MAX_CONNECTIONS,
   smtpTimeoutMs: v.SMTP_TIMEOUT_MS,
@@ -131,8 +141,8 @@ const ops = {
   ...cli,
   ...httpGroup,
   ...publicHttpGroup,
+  ...consumerGroup,
   opsPort: v.OPS_PORT,
-  prefetch: v.PREFETCH,
   deadLetterRetentionDays: v.DEAD_LETTER_RETENTION_DAYS,
   opsToken: v.OPS_TOKEN,
   oidcIssuer: v.OIDC_ISSUER,
