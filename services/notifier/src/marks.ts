@@ -1,9 +1,14 @@
 import type { DeliveryMark } from './claims.js';
 
 /**
- * Coalesces delivery marks: while one write is running, the marks that arrive queue up and go out together
- * in the next one. Each caller's promise settles when its own mark is committed, so a lane that lets its next
- * email be accepted only after that keeps the duplicate window at one unmarked email per lane.
+ * Coalesces delivery marks: the first mark waits for the end of the current event-loop turn, and while one
+ * write is running the marks that arrive queue up; each batch goes out as one write. Each caller's promise
+ * settles when its own mark is committed, so a lane that lets its next email be accepted only after that
+ * keeps the duplicate window at one unmarked email per lane.
+ *
+ * Waiting for the end of the turn lets the lane that just got its reply hand its next email to the transport
+ * before the write's own CPU work starts, and puts the results of every lane answered in the same turn into
+ * one statement (fewer statements per email for the notifier and for Postgres).
  */
 export class MarkWriter {
   private queue: Array<{ mark: DeliveryMark; resolve: () => void; reject: (err: unknown) => void }> = [];
@@ -14,12 +19,13 @@ export class MarkWriter {
   mark(mark: DeliveryMark): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ mark, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (this.writing) return;
+      this.writing = true;
+      setImmediate(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0);
       try {
