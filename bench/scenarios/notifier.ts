@@ -45,7 +45,10 @@ export async function notifierScenario(ctx: BenchContext): Promise<ScenarioResul
   return withInfra(async (infra) => {
     const sink = await startSink(ctx);
     try {
-      const baseline = await rawNodemailer(sink, n);
+      const measured = await cpuDuring({ nodemailer: () => [process.pid], sink: () => [sink.proc.pid] }, () =>
+        rawNodemailer(sink, n),
+      );
+      const baseline = measured.value;
       ctx.log(`  raw nodemailer: ${Math.round(baseline)} emails/s`);
       await insertSubscribers(infra, n);
       const { rate, cpu } = await notifierRun(ctx, infra, sink, n, PLAIN);
@@ -60,7 +63,7 @@ export async function notifierScenario(ctx: BenchContext): Promise<ScenarioResul
           baselines: { 'raw nodemailer, pooled': round(baseline), 'notifier, plain text': round(rate) },
         });
         result.notes.push(
-          `templated (subject, text and HTML rendered per recipient with traits): ${Math.round((templated.rate / rate) * 100)}% of the plain notifier, ${Math.round((templated.rate / baseline) * 100)}% of raw nodemailer; CPU per email ${Math.round(((templated.cpu.notifier ?? NaN) / n) * 1e6)} µs.`,
+          `templated (subject, text and HTML rendered per recipient with traits): ${Math.round((templated.rate / rate) * 100)}% of the plain notifier, ${Math.round((templated.rate / baseline) * 100)}% of raw nodemailer; CPU per email ${perEmail(templated.cpu.notifier, n)} µs (postgres ${perEmail(templated.cpu.postgres, n)} µs).`,
         );
       }
       result.figures.push({
@@ -73,7 +76,7 @@ export async function notifierScenario(ctx: BenchContext): Promise<ScenarioResul
       });
       result.notes.push(
         `notifier = ${Math.round((rate / baseline) * 100)}% of raw pooled nodemailer (${CONNECTIONS} connections each, MAIL_RATE_PER_SECOND unbounded).`,
-        `CPU per email: notifier ${Math.round(((cpu.notifier ?? NaN) / n) * 1e6)} µs, postgres ${Math.round(((cpu.postgres ?? NaN) / n) * 1e6)} µs.`,
+        `CPU per email: notifier ${perEmail(cpu.notifier, n)} µs, postgres ${perEmail(cpu.postgres, n)} µs, SMTP sink ${perEmail(cpu.sink, n)} µs; raw nodemailer ${perEmail(measured.cpu.nodemailer, n)} µs (the benchmark process), SMTP sink ${perEmail(measured.cpu.sink, n)} µs. Postgres counts every backend on the machine, other work's too.`,
       );
       result.charts.push({
         id: 'notifier',
@@ -158,6 +161,9 @@ async function insertSubscribers(infra: Infra, n: number): Promise<void> {
 
 const PLAIN = { subject: SUBJECT, text: TEXT };
 
+/** CPU seconds spent on `n` emails as whole microseconds per email. */
+const perEmail = (seconds: number | undefined, n: number): number => Math.round(((seconds ?? NaN) / n) * 1e6);
+
 async function notifierRun(
   ctx: BenchContext,
   infra: Infra,
@@ -193,7 +199,7 @@ async function notifierRun(
       body: Buffer.from(JSON.stringify(event)),
     };
     const { value: seconds, cpu } = await cpuDuring(
-      { notifier: () => [proc.pid], postgres: () => pidsOf('postgres') },
+      { notifier: () => [proc.pid], postgres: () => pidsOf('postgres'), sink: () => [sink.proc.pid] },
       async () => {
         const started = performance.now();
         await publishConfirmed(infra.amqpUrl, EXCHANGES.notifications, [message]);
