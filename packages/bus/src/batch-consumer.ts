@@ -1,6 +1,7 @@
 import { checkConsumerOptions, QueueConsumer, type ConsumerDeps, type Delivery } from './consumer.js';
 import { toError } from './errors.js';
 import { decodeDelivery, type ConsumerOptions, type IncomingMessage } from './message.js';
+import { DEFAULT_BATCH_WAIT_MS } from './limits.js';
 import { intInRange } from './options.js';
 import { ack, deadLetter, type Outcome } from './outcome.js';
 
@@ -32,7 +33,7 @@ export interface BatchConsumerOptions extends ConsumerOptions {
 }
 
 export const DEFAULT_BATCH_SIZE = 100;
-export const DEFAULT_BATCH_WAIT_MS = 10;
+export { DEFAULT_BATCH_WAIT_MS };
 export const DEFAULT_BATCH_CONCURRENCY = 2;
 
 export interface CheckedBatchOptions {

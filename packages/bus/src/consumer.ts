@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { closeQuietly, untilClosed } from './close-quietly.js';
 import { deadCopy, retryCopy } from './copies.js';
+import { DEFAULT_PREFETCH } from './limits.js';
 import type { LoggerLike } from './logger.js';
 import { InFlight } from './in-flight.js';
 import { decodeDelivery, type Consumer, type ConsumerOptions, type IncomingMessage } from './message.js';
@@ -29,7 +30,6 @@ export interface Delivery {
   abandoned: boolean;
 }
 
-const DEFAULT_PREFETCH = 50;
 const DEFAULT_GRACE_MS = 10_000;
 /** Wait before re-opening a channel the broker closed while the connection stayed up. */
 const REATTACH_DELAY_MS = 1_000;
