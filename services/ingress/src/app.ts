@@ -64,6 +64,10 @@ export function createIngress(deps: IngressDeps): Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: webhook answers are never cached or revalidated, and with one Express turns each small JSON answer
+  // into a Buffer (a SHA-1 of it, then headers and body as two chunks in one writev) instead of writing the
+  // headers and body as one string.
+  app.set('etag', false);
   // req.ip: the TCP peer, or the client X-Forwarded-For names through the TRUST_PROXY proxies.
   app.set('trust proxy', trustProxySetting(config.trustProxy));
   app.use(requestContext(logger));
