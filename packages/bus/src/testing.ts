@@ -75,17 +75,18 @@ export async function listVhostConnections(vhost: string): Promise<string[]> {
 
 /**
  * Takes up to `count` messages off `queue` (acking them), waiting up to `timeoutMs` (default=5000)
- * for them to arrive. Returns what it got; check the length.
+ * for them to arrive. Returns what it got; check the length. The wait starts once the channel is open, so a
+ * short timeout still reads what is already there when connecting is slow (a loaded machine).
  */
 export async function readQueue(
   url: string,
   queue: string,
   opts: { count: number; timeoutMs?: number },
 ): Promise<ReadMessage[]> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
   const model = await connect(firstNode(url));
   try {
     const channel = await model.createChannel();
+    const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
     const out: ReadMessage[] = [];
     while (out.length < opts.count && Date.now() < deadline) {
       const msg = await channel.get(queue, { noAck: true });
