@@ -1,4 +1,5 @@
 import type { Bus } from '@identity-relay/bus';
+import { variables } from '@identity-relay/runtime';
 import {
   messageRoutes,
   MessageType,
@@ -41,7 +42,7 @@ export interface ReconcileOptions {
   dryRun?: boolean;
   /** (default=false) Delete even beyond `maxDeleteRatio`. */
   force?: boolean;
-  /** (default=0.1, 0..1) RECONCILE_MAX_DELETE_RATIO: most deletions, as a share of the provider's live rows. */
+  /** (default=the variable's, 0.1; 0..1) RECONCILE_MAX_DELETE_RATIO: most deletions, as a share of the provider's live rows. */
   maxDeleteRatio?: number;
   /** (default='manual') Who started the run, recorded with it. */
   trigger?: string;
@@ -74,7 +75,7 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
   const { source, reader, runs, metrics } = deps;
   const provider = source.provider;
   const dryRun = opts.dryRun ?? false;
-  const maxDeleteRatio = opts.maxDeleteRatio ?? 0.1;
+  const maxDeleteRatio = opts.maxDeleteRatio ?? variables.RECONCILE_MAX_DELETE_RATIO.default;
   if (!(maxDeleteRatio >= 0 && maxDeleteRatio <= 1)) {
     throw new RangeError(`maxDeleteRatio must be from 0 to 1, got ${maxDeleteRatio}`);
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { variables } from '@identity-relay/runtime';
 import {
   authentikToCanonical,
   isAuthentikUser,
@@ -17,7 +18,7 @@ export interface AuthentikSourceOptions {
   baseUrl: string;
   /** AUTHENTIK_TOKEN: an API token allowed to view users, sent as `Authorization: Bearer`. */
   token: string;
-  /** (default=250) `page_size` asked for; Authentik cuts it to its own maximum, and page numbers still line up. */
+  /** (default=RECONCILE_PAGE_SIZE's, 250) `page_size` asked for; Authentik cuts it to its own maximum, and page numbers still line up. */
   pageSize?: number;
   /** (default=30000, milliseconds) Timeout of one API call. */
   timeoutMs?: number;
@@ -35,7 +36,7 @@ interface UsersPage {
  * `AuthentikUserChanged.user` carries and what the canonical mapping reads; the client's camelCase models are not.
  */
 export function createAuthentikSource(opts: AuthentikSourceOptions): IdentitySource {
-  const pageSize = opts.pageSize ?? 250;
+  const pageSize = opts.pageSize ?? variables.RECONCILE_PAGE_SIZE.default;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   let core: Promise<CoreApi> | undefined;
   const api = () => (core ??= createAuthentikCoreApi({ baseUrl: opts.baseUrl, token: opts.token }));

@@ -1,3 +1,4 @@
+import { variables } from '@identity-relay/runtime';
 import type { IdentityApi } from '@ory/kratos-client';
 import {
   kratosToCanonical,
@@ -14,7 +15,7 @@ export interface KratosSourceOptions {
   adminUrl: string;
   /** KRATOS_ADMIN_TOKEN, sent as `Authorization: Bearer` (Ory Network); none for a self-hosted admin port. */
   token?: string;
-  /** (default=250, 1..1000) `page_size` of each listing call. */
+  /** (default=RECONCILE_PAGE_SIZE's, 250; 1..1000) `page_size` of each listing call. */
   pageSize?: number;
   /** (default=30000, milliseconds) Timeout of one admin-API call. */
   timeoutMs?: number;
@@ -26,7 +27,7 @@ export interface KratosSourceOptions {
  * as the axios response's `headers.link`; no `next` = last page) and `GET /admin/identities/{id}` (404 = gone).
  */
 export function createKratosSource(opts: KratosSourceOptions): IdentitySource {
-  const pageSize = opts.pageSize ?? 250;
+  const pageSize = opts.pageSize ?? variables.RECONCILE_PAGE_SIZE.default;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
     throw new RangeError(`pageSize must be an integer from 1 to 1000, got ${pageSize}`);
   }
