@@ -67,19 +67,21 @@ export function createKratosSource(opts: KratosSourceOptions): IdentitySource {
       }
     },
     async exists(externalId) {
-      try {
-        await withRetries(
-          `GET /admin/identities/${externalId}`,
-          async () => (await api()).getIdentity({ id: externalId }),
-          classify,
-        );
-        return true;
-      } catch (err) {
-        if (classify((err as Error).cause).kind === 'not-found') return false;
-        throw err;
-      }
+      // A 404 is an answer here, not a failure: taken as a response, it costs no AxiosError (with its stack) and
+      // no wrapping error per deletion candidate, about half the client's CPU of a lookup.
+      const res = await withRetries(
+        `GET /admin/identities/${externalId}`,
+        async () => (await api()).getIdentity({ id: externalId }, { validateStatus: foundOrGone }),
+        classify,
+      );
+      return res.status !== 404;
     },
   };
+}
+
+/** Statuses `exists` takes as answers: 2xx (the identity) and 404 (gone); any other is a failure, as usual. */
+function foundOrGone(status: number): boolean {
+  return (status >= 200 && status < 300) || status === 404;
 }
 
 function listed(identity: KratosIdentity, observedAt: string): ListedIdentity {
