@@ -1,4 +1,4 @@
-import { freePort } from '@identity-relay/db/testing';
+import { freePort } from '@identity-relay/test-support';
 import type { ChaosEnvironment } from './environment.js';
 import { ServiceProcess, type ExitRecord } from './service-process.js';
 

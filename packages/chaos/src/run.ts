@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { buildTopology, connectBrokerAdmin, connectBus, QUEUES, type LoggerLike } from '@identity-relay/bus';
 import { checkIdentities } from './check-identities.js';
 import { checkDeadLetters, checkMail } from './check-mail.js';
-import { freePort } from '@identity-relay/db/testing';
+import { freePort } from '@identity-relay/test-support';
 import { Cluster, API_KEYS } from './cluster.js';
 import { DirectPublisher } from './direct.js';
 import { createChaosEnvironment, type ChaosEnvironment } from './environment.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { listen, sendJson, sortedInsert, sortedRemove } from './http-standin.js';
+import { listen, sendJson } from './http-standin.js';
+import { SortedStore } from './sorted-store.js';
 
 /** A user as Authentik's API returns it (`GET /api/v3/core/users/` results, `GET /api/v3/core/users/{pk}/`). */
 export type AuthentikApiUser = Record<string, unknown> & { pk: number; username: string };
@@ -65,8 +66,7 @@ export interface AuthentikUsersStandIn {
 export async function startAuthentikUsersStandIn(
   opts: AuthentikUsersStandInOptions,
 ): Promise<AuthentikUsersStandIn> {
-  const byPk = new Map<number, AuthentikApiUser>();
-  const sortedPks: number[] = [];
+  const users = new SortedStore<number, AuthentikApiUser>();
   const calls = { list: 0, get: 0, unauthorized: 0 };
   const maxPageSize = opts.maxPageSize ?? 100;
   let failures = { left: 0, status: 503 };
@@ -90,11 +90,11 @@ export async function startAuthentikUsersStandIn(
         sendJson(res, 404, { detail: 'Invalid page.' });
         return;
       }
-      const count = sortedPks.length;
+      const count = users.size;
       const totalPages = Math.max(1, Math.ceil(count / pageSize));
       if (page > totalPages) return sendJson(res, 404, { detail: 'Invalid page.' });
       const start = (page - 1) * pageSize;
-      const results = sortedPks.slice(start, start + pageSize).map((pk) => byPk.get(pk));
+      const results = users.keys.slice(start, start + pageSize).map((pk) => users.get(pk));
       sendJson(res, 200, {
         pagination: {
           next: page < totalPages ? page + 1 : 0,
@@ -113,7 +113,7 @@ export async function startAuthentikUsersStandIn(
     const one = /^\/api\/v3\/core\/users\/(\d+)\/$/.exec(url.pathname);
     if (one) {
       calls.get++;
-      const user = byPk.get(Number(one[1]));
+      const user = users.get(Number(one[1]));
       return user
         ? sendJson(res, 200, user)
         : sendJson(res, 404, { detail: 'No User matches the given query.' });
@@ -124,16 +124,10 @@ export async function startAuthentikUsersStandIn(
   return {
     url: server.url,
     calls,
-    put(user) {
-      byPk.set(user.pk, user);
-      sortedInsert(sortedPks, user.pk);
-    },
-    remove(pk) {
-      sortedRemove(sortedPks, pk);
-      return byPk.delete(pk);
-    },
-    get: (pk) => byPk.get(pk),
-    size: () => byPk.size,
+    put: (user) => users.put(user.pk, user),
+    remove: (pk) => users.remove(pk),
+    get: (pk) => users.get(pk),
+    size: () => users.size,
     failNext(n, status) {
       failures = { left: n, status };
     },

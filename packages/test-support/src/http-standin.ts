@@ -35,27 +35,3 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
     .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
     .end(JSON.stringify(body));
 }
-
-/** Index of the first element of a sorted array greater than `value` (binary search). */
-export function upperBound<T>(sorted: readonly T[], value: T): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Inserts into / removes from a sorted array of unique values. */
-export function sortedInsert<T>(sorted: T[], value: T): void {
-  const at = upperBound(sorted, value);
-  if (at > 0 && sorted[at - 1] === value) return;
-  sorted.splice(at, 0, value);
-}
-
-export function sortedRemove<T>(sorted: T[], value: T): void {
-  const at = upperBound(sorted, value) - 1;
-  if (at >= 0 && sorted[at] === value) sorted.splice(at, 1);
-}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { listen, sendJson, sortedInsert, sortedRemove, upperBound } from './http-standin.js';
+import { listen, sendJson } from './http-standin.js';
+import { SortedStore } from './sorted-store.js';
 
 /** An identity in the shape Kratos' admin API returns it (`GET /admin/identities[/{id}]`, no credentials). */
 export type KratosAdminIdentity = Record<string, unknown> & {
@@ -113,8 +114,8 @@ const notFound = {
 export async function startKratosAdminStandIn(
   opts: KratosAdminStandInOptions = {},
 ): Promise<KratosAdminStandIn> {
-  const byId = new Map<string, KratosAdminIdentity>();
-  const sortedIds: string[] = [];
+  const identities = new SortedStore<string, KratosAdminIdentity>();
+  const sortedIds = identities.keys;
   const calls = { list: 0, get: 0, unauthorized: 0 };
   let failures = { left: 0, status: 503 };
   const hidden = new Set<string>();
@@ -150,7 +151,7 @@ export async function startKratosAdminStandIn(
     const one = /^\/admin\/identities\/([^/]+)$/.exec(url.pathname);
     if (one) {
       calls.get++;
-      const identity = byId.get(decodeURIComponent(one[1]!));
+      const identity = identities.get(decodeURIComponent(one[1]!));
       return identity ? sendJson(res, 200, identity) : sendJson(res, 404, notFound);
     }
     sendJson(res, 404, notFound);
@@ -181,7 +182,7 @@ export async function startKratosAdminStandIn(
         return;
       }
     }
-    const start = after ? upperBound(sortedIds, after) : 0;
+    const start = after ? identities.upperBound(after) : 0;
     const ids: string[] = [];
     let end = start;
     for (; end < sortedIds.length && ids.length < pageSize; end++) {
@@ -196,7 +197,7 @@ export async function startKratosAdminStandIn(
     sendJson(
       res,
       200,
-      ids.map((id) => byId.get(id)),
+      ids.map((id) => identities.get(id)),
       { link: links.join(',') },
     );
   }
@@ -204,17 +205,11 @@ export async function startKratosAdminStandIn(
   return {
     url: server.url,
     calls,
-    put(identity) {
-      byId.set(identity.id, identity);
-      sortedInsert(sortedIds, identity.id);
-    },
-    remove(id) {
-      sortedRemove(sortedIds, id);
-      return byId.delete(id);
-    },
-    get: (id) => byId.get(id),
+    put: (identity) => identities.put(identity.id, identity),
+    remove: (id) => identities.remove(id),
+    get: (id) => identities.get(id),
     ids: () => sortedIds,
-    size: () => byId.size,
+    size: () => identities.size,
     failNext(n, status) {
       failures = { left: n, status };
     },
