@@ -8,11 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '@identity-relay/bus';
-import { OidcSignIn } from '../src/index.js';
 import { CONSOLE_TOKEN, startConsole } from './console-server.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
 import { seedPerson, type SeededPerson } from './identity-fixtures.js';
-import { startTestIdp, type TestIdp } from './test-idp.js';
+import { testIdpSignIn, type TestIdp } from './test-idp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -62,18 +61,7 @@ describe.skipIf(!available)('console in a browser', () => {
     await h.listenForErasures();
     person = await seedPerson(h, 'ada.lovelace@school.example');
     ({ url: base, close } = await startConsole(h, {
-      async oidcSignIn(consoleUrl) {
-        idp = await startTestIdp(`${consoleUrl}/login/oidc/callback`);
-        return new OidcSignIn({
-          issuer: idp.issuer,
-          clientId: idp.clientId,
-          clientSecret: idp.clientSecret,
-          redirectUrl: `${consoleUrl}/login/oidc/callback`,
-          roleClaim: 'roles',
-          readRole: 'ops-readers',
-          operatorRole: 'ops-operators',
-        });
-      },
+      oidcSignIn: testIdpSignIn((started) => (idp = started)),
     }));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });

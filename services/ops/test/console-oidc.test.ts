@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OidcSignIn } from '../src/index.js';
 import { cookiePair, startConsole } from './console-server.js';
 import { startOpsHarness, type OpsHarness } from './harness.js';
-import { startTestIdp, type TestAccount, type TestIdp } from './test-idp.js';
+import { testIdpSignIn, type TestAccount, type TestIdp } from './test-idp.js';
 
 let h: OpsHarness;
 let idp: TestIdp;
@@ -76,21 +76,7 @@ async function callback(
 
 beforeAll(async () => {
   h = await startOpsHarness();
-  ({ url: base, close } = await startConsole(h, {
-    async oidcSignIn(consoleUrl) {
-      idp = await startTestIdp(`${consoleUrl}/login/oidc/callback`);
-      return new OidcSignIn({
-        issuer: idp.issuer,
-        clientId: idp.clientId,
-        clientSecret: idp.clientSecret,
-        redirectUrl: `${consoleUrl}/login/oidc/callback`,
-        roleClaim: 'roles',
-        readRole: 'ops-readers',
-        operatorRole: 'ops-operators',
-        piiRole: 'ops-pii',
-      });
-    },
-  }));
+  ({ url: base, close } = await startConsole(h, { oidcSignIn: testIdpSignIn((started) => (idp = started)) }));
 });
 
 afterAll(async () => {

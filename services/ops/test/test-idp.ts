@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
+import { OidcSignIn } from '../src/index.js';
 import { listen } from './http-server.js';
 
 export interface TestAccount {
@@ -108,5 +109,27 @@ export async function startTestIdp(redirectUri: string): Promise<TestIdp> {
       next = account;
     },
     close: () => server.close(),
+  };
+}
+
+/**
+ * startConsole's `oidcSignIn` through a fresh test provider: roles come from the `roles` claim (ops-readers,
+ * ops-operators, ops-pii); `started` receives the provider once the console's address (its callback) is known.
+ */
+export function testIdpSignIn(started: (idp: TestIdp) => void): (consoleUrl: string) => Promise<OidcSignIn> {
+  return async (consoleUrl) => {
+    const redirectUrl = `${consoleUrl}/login/oidc/callback`;
+    const idp = await startTestIdp(redirectUrl);
+    started(idp);
+    return new OidcSignIn({
+      issuer: idp.issuer,
+      clientId: idp.clientId,
+      clientSecret: idp.clientSecret,
+      redirectUrl,
+      roleClaim: 'roles',
+      readRole: 'ops-readers',
+      operatorRole: 'ops-operators',
+      piiRole: 'ops-pii',
+    });
   };
 }
