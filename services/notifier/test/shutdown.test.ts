@@ -24,10 +24,12 @@ test('stop() during a long list returns within one send; the rest is sent once b
     () => smtp.received.length,
     (n) => n >= 5,
   );
-  const started = Date.now();
+  const atStop = smtp.received.length;
   await stop();
-  expect(Date.now() - started).toBeLessThan(1_500);
   const sentBefore = smtp.received.length;
+  // Counted, not timed: each of the 3 lanes (smtpMaxConnections) finishes what it has begun (at most the send it
+  // is in and the next one it overlaps with its commit); going on through the grace would send some 30 more.
+  expect(sentBefore - atStop).toBeLessThanOrEqual(6);
   expect(sentBefore).toBeLessThan(emails.length);
   const pending = (await h.deliveries(id)).filter((d) => d.status === 'pending').length;
   expect(pending).toBe(emails.length - sentBefore);
