@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { connect, type MessageProperties } from 'amqplib';
+import { connect, type GetMessage, type MessageProperties } from 'amqplib';
 
 const run = promisify(execFile);
 const DEFAULT_BASE_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -94,13 +94,7 @@ export async function readQueue(
         await new Promise((resolve) => setTimeout(resolve, 25));
         continue;
       }
-      out.push({
-        content: msg.content,
-        properties: msg.properties,
-        headers: { ...(msg.properties.headers ?? {}) },
-        exchange: msg.fields.exchange,
-        routingKey: msg.fields.routingKey,
-      });
+      out.push(readMessage(msg));
     }
     return out;
   } finally {
@@ -108,13 +102,55 @@ export async function readQueue(
   }
 }
 
-/** Messages ready in `queue` (not counting ones delivered and unacked). */
-export async function queueDepth(url: string, queue: string): Promise<number> {
+/**
+ * Takes every message `queue` holds now (acking them), until the queue answers that it is empty: for a queue that
+ * nothing publishes to any more. Unlike `queueDepth`, whose count a quorum queue may report late, this asks the
+ * queue itself, message by message.
+ */
+export async function drainQueue(url: string, queue: string): Promise<ReadMessage[]> {
   const model = await connect(firstNode(url));
   try {
     const channel = await model.createChannel();
-    const { messageCount } = await channel.checkQueue(queue);
-    return messageCount;
+    const out: ReadMessage[] = [];
+    for (
+      let msg = await channel.get(queue, { noAck: true });
+      msg;
+      msg = await channel.get(queue, { noAck: true })
+    )
+      out.push(readMessage(msg));
+    return out;
+  } finally {
+    await model.close();
+  }
+}
+
+function readMessage(msg: GetMessage): ReadMessage {
+  return {
+    content: msg.content,
+    properties: msg.properties,
+    headers: { ...(msg.properties.headers ?? {}) },
+    exchange: msg.fields.exchange,
+    routingKey: msg.fields.routingKey,
+  };
+}
+
+/** Messages ready in `queue` (not counting ones delivered and unacked). */
+export async function queueDepth(url: string, queue: string): Promise<number> {
+  return (await checkQueue(url, queue)).messageCount;
+}
+
+/** Consumers attached to `queue`: 0 means nothing can take a message from it. */
+export async function queueConsumers(url: string, queue: string): Promise<number> {
+  return (await checkQueue(url, queue)).consumerCount;
+}
+
+async function checkQueue(
+  url: string,
+  queue: string,
+): Promise<{ messageCount: number; consumerCount: number }> {
+  const model = await connect(firstNode(url));
+  try {
+    return await (await model.createChannel()).checkQueue(queue);
   } finally {
     await model.close();
   }
@@ -158,17 +194,5 @@ export async function waitForQueueSettled(
       return;
     if (Date.now() > deadline) throw new Error(`queue ${queue} still holds messages: ${row}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Consumers attached to `queue`: 0 means nothing can take a message from it. */
-export async function queueConsumers(url: string, queue: string): Promise<number> {
-  const model = await connect(firstNode(url));
-  try {
-    const channel = await model.createChannel();
-    const { consumerCount } = await channel.checkQueue(queue);
-    return consumerCount;
-  } finally {
-    await model.close();
   }
 }

@@ -15,6 +15,7 @@ import {
 } from '../src/index.js';
 import {
   createTestVhost,
+  drainQueue,
   queueConsumers,
   queueDepth,
   readQueue,
@@ -284,7 +285,7 @@ describe('consumer runtime', () => {
       back.push(next);
     }
     await waitForQueueSettled(vhost.url, retryQueue);
-    back.push(...(await readQueue(vhost.url, queue, { count: await queueDepth(vhost.url, queue) })));
+    back.push(...(await drainQueue(vhost.url, queue)));
     // Exactly one copy: the requeued original, and no retry copy from the late failure.
     const copies = back.filter((m) => m.properties.messageId !== 'marker');
     expect(copies).toHaveLength(1);

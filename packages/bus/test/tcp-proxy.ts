@@ -9,6 +9,8 @@ export interface TcpProxy {
   /** Stop forwarding broker → client bytes (they are buffered until release). */
   holdReplies(): void;
   releaseReplies(): void;
+  /** Chunks of the broker's replies held so far: > 0 once the broker has answered something we hold back. */
+  heldReplies(): number;
   /** Destroy every proxied connection, as a network cut would. */
   cut(): void;
   close(): Promise<void>;
@@ -45,6 +47,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     holdReplies: () => {
       holding = true;
     },
+    heldReplies: () => held.length,
     releaseReplies: () => {
       holding = false;
       for (const write of held.splice(0)) write();
