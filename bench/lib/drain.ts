@@ -88,10 +88,7 @@ async function poll(infra: Infra, opts: DrainOptions, ready: number) {
     series.push([Number(t.toFixed(2)), done]);
     if (applied === undefined && done >= opts.expected) applied = t;
     if (applied !== undefined) {
-      const pending = await count(
-        infra,
-        'SELECT count(*)::int AS n FROM identity_events WHERE published_at IS NULL AND version IS NOT NULL',
-      );
+      const pending = await count(infra, 'SELECT count(*)::int AS n FROM identity_outbox');
       if (pending === 0) return { applied, published: t, series };
     }
     await sleep(200);

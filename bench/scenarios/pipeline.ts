@@ -108,7 +108,8 @@ export async function pipelineScenario(ctx: BenchContext): Promise<ScenarioResul
 
 async function publishedCount(infra: Infra): Promise<number> {
   const { rows } = await infra.pool.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM identity_events WHERE published_at IS NOT NULL',
+    `SELECT count(*)::int AS n FROM identity_events e
+     WHERE version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM identity_outbox o WHERE o.event_id = e.id)`,
   );
   return rows[0]!.n;
 }
@@ -126,7 +127,7 @@ async function settled(infra: Infra, timeoutSeconds: number): Promise<void> {
     let quietSince = Date.now();
     for (;;) {
       const { rows } = await infra.pool.query<{ pending: number; processed: number }>(
-        `SELECT (SELECT count(*)::int FROM identity_events WHERE published_at IS NULL AND version IS NOT NULL) AS pending,
+        `SELECT (SELECT count(*)::int FROM identity_outbox) AS pending,
                 (SELECT count(*)::int FROM processed_messages) AS processed`,
       );
       let queued = 0;

@@ -106,7 +106,7 @@ export async function checkIdentities(
     return problem ? [`${h.externalId}: ${problem}`] : [];
   });
   const { rows: unpublished } = await db.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM identity_events WHERE version IS NOT NULL AND published_at IS NULL',
+    'SELECT count(*)::int AS n FROM identity_outbox',
   );
 
   const findings: IdentityFindings = {

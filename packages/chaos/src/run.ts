@@ -166,8 +166,9 @@ async function duplicateChanges(
   count: number,
 ): Promise<void> {
   const { rows } = await db.query<{ id: string; payload: { change: string }; occurred_at: Date }>(
-    `SELECT id::text AS id, payload - 'traceparent' AS payload, occurred_at FROM identity_events
-     WHERE version IS NOT NULL AND published_at IS NOT NULL ORDER BY random() LIMIT $1`,
+    `SELECT id::text AS id, payload - 'traceparent' AS payload, occurred_at FROM identity_events e
+     WHERE version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM identity_outbox o WHERE o.event_id = e.id)
+     ORDER BY random() LIMIT $1`,
     [count],
   );
   for (const r of rows) await direct.duplicateChange(r.id, r.payload, r.occurred_at);

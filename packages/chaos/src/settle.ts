@@ -36,10 +36,7 @@ export async function backlog(o: SettleOptions): Promise<Backlog> {
     `SELECT count(*)::int AS n FROM processed_messages WHERE consumer = 'identity-sync' AND message_id = ANY($1::text[])`,
     [accepted],
   );
-  const unpublished = await count(
-    o.db,
-    'SELECT count(*)::int AS n FROM identity_events WHERE version IS NOT NULL AND published_at IS NULL',
-  );
+  const unpublished = await count(o.db, 'SELECT count(*)::int AS n FROM identity_outbox');
   const unsubscribed = o.subscribers
     ? await count(
         o.db,

@@ -71,7 +71,6 @@ describe('createPrismaClient', () => {
         occurredAt: new Date(),
       },
     });
-    expect(event.publishedAt).toBeNull();
     await expect(
       db.prisma.identityEvent.create({
         data: { ...event, id: randomUUID(), payload: {}, identityId: randomUUID() },

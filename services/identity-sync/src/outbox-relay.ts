@@ -37,8 +37,9 @@ interface OutboxRow {
 }
 
 /**
- * Publishes unpublished `identity_events` as `IdentityChanged` with confirms and marks them published in the
- * same transaction. A crash between confirm and commit republishes the batch: consumers dedupe by message id.
+ * Publishes the events of the outbox (`identity_outbox` → `identity_events`) as `IdentityChanged` with confirms,
+ * deleting their outbox rows in the same transaction. A crash between confirm and commit republishes the batch:
+ * consumers dedupe by message id.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
@@ -79,22 +80,25 @@ export class OutboxRelay {
     const { prisma } = this.opts;
     return prisma.$transaction(
       async (tx) => {
-        const [lock] = await tx.$queryRaw<
-          { locked: boolean }[]
-        >`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked`;
-        if (!lock?.locked) return 0;
+        // One statement: the relay lock (evaluated once, before the first row), the oldest outbox rows in
+        // publishing order, deleted (so the history rows are never rewritten), with their events' payloads.
+        // A failed publish rolls the transaction back and the rows are pending again.
         // The source's trace context is kept in the payload (history) but is an envelope attribute, not data.
         const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, (payload - 'traceparent')::text AS data, payload->>'identityId' AS identity_id,
-                 payload->>'change' AS change, occurred_at, payload->>'traceparent' AS traceparent
-          FROM identity_events
-          WHERE published_at IS NULL AND version IS NOT NULL
-          ORDER BY created_at LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED`;
+          WITH next AS (
+            DELETE FROM identity_outbox o
+            USING (SELECT created_at, event_id FROM identity_outbox
+                   WHERE (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}))
+                   ORDER BY created_at, event_id LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED) AS n
+            WHERE o.created_at = n.created_at AND o.event_id = n.event_id
+            RETURNING o.created_at, o.event_id)
+          SELECT e.id, (e.payload - 'traceparent')::text AS data, e.payload->>'identityId' AS identity_id,
+                 e.payload->>'change' AS change, e.occurred_at, e.payload->>'traceparent' AS traceparent
+          FROM next JOIN identity_events e ON e.id = next.event_id
+          ORDER BY next.created_at, next.event_id`;
         if (rows.length === 0) return 0;
         // Pipelined: every publish is in flight at once; the channel keeps their order.
         await Promise.all(rows.map((row) => this.publishRow(row)));
-        const ids = rows.map((r) => r.id);
-        await tx.$executeRaw`UPDATE identity_events SET published_at = now() WHERE id = ANY(${ids}::uuid[])`;
         return rows.length;
       },
       { timeout: 60_000, maxWait: 10_000 },

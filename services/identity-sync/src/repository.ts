@@ -102,7 +102,7 @@ export async function previousEventTimes(tx: Tx, rows: PlannedRow[]): Promise<Ma
 }
 
 /**
- * History and outbox rows. created_at orders one identity's versions for the relay, at millisecond
+ * History rows, and an outbox row for each versioned one. created_at orders one identity's versions for the relay, at millisecond
  * precision: the k-th event of an identity in this batch gets now + (k-1) ms, and at least its previous
  * version's time + k ms, so versions never tie or go backwards, also across transactions and replicas.
  */
@@ -126,15 +126,20 @@ export async function insertEvents(
       floor: floors.get(e.identityId) ?? null,
     })),
   );
+  // The outbox row of each versioned event is written by the same statement, with the event's created_at.
   await tx.$executeRaw`
-    INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
-    SELECT u.id, u.identity_id, u.version, u.type, u.payload, u.source_message_id, u.occurred_at,
-           greatest(clock_timestamp() + (u.rank - 1) * interval '1 millisecond',
-                    u.floor + u.rank * interval '1 millisecond')
-    FROM jsonb_to_recordset(${json}::jsonb)
-      AS u(ord int, id uuid, identity_id uuid, version int, type text, payload jsonb, source_message_id text,
-           occurred_at timestamptz, rank int, floor timestamptz)
-    ORDER BY u.ord`;
+    WITH e AS (
+      INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
+      SELECT u.id, u.identity_id, u.version, u.type, u.payload, u.source_message_id, u.occurred_at,
+             greatest(clock_timestamp() + (u.rank - 1) * interval '1 millisecond',
+                      u.floor + u.rank * interval '1 millisecond')
+      FROM jsonb_to_recordset(${json}::jsonb)
+        AS u(ord int, id uuid, identity_id uuid, version int, type text, payload jsonb, source_message_id text,
+             occurred_at timestamptz, rank int, floor timestamptz)
+      ORDER BY u.ord
+      RETURNING id, version, created_at)
+    INSERT INTO identity_outbox (created_at, event_id)
+    SELECT created_at, id FROM e WHERE version IS NOT NULL`;
 }
 
 function compareKeys(

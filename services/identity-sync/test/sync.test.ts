@@ -25,8 +25,9 @@ const identityRow = (externalId: string) =>
     (rows) => rows[0],
   );
 const events = (externalId: string) =>
-  h.prisma.$queryRaw<{ version: number | null; type: string; published_at: Date | null }[]>`
-    SELECT e.version, e.type, e.published_at FROM identity_events e JOIN identities i ON i.id = e.identity_id
+  h.prisma.$queryRaw<{ version: number | null; type: string; pending: boolean }[]>`
+    SELECT e.version, e.type, EXISTS (SELECT 1 FROM identity_outbox o WHERE o.event_id = e.id) AS pending
+    FROM identity_events e JOIN identities i ON i.id = e.identity_id
     WHERE i.external_id = ${externalId} ORDER BY e.created_at`;
 
 describe('identity-sync', () => {
@@ -63,7 +64,7 @@ describe('identity-sync', () => {
     expect(await identityRow(id)).toMatchObject({ version: 2 });
     const history = await waitFor(
       () => events(id),
-      (e) => e.every((x) => x.published_at !== null),
+      (e) => e.every((x) => !x.pending),
     );
     expect(history.map((e) => e.version)).toEqual([1, 2]);
   });

@@ -62,7 +62,6 @@ export async function seedPerson(h: OpsHarness, email: string): Promise<SeededPe
         sourceMessageId: messages[i]!,
         occurredAt: new Date(Date.parse('2026-01-01T10:00:00Z') + i * 3_600_000),
         createdAt: new Date(Date.parse('2026-01-01T10:00:01Z') + i * 3_600_000),
-        publishedAt: version ? new Date() : null,
       },
     });
   await event(0, 1, 'identity.created', {

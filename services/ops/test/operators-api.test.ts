@@ -188,10 +188,8 @@ describe('state gauges on /metrics', () => {
     // The fixtures' versions were all published.
     expect(text).toContain('identity_relay_outbox_pending 0');
     expect(text).toContain('identity_relay_outbox_oldest_pending_age_seconds 0');
-    await h.prisma.identityEvent.updateMany({
-      where: { identityId: ada.id, version: 2 },
-      data: { publishedAt: null },
-    });
+    const v2 = await h.prisma.identityEvent.findFirstOrThrow({ where: { identityId: ada.id, version: 2 } });
+    await h.prisma.identityOutbox.create({ data: { createdAt: v2.createdAt, eventId: v2.id } });
     const after = await registry.metrics();
     expect(after).toContain('identity_relay_outbox_pending 1');
     expect(after).toMatch(/identity_relay_outbox_oldest_pending_age_seconds [1-9]\d*/);

@@ -168,9 +168,11 @@ export class ErasureService {
     await tx.$executeRaw`UPDATE identities SET email = NULL, username = NULL, traits = '{}'::jsonb,
       email_verified = false, state = 'inactive', deleted_at = coalesce(deleted_at, now()),
       erased_at = coalesce(erased_at, now()), updated_at = now() WHERE id = ${id}::uuid`;
-    // Unpublished outbox rows are marked published: their redacted payload must not go out as IdentityChanged.
+    // Unpublished events leave the outbox: their redacted payload must not go out as IdentityChanged.
+    await tx.$executeRaw`DELETE FROM identity_outbox
+      WHERE event_id IN (SELECT id FROM identity_events WHERE identity_id = ${id}::uuid)`;
     const identityEvents = await tx.$executeRaw`UPDATE identity_events
-      SET payload = '{"erased":true}'::jsonb, published_at = coalesce(published_at, now()) WHERE identity_id = ${id}::uuid`;
+      SET payload = '{"erased":true}'::jsonb WHERE identity_id = ${id}::uuid`;
     const subscribers = await tx.$executeRaw`DELETE FROM subscribers
       WHERE identity_id = ${id}::uuid OR lower(email) = ANY(${t.addresses}::text[])`;
     // A late IdentityChanged (a replay, a message still queued) must not add the person back to a list.

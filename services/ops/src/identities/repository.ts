@@ -1,7 +1,13 @@
 import type { Prisma, PrismaClient } from '@identity-relay/db';
 import { NotFoundError } from '../errors.js';
 import { deadLettersMentioning, identityTerms } from '../store/mentions.js';
-import { eventEntries, sortTimeline, type MembershipEntry, type TimelineEntry } from './timeline.js';
+import {
+  eventEntries,
+  sortTimeline,
+  type EventRow,
+  type MembershipEntry,
+  type TimelineEntry,
+} from './timeline.js';
 
 /** An identity as search results and the timeline header show it. */
 export interface IdentityItem {
@@ -114,13 +120,18 @@ export class IdentityRepository {
     return { identity, entries: sortTimeline(entries) };
   }
 
-  private async events(identityId: string) {
+  private async events(identityId: string): Promise<EventRow[]> {
     const rows = await this.prisma.identityEvent.findMany({
       where: { identityId },
       orderBy: { createdAt: 'desc' },
       take: TIMELINE_LIMIT,
     });
-    return rows.reverse();
+    const pending = await this.prisma.identityOutbox.findMany({
+      where: { eventId: { in: rows.map((r) => r.id) } },
+      select: { eventId: true },
+    });
+    const unpublished = new Set(pending.map((p) => p.eventId));
+    return rows.reverse().map((r) => ({ ...r, published: r.version !== null && !unpublished.has(r.id) }));
   }
 
   /** Subscriptions of the identity (or of its current address) to lists, as events over time. */

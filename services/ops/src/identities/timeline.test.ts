@@ -21,7 +21,7 @@ function row(over: Partial<EventRow>): EventRow {
     sourceMessageId: 'm-1',
     occurredAt: new Date('2026-01-01T00:00:00Z'),
     createdAt: new Date('2026-01-01T00:00:01Z'),
-    publishedAt: null,
+    published: false,
     ...over,
   };
 }

@@ -34,8 +34,8 @@ export interface VersionEntry extends EntryBase {
   version: number;
   change: string;
   changes: FieldChange[];
-  /** The IdentityChanged left through the outbox (null: not yet published). */
-  publishedAt: string | null;
+  /** The IdentityChanged left through the outbox (false: still in identity_outbox). */
+  published: boolean;
 }
 
 export interface MembershipEntry extends EntryBase {
@@ -83,7 +83,8 @@ export interface EventRow {
   sourceMessageId: string;
   occurredAt: Date;
   createdAt: Date;
-  publishedAt: Date | null;
+  /** No identity_outbox row is left for it. */
+  published: boolean;
 }
 
 const SOURCE_TYPE: Record<string, string> = {
@@ -166,7 +167,7 @@ export function eventEntries(row: EventRow, provider: string): TimelineEntry[] {
     change: typeof payload.change === 'string' ? payload.change : row.type.replace(/^identity\./, ''),
     changes:
       payload.erased === true ? [] : diffIdentities(payload.previous ?? null, payload.identity ?? null),
-    publishedAt: row.publishedAt?.toISOString() ?? null,
+    published: row.published,
   };
   return [message, version];
 }

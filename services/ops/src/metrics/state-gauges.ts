@@ -25,7 +25,7 @@ export function registerStateGauges(prisma: PrismaClient, registry: Registry): v
   const outbox = async (): Promise<{ n: bigint; age: number | null }> => {
     const [row] = await prisma.$queryRaw<[{ n: bigint; age: number | null }]>`
       SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age
-      FROM identity_events WHERE published_at IS NULL AND version IS NOT NULL`;
+      FROM identity_outbox`;
     return row;
   };
   new Gauge({

@@ -46,7 +46,7 @@ const timeline: Timeline = {
       version: 2,
       change: 'updated',
       changes: [{ field: 'traits.user_type', before: 'student', after: '<b>educator</b>' }],
-      publishedAt: '2026-01-02T00:00:01.000Z',
+      published: true,
     },
     {
       at: '2026-01-03T00:00:00.000Z',

@@ -28,7 +28,7 @@ function entryBody(e: TimelineEntry): SafeHtml {
         </div>`;
     case 'version':
       return html`<strong>Version ${e.version}</strong> (${e.change})
-        ${e.publishedAt ? html`<span class="muted">IdentityChanged published</span>` : statusBadge('unpublished')}
+        ${e.published ? html`<span class="muted">IdentityChanged published</span>` : statusBadge('unpublished')}
         ${changesList(e.changes)}`;
     case 'membership':
       return html`<strong>${e.event}</strong>
