@@ -108,7 +108,7 @@ export async function startHarness(
       const unpublished = await waitFor(
         () =>
           db.prisma.$queryRaw<{ n: bigint }[]>`
-            SELECT count(*) AS n FROM identity_events WHERE published_at IS NULL AND version IS NOT NULL`,
+            SELECT count(*) AS n FROM identity_outbox`,
         (rows) => Number(rows[0]!.n) === 0,
       );
       if (Number(unpublished[0]!.n) !== 0) throw new Error('the outbox did not publish every event');
