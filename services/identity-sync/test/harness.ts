@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { buildTopology, connectBus, QUEUES, type Bus } from '@identity-relay/bus';
-import { createTestVhost, queueDepth, readQueue, waitForQueueSettled } from '@identity-relay/bus/testing';
+import { createTestVhost, drainQueue, readQueue, waitForQueueSettled } from '@identity-relay/bus/testing';
 import {
   messageRoutes,
   MessageType,
@@ -112,9 +112,7 @@ export async function startHarness(
         (rows) => Number(rows[0]!.n) === 0,
       );
       if (Number(unpublished[0]!.n) !== 0) throw new Error('the outbox did not publish every event');
-      const depth = await queueDepth(vhost.url, QUEUES.subscribers);
-      const msgs = await readQueue(vhost.url, QUEUES.subscribers, { count: depth });
-      if (msgs.length !== depth) throw new Error(`${depth} changes queued, ${msgs.length} read`);
+      const msgs = await drainQueue(vhost.url, QUEUES.subscribers);
       return msgs.map((m) => JSON.parse(m.content.toString()));
     },
     async dispose() {
@@ -167,7 +165,7 @@ export function kratosIdentity(
 export async function waitFor<T>(
   probe: () => Promise<T>,
   ok: (v: T) => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000, // generous: the first message of a file may wait behind a loaded machine's start-up
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
