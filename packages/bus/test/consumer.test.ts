@@ -239,11 +239,11 @@ describe('consumer runtime', () => {
     await waitFor(() => started);
     await consumer.stop(5000);
     expect(finished).toBe(true);
-    expect(await queueDepth(vhost.url, queue)).toBe(0);
+    await waitForQueueSettled(vhost.url, queue, 10_000); // acked, not requeued
     // Stopped: no consumer is left on the queue, so new messages stay in it.
     expect(await queueConsumers(vhost.url, queue)).toBe(0);
     await publish('Slow');
-    expect(await queueDepth(vhost.url, queue)).toBe(1);
+    expect(await drainQueue(vhost.url, queue)).toHaveLength(1);
   });
 
   it('stop() requeues a handler still running after the grace and ignores its result', async () => {
