@@ -101,7 +101,9 @@ describe('createHttpServer limits', () => {
 });
 
 function connections(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+  return new Promise((resolve, reject) =>
+    server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
+  );
 }
 
 async function until(ok: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
