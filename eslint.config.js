@@ -65,6 +65,8 @@ export default tseslint.config(
     files: [`services/${service}/test/**`],
     rules: boundaries({ service, amqplib: true }),
   })),
+  // test-support's own tests send real mail to its SMTP sink.
+  { files: ['packages/test-support/src/**/*.test.ts'], rules: boundaries({ nodemailer: true }) },
   // Benchmarks measure the drivers themselves as baselines (raw amqplib, raw pg, nodemailer).
   { files: ['bench/**'], rules: { 'no-restricted-imports': 'off' } },
 );

@@ -31,6 +31,7 @@ describe('import boundaries', () => {
     ['services/ops/src/archive/x.ts', "import amqp from 'amqplib';", /only in packages\/bus/],
     ['packages/reconcile/src/x.ts', "import type { Channel } from 'amqplib';", /only in packages\/bus/],
     ['services/notifier/src/worker.ts', "import nodemailer from 'nodemailer';", /mail transport/],
+    ['packages/test-support/src/smtp-sink.ts', "import nodemailer from 'nodemailer';", /mail transport/],
     [
       'services/subscribers/src/worker.ts',
       "import { PrismaClient } from '@prisma/client';",
@@ -51,6 +52,7 @@ describe('import boundaries', () => {
     ['services/notifier/src/worker.ts', "import { connectBus } from '@identity-relay/bus';"],
     ['services/notifier/src/worker.ts', "import { x } from '../../notifier/src/x.js';"],
     ['services/ops/test/archive.test.ts', "import { connect } from 'amqplib';"],
+    ['packages/test-support/src/smtp-sink.test.ts', "import { createTransport } from 'nodemailer';"],
     ['test/e2e/x.test.ts', "import { createIngress } from '@identity-relay/ingress';"],
   ])('%s: %s is allowed', async (path, source) => {
     expect(await violations(path, source)).toEqual([]);

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { educatorIdentity } from '@identity-relay/contracts/fixtures';
 import { exam, startHarness, type Harness } from '../../services/notifier/test/harness.js';
 import { KRATOS_KEY, NOTIFY_KEY, startPipeline, type Pipeline } from './pipeline.js';
-import { startSmtpServer } from '../../services/notifier/test/smtp-server.js';
+import { startSmtpSink } from '@identity-relay/test-support';
 
 const EDUCATOR = 'ada.lovelace@example.edu';
 const mailDir = mkdtempSync(join(tmpdir(), 'ir-mail-'));
@@ -69,7 +69,7 @@ test('a Kratos educator registration followed by POST /notifications yields exac
   await stopFiles();
 
   // Configured: SMTP_URL → sent over SMTP.
-  const smtp = await startSmtpServer();
+  const smtp = await startSmtpSink({ collect: true });
   const stopSmtp = await h.startNotifier({ smtpUrl: `smtp://127.0.0.1:${smtp.port}` });
   try {
     const second = await post(
@@ -87,6 +87,6 @@ test('a Kratos educator registration followed by POST /notifications yields exac
     expect(readdirSync(mailDir)).toHaveLength(1);
   } finally {
     await stopSmtp();
-    await smtp.close();
+    await smtp.stop();
   }
 });

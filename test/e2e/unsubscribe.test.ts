@@ -9,23 +9,23 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { educatorIdentity } from '@identity-relay/contracts/fixtures';
 import { exam, startHarness, type Harness } from '../../services/notifier/test/harness.js';
 import { KRATOS_KEY, NOTIFY_KEY, startPipeline, type Pipeline } from './pipeline.js';
-import { rawHeader, startSmtpServer, type TestSmtpServer } from '../../services/notifier/test/smtp-server.js';
+import { rawHeader, startSmtpSink, type SmtpSink } from '@identity-relay/test-support';
 
 const EDUCATOR = 'ada.lovelace@example.edu';
 
 let h: Harness;
 let pipeline: Pipeline;
-let smtp: TestSmtpServer;
+let smtp: SmtpSink;
 let stopNotifier: () => Promise<void>;
 beforeAll(async () => {
   h = await startHarness();
   pipeline = await startPipeline(h);
-  smtp = await startSmtpServer();
+  smtp = await startSmtpSink({ collect: true });
   stopNotifier = await h.startNotifier({ smtpUrl: `smtp://127.0.0.1:${smtp.port}` });
 });
 afterAll(async () => {
   await stopNotifier?.();
-  await smtp?.close();
+  await smtp?.stop();
   await pipeline?.close();
   await h?.dispose();
 });

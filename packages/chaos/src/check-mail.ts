@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { deadQueueName, QUEUES } from '@identity-relay/bus';
 import { readQueue } from '@identity-relay/bus/testing';
+import type { SinkMail } from '@identity-relay/test-support';
 import { missingFrom, surplus } from './expectations.js';
 import type { Ledger } from './ledger.js';
-import type { SinkMail } from './smtp-sink.js';
 
 export interface MailFindings {
   accepted: number;
@@ -43,11 +43,16 @@ export async function checkMail(
       lost.push(`notification ${id}: ${row.recipients} recipients, ${recipients.size} subscribed`);
   }
   const expectedPairs = new Set([...asked].flatMap((id) => [...recipients].map((to) => `${id} → ${to}`)));
-  const { duplicates, counts } = surplus(received.map((m) => `${m.notificationId} → ${m.to}`));
+  const pairs = received.flatMap((m) => {
+    const header = m.headers.get('x-notification-id');
+    const id = typeof header === 'string' ? header : '';
+    return m.to.map((to) => `${id} → ${to.toLowerCase()}`);
+  });
+  const { duplicates, counts } = surplus(pairs);
   lost.push(...missingFrom(expectedPairs, new Set(counts.keys())).map((p) => `email ${p} never received`));
   return {
     accepted: accepted.length,
-    emails: { expected: expectedPairs.size, found: received.length },
+    emails: { expected: expectedPairs.size, found: pairs.length },
     duplicates,
     lost,
     unexpected: missingFrom(counts.keys(), expectedPairs),

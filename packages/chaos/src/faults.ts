@@ -1,8 +1,8 @@
+import type { SmtpSink } from '@identity-relay/test-support';
 import type { Cluster } from './cluster.js';
 import type { ChaosEnvironment } from './environment.js';
 import type { ServiceProcess } from './service-process.js';
 import type { RabbitCluster } from './rabbit-cluster.js';
-import type { SmtpSink } from './smtp-sink.js';
 
 /** Faults injected while webhooks flow. */
 export type LoadFault =

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { NotificationRequestedData } from '@identity-relay/contracts';
+import type { SmtpSink } from '@identity-relay/test-support';
 import { API_KEYS } from './cluster.js';
 import type { DirectPublisher } from './direct.js';
 import { expectedNewest } from './expectations.js';
@@ -9,7 +10,6 @@ import { notificationId } from './ids.js';
 import { allSettled } from './load-phase.js';
 import type { Ledger } from './ledger.js';
 import type { ChaosPlan } from './plan.js';
-import type { SmtpSink } from './smtp-sink.js';
 import { typeOf } from './workload.js';
 
 export interface MailPhaseDeps {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { buildTopology, connectBrokerAdmin, connectBus, QUEUES, type LoggerLike } from '@identity-relay/bus';
 import { checkIdentities } from './check-identities.js';
 import { checkDeadLetters, checkMail } from './check-mail.js';
-import { freePort } from '@identity-relay/test-support';
+import { freePort, SmtpSink } from '@identity-relay/test-support';
 import { Cluster, API_KEYS } from './cluster.js';
 import { DirectPublisher } from './direct.js';
 import { createChaosEnvironment, type ChaosEnvironment } from './environment.js';
@@ -22,7 +22,6 @@ import { expectedRecipients, runMailPhase } from './mail-phase.js';
 import type { ChaosPlan } from './plan.js';
 import type { ChaosReport } from './report.js';
 import { settle } from './settle.js';
-import { SmtpSink } from './smtp-sink.js';
 import { WebhookDriver } from './workload.js';
 
 export interface RunOptions {
@@ -51,7 +50,7 @@ export async function runChaos(plan: ChaosPlan, opts: RunOptions): Promise<Chaos
   const logDir = await mkdtemp(join(tmpdir(), `identity-relay-chaos-${runId}-`));
   log('creating the vhost and database');
   const env = await (opts.environment ?? createChaosEnvironment)();
-  const sink = new SmtpSink(await freePort());
+  const sink = new SmtpSink({ port: await freePort(), collect: true });
   const cluster = new Cluster(env, {
     repoRoot: opts.repoRoot,
     logDir,

@@ -24,3 +24,4 @@ export {
   type AuthentikStandInOptions,
 } from './authentik-user-lookup.js';
 export { freePort } from './ports.js';
+export { rawHeader, SmtpSink, startSmtpSink, type SinkMail, type SmtpSinkOptions } from './smtp-sink.js';

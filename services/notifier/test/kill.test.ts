@@ -2,13 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { exam, startHarness, type Harness } from './harness.js';
-import { startSmtpServer, type TestSmtpServer } from './smtp-server.js';
+import { startSmtpSink, type SmtpSink } from '@identity-relay/test-support';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 let h: Harness;
-let smtp: TestSmtpServer;
+let smtp: SmtpSink;
 let child: ChildProcess | undefined;
 let killAt = 6;
 
@@ -36,7 +36,8 @@ function startNotifierProcess(): ChildProcess {
 
 beforeAll(async () => {
   h = await startHarness();
-  smtp = await startSmtpServer({
+  smtp = await startSmtpSink({
+    collect: true,
     // The 6th message reaches the server and the worker is killed before the server answers it: the
     // server never accepted it, so it must be sent again after the restart, and the first five never.
     beforeAccept: (count) => {
@@ -49,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   child?.kill('SIGKILL');
-  await smtp?.close();
+  await smtp?.stop();
   await h?.dispose();
 });
 

@@ -6,22 +6,22 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { messageIdFor } from '../src/index.js';
 import { exam, startHarness, UNSUBSCRIBE_BASE_URL, UNSUBSCRIBE_SECRET, type Harness } from './harness.js';
-import { rawHeader, startSmtpServer, type TestSmtpServer } from './smtp-server.js';
+import { rawHeader, startSmtpSink, type SmtpSink } from '@identity-relay/test-support';
 
 // Real broker, real database, the real SMTP server (smtp-server) and the real .eml writer; mails are parsed
 // with mailparser. What recipients control: unsubscribe headers and links, bounces, opt-outs, templates.
 
 let h: Harness;
-let smtp: TestSmtpServer;
+let smtp: SmtpSink;
 let stop: () => Promise<void>;
 beforeAll(async () => {
   h = await startHarness();
-  smtp = await startSmtpServer({ reject: ['bounce@school.example'] });
+  smtp = await startSmtpSink({ collect: true, reject: ['bounce@school.example'] });
   stop = await h.startNotifier({ smtpUrl: `smtp://127.0.0.1:${smtp.port}` });
 });
 afterAll(async () => {
   await stop?.();
-  await smtp?.close();
+  await smtp?.stop();
   await h?.dispose();
 });
 

@@ -5,17 +5,17 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createSmtpTransport, RateLimiter, recordNotification, sendPending } from '../src/index.js';
 import type { SenderDeps } from '../src/sender.js';
 import { exam, startHarness, UNSUBSCRIBE_BASE_URL, UNSUBSCRIBE_SECRET, type Harness } from './harness.js';
-import { startSmtpServer, type TestSmtpServer } from './smtp-server.js';
+import { startSmtpSink, type SmtpSink } from '@identity-relay/test-support';
 
 let h: Harness;
-let smtp: TestSmtpServer;
+let smtp: SmtpSink;
 beforeAll(async () => {
   h = await startHarness();
-  smtp = await startSmtpServer();
+  smtp = await startSmtpSink({ collect: true });
 });
 afterAll(async () => {
   await h?.dispose();
-  await smtp?.close();
+  await smtp?.stop();
 });
 
 function replica(): SenderDeps & { close(): Promise<void> } {

@@ -1,17 +1,17 @@
 // Real: broker (own vhost), database (own database), SMTP server (smtp-server). Nothing is faked.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { exam, startHarness, type Harness } from './harness.js';
-import { startSmtpServer, type TestSmtpServer } from './smtp-server.js';
+import { startSmtpSink, type SmtpSink } from '@identity-relay/test-support';
 
 let h: Harness;
-let smtp: TestSmtpServer;
+let smtp: SmtpSink;
 beforeAll(async () => {
   h = await startHarness({ retryDelaysMs: [200, 400] });
-  smtp = await startSmtpServer();
+  smtp = await startSmtpSink({ collect: true });
 });
 afterAll(async () => {
   await h?.dispose();
-  await smtp?.close();
+  await smtp?.stop();
 });
 
 test('stop() during a long list returns within one send; the rest is sent once by the next worker', async () => {

@@ -3,7 +3,7 @@ import { waitForQueueSettled } from '@identity-relay/bus/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { messageIdFor } from '../src/index.js';
 import { exam, startHarness, type Harness } from './harness.js';
-import { freePort, startSmtpServer, type TestSmtpServer } from './smtp-server.js';
+import { freePort, startSmtpSink, type SmtpSink } from '@identity-relay/test-support';
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,15 +14,15 @@ afterAll(async () => {
 });
 
 describe('notifier over SMTP', () => {
-  let smtp: TestSmtpServer;
+  let smtp: SmtpSink;
   let stop: () => Promise<void>;
   beforeAll(async () => {
-    smtp = await startSmtpServer({ reject: ['rejected@school.example'] });
+    smtp = await startSmtpSink({ collect: true, reject: ['rejected@school.example'] });
     stop = await h.startNotifier({ smtpUrl: `smtp://127.0.0.1:${smtp.port}` });
   });
   afterAll(async () => {
     await stop?.();
-    await smtp?.close();
+    await smtp?.stop();
   });
 
   test('N subscribers get one email each with the right subject, bodies, sender and Message-ID; a replay sends nothing', async () => {
@@ -92,7 +92,7 @@ test('SMTP down, then up: deliveries wait as pending, are retried with delay, an
     );
     expect(waiting.every((d) => d.status === 'pending')).toBe(true);
     expect(waiting.find((d) => d.attempts > 0)!.error).toMatch(/ECONNREFUSED|connect/i);
-    const smtp = await startSmtpServer({ port });
+    const smtp = await startSmtpSink({ collect: true, port });
     try {
       const done = await h.waitFor(
         () => h.deliveries(id),
@@ -105,7 +105,7 @@ test('SMTP down, then up: deliveries wait as pending, are retried with delay, an
         'p3@school.example',
       ]);
     } finally {
-      await smtp.close();
+      await smtp.stop();
     }
   } finally {
     await stop();
