@@ -126,20 +126,18 @@ export async function insertEvents(
       floor: floors.get(e.identityId) ?? null,
     })),
   );
-  // The outbox row of each versioned event is written by the same statement, with the event's created_at.
+  // The outbox row of each versioned event (identity_outbox, with the event's created_at) is written by the
+  // identity_events trigger identity_outbox_enqueue, not here: the database enqueues for every writer, including
+  // replicas of the previous release during a rolling upgrade.
   await tx.$executeRaw`
-    WITH e AS (
-      INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
-      SELECT u.id, u.identity_id, u.version, u.type, u.payload, u.source_message_id, u.occurred_at,
-             greatest(clock_timestamp() + (u.rank - 1) * interval '1 millisecond',
-                      u.floor + u.rank * interval '1 millisecond')
-      FROM jsonb_to_recordset(${json}::jsonb)
-        AS u(ord int, id uuid, identity_id uuid, version int, type text, payload jsonb, source_message_id text,
-             occurred_at timestamptz, rank int, floor timestamptz)
-      ORDER BY u.ord
-      RETURNING id, version, created_at)
-    INSERT INTO identity_outbox (created_at, event_id)
-    SELECT created_at, id FROM e WHERE version IS NOT NULL`;
+    INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
+    SELECT u.id, u.identity_id, u.version, u.type, u.payload, u.source_message_id, u.occurred_at,
+           greatest(clock_timestamp() + (u.rank - 1) * interval '1 millisecond',
+                    u.floor + u.rank * interval '1 millisecond')
+    FROM jsonb_to_recordset(${json}::jsonb)
+      AS u(ord int, id uuid, identity_id uuid, version int, type text, payload jsonb, source_message_id text,
+           occurred_at timestamptz, rank int, floor timestamptz)
+    ORDER BY u.ord`;
 }
 
 function compareKeys(

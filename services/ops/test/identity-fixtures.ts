@@ -80,6 +80,10 @@ export async function seedPerson(h: OpsHarness, email: string): Promise<SeededPe
     version: 2,
   });
   await event(2, null, 'identity.stale', { reason: 'stale', identity: v1 });
+  // The seeded history is already published: the identity_events trigger enqueued its versioned rows, so their
+  // identity_outbox rows are removed (what the relay does once IdentityChanged is confirmed).
+  await prisma.$executeRaw`DELETE FROM identity_outbox
+    WHERE event_id IN (SELECT id FROM identity_events WHERE identity_id = ${id}::uuid)`;
   await prisma.subscriber.create({
     data: { list: 'educators', email, identityId: id, subscribedAt: new Date('2026-01-01T11:00:02Z') },
   });
