@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { EXCHANGES } from '@identity-relay/bus';
 import { publishConfirmed } from '../lib/amqp.js';
@@ -28,6 +29,8 @@ export async function scaleScenario(ctx: BenchContext): Promise<ScenarioResult> 
     prefetchPerReplica: PREFETCH,
   });
   const api = await startAuthentikStandIn({
+    // The services run with NODE_ENV=production, which refuses weak API tokens.
+    token: randomBytes(24).toString('base64url'),
     fallback: (pk) => ({
       kind: 'slow',
       delayMs: API_DELAY_MS,
