@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+// tsx's loader inside the fixture's own node process. The tsx CLI would run a parent process that relays
+// signals, and it exits 128+signal itself when a signal beats the child's report of its own handlers.
+const TSX_LOADER = new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 
 export interface Spawned {
   child: ChildProcess;
@@ -13,10 +15,13 @@ export interface Spawned {
   waitFor: (text: string) => Promise<void>;
 }
 
-/** Runs a TypeScript fixture with tsx and the given environment (nothing inherited but PATH). */
+/** Runs a TypeScript fixture with tsx's loader and the given environment (nothing inherited but PATH). */
 export function spawnFixture(fixture: string, env: Record<string, string>): Spawned {
   const path = fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url));
-  const child = spawn(TSX, [path], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' });
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: 'pipe',
+  });
   let out = '';
   let err = '';
   const waiters: Array<{ text: string; resolve: () => void }> = [];

@@ -34,7 +34,8 @@ describe('identity-sync batches', () => {
     await h.publishKratos(withEmail(id, 'a@school.edu', at(1)), { id: messageId });
     await h.publishKratos(withEmail(id, 'a@school.edu', at(1)), { id: messageId });
     await h.publishKratos(withEmail(other, 'b@school.edu', at(1)));
-    await h.startWorker();
+    // The batch closes at its third message, not at a wait a loaded machine's deliveries may outlast.
+    await h.startWorker({ batchSize: 3, batchWaitMs: 30_000 });
     const rows = await waitFor(inbox, (r) => r.length === 2);
     expect(rows).toHaveLength(2);
     expect(new Set(rows.map((r) => r.processed_at.getTime())).size).toBe(1); // one transaction
@@ -52,7 +53,7 @@ describe('identity-sync batches', () => {
       withEmail(id, 'v3@school.edu', at(3)),
     ];
     for (const identity of sequence) await h.publishKratos(identity);
-    await h.startWorker();
+    await h.startWorker({ batchSize: 4, batchWaitMs: 30_000 }); // one batch of exactly these four
     const rows = await waitFor(inbox, (r) => r.length === 4);
     expect(new Set(rows.map((r) => r.processed_at.getTime())).size).toBe(1);
     expect(await history(id)).toEqual([

@@ -24,7 +24,8 @@ export interface Harness {
   prisma: PrismaClient;
   publisher: Bus;
   workers: IdentitySyncWorker[];
-  startWorker(): Promise<IdentitySyncWorker>;
+  /** `batch` pins how a batch forms (e.g. exactly n messages, however slowly they are delivered). */
+  startWorker(batch?: { batchSize: number; batchWaitMs: number }): Promise<IdentitySyncWorker>;
   publishKratos(identity: KratosIdentity, opts?: { id?: string; time?: string }): Promise<CloudEvent>;
   readChanges(count: number, timeoutMs?: number): Promise<CloudEvent<IdentityChangedData>[]>;
   /**
@@ -49,7 +50,10 @@ export async function startHarness(
   const closers: Array<() => Promise<void>> = [];
   const workers: IdentitySyncWorker[] = [];
 
-  async function startWorker(): Promise<IdentitySyncWorker> {
+  async function startWorker(batch?: {
+    batchSize: number;
+    batchWaitMs: number;
+  }): Promise<IdentitySyncWorker> {
     const { registry } = createMetrics('identity-sync-test');
     const prisma = createPrismaClient({ databaseUrl: db.url, poolMax: 5, connectionTimeoutMs: 2000 });
     const bus = await connectBus({ url: vhost.url, name: 'identity-sync-test', logger, registry, topology });
@@ -58,7 +62,7 @@ export async function startHarness(
       bus,
       logger,
       registry,
-      config: { retryDelaysMs, prefetch: 20, publishTimeoutMs: 3000 },
+      config: { retryDelaysMs, prefetch: 20, publishTimeoutMs: 3000, ...batch },
       outboxPollMs: 100,
     });
     await worker.start();
