@@ -129,6 +129,12 @@ describe('a worker started while the broker is unreachable', () => {
     forwarder = await forwardToBroker(brokerPort);
     const ready = await until(readyz, (r) => r?.status === 200);
     expect(ready?.status, output).toBe(200);
-    expect(lines().some((l) => l.msg === 'connected to the broker')).toBe(true);
+    // The log line may reach this process' pipe a moment after /readyz turned 200.
+    const logged = await until(
+      async () => lines().some((l) => l.msg === 'connected to the broker'),
+      (seen) => seen,
+      10_000,
+    );
+    expect(logged, output).toBe(true);
   }, 90_000);
 });
