@@ -2,6 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { poolConfig, resolveDbOptions, type DbOptions } from './db-options.js';
 import { PrismaClient } from './generated/prisma/client.js';
+import { registerSqlPool } from './sql.js';
 
 /**
  * A server-side disconnect (e.g. 57P01 after `pg_terminate_backend`, a failover) makes a pg client emit
@@ -15,7 +16,8 @@ function ignoreClientErrors(client: pg.PoolClient): void {
 }
 
 /**
- * One PrismaClient over one pg pool (@prisma/adapter-pg). Create it once per process and
+ * One PrismaClient over one pg pool (@prisma/adapter-pg); the hot paths run statements on the same pool through
+ * `sqlTransaction` (sql.ts). Create it once per process and
  * `$disconnect()` it on shutdown; connections are opened lazily, so this never touches the network.
  *
  * An interactive transaction waits for a pooled connection as long as the pool itself does
@@ -25,8 +27,11 @@ function ignoreClientErrors(client: pg.PoolClient): void {
  */
 export function createPrismaClient(opts: DbOptions): PrismaClient {
   const resolved = resolveDbOptions(opts);
-  const pool = new pg.Pool(poolConfig(resolved));
+  const config = poolConfig(resolved);
+  const pool = new pg.Pool(config);
   pool.on('connect', ignoreClientErrors);
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-  return new PrismaClient({ adapter, transactionOptions: { maxWait: resolved.connectionTimeoutMs } });
+  const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: resolved.connectionTimeoutMs } });
+  registerSqlPool(prisma, pool, config);
+  return prisma;
 }

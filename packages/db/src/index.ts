@@ -6,6 +6,14 @@ export { ensureDatabase } from './ensure-database.js';
 export { migrate, type MigrateOptions } from './migrate.js';
 export { defaultMigrationsDir } from './migration-files.js';
 export { inboxClaim } from './inbox.js';
+export {
+  sqlTransaction,
+  sqlQuery,
+  sqlExecute,
+  SqlTransactionTimeoutError,
+  type SqlTx,
+  type SqlTransactionOptions,
+} from './sql.js';
 export { canonicalOfRow, identityColumns, type IdentityRow } from './identity-row.js';
 export { DbError, DatabaseUnavailableError, MigrationError, type MigrationErrorCode } from './errors.js';
 export { isTransientDbError } from './transient.js';

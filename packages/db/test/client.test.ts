@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, inboxClaim, isTransientDbError, type PrismaClient } from '../src/index.js';
+import {
+  createPrismaClient,
+  inboxClaim,
+  isTransientDbError,
+  sqlTransaction,
+  type PrismaClient,
+} from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 
 let db: TestDatabase;
@@ -164,27 +170,27 @@ describe('createPrismaClient', () => {
 describe('inboxClaim', () => {
   it('claims each message id once per consumer, inside the caller transaction', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
-    const first = await db.prisma.$transaction((tx) => inboxClaim(tx, 'identity-sync', [a, b, a]));
+    const first = await sqlTransaction(db.prisma, (tx) => inboxClaim(tx, 'identity-sync', [a, b, a]));
     expect(first).toEqual(new Set([a, b]));
-    const second = await db.prisma.$transaction((tx) => inboxClaim(tx, 'identity-sync', [a, b]));
+    const second = await sqlTransaction(db.prisma, (tx) => inboxClaim(tx, 'identity-sync', [a, b]));
     expect(second).toEqual(new Set());
     // Another consumer has its own inbox.
-    expect(await db.prisma.$transaction((tx) => inboxClaim(tx, 'subscribers', [a]))).toEqual(new Set([a]));
+    expect(await sqlTransaction(db.prisma, (tx) => inboxClaim(tx, 'subscribers', [a]))).toEqual(new Set([a]));
   });
 
   it('releases the claim when the transaction rolls back', async () => {
     const id = randomUUID();
     await expect(
-      db.prisma.$transaction(async (tx) => {
+      sqlTransaction(db.prisma, async (tx) => {
         expect(await inboxClaim(tx, 'notifier', [id])).toEqual(new Set([id]));
         throw new Error('effect failed');
       }),
     ).rejects.toThrow('effect failed');
-    expect(await db.prisma.$transaction((tx) => inboxClaim(tx, 'notifier', [id]))).toEqual(new Set([id]));
+    expect(await sqlTransaction(db.prisma, (tx) => inboxClaim(tx, 'notifier', [id]))).toEqual(new Set([id]));
   });
 
   it('returns an empty set for no ids without querying', async () => {
-    expect(await db.prisma.$transaction((tx) => inboxClaim(tx, 'notifier', []))).toEqual(new Set());
+    expect(await sqlTransaction(db.prisma, (tx) => inboxClaim(tx, 'notifier', []))).toEqual(new Set());
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inboxClaim, type Prisma, type PrismaClient } from '@identity-relay/db';
+import { inboxClaim, sqlTransaction, type PrismaClient, type SqlTx } from '@identity-relay/db';
 import { keyOf, planBatch, type ApplyInput, type ApplyResult } from './batch-plan.js';
 import {
   insertEvents,
@@ -10,7 +10,7 @@ import {
   updateRows,
 } from './repository.js';
 
-type Tx = Prisma.TransactionClient;
+type Tx = SqlTx;
 
 /** A result per input, in input order; 'duplicate' for a message id already applied or repeated. */
 export type ApplyResults = Array<ApplyResult | 'duplicate'>;
@@ -68,8 +68,8 @@ export async function applyInTransaction(
   const attempts = opts.attempts ?? INSERT_RACE_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prisma.$transaction((tx) => applyIdentityChanges(tx, consumer, inputs), {
-        timeout: opts.timeoutMs ?? 30_000,
+      return await sqlTransaction(prisma, (tx) => applyIdentityChanges(tx, consumer, inputs), {
+        timeoutMs: opts.timeoutMs ?? 30_000,
       });
     } catch (error) {
       if (!(error instanceof InsertRaceError) || attempt >= attempts) throw error;

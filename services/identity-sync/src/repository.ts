@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { storedSourceTime } from '@identity-relay/contracts';
-import { canonicalOfRow, identityColumns, Prisma, type IdentityRow } from '@identity-relay/db';
+import { canonicalOfRow, identityColumns, Prisma, type IdentityRow, type SqlTx } from '@identity-relay/db';
 import { TransientError } from '@identity-relay/bus';
 import type { IdentityKey, PlannedEvent, PlannedRow } from './batch-plan.js';
 import type { StoredIdentity } from './decide.js';
 
-type Tx = Prisma.TransactionClient;
+type Tx = SqlTx;
 
 function toStored(row: IdentityRow): StoredIdentity {
   return { id: row.id, version: row.version, deletedAt: row.deleted_at, identity: canonicalOfRow(row) };
@@ -29,12 +29,12 @@ export class InsertRaceError extends TransientError {
 export async function lockIdentities(tx: Tx, keys: IdentityKey[]): Promise<Map<IdentityKey, StoredIdentity>> {
   const providers = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
   const externalIds = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
-  const found = await tx.$queryRaw<IdentityRow[]>`
+  const found = await tx.query<IdentityRow>(Prisma.sql`
     SELECT ${identityColumns('i')}
     FROM identities i
     JOIN unnest(${providers}::text[], ${externalIds}::text[]) AS k(provider, external_id)
       ON i.provider = k.provider AND i.external_id = k.external_id
-    ORDER BY i.provider, i.external_id FOR UPDATE OF i`;
+    ORDER BY i.provider, i.external_id FOR UPDATE OF i`);
   return new Map(found.map((row) => [`${row.provider}\u0000${row.external_id}`, toStored(row)]));
 }
 
@@ -68,36 +68,36 @@ export async function insertRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
   if (rows.length === 0) return;
   const now = new Date().toISOString();
   const sorted = [...rows].sort((a, b) => compareKeys(a.identity, b.identity));
-  const inserted = await tx.$executeRaw`
+  const inserted = await tx.execute(Prisma.sql`
     INSERT INTO identities (id, provider, external_id, email, username, email_verified, state, traits,
                             source_updated_at, version, created_at, updated_at, deleted_at)
     SELECT u.id, u.provider, u.external_id, u.email, u.username, u.email_verified, u.state, u.traits,
            u.source_updated_at, u.version, now(), now(), u.deleted_at
     FROM jsonb_to_recordset(${JSON.stringify(sorted.map((r, i) => rowJson(r, now, i)))}::jsonb) AS u(${ROW_TYPE})
     ORDER BY u.ord
-    ON CONFLICT (provider, external_id) DO NOTHING`;
+    ON CONFLICT (provider, external_id) DO NOTHING`);
   if (inserted !== rows.length) throw new InsertRaceError(rows.length - inserted);
 }
 
 export async function updateRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
   if (rows.length === 0) return;
   const now = new Date().toISOString();
-  await tx.$executeRaw`
+  await tx.execute(Prisma.sql`
     UPDATE identities AS i SET email = u.email, username = u.username, email_verified = u.email_verified,
       state = u.state, traits = u.traits, source_updated_at = u.source_updated_at, version = u.version,
       updated_at = now(), deleted_at = u.deleted_at
     FROM jsonb_to_recordset(${JSON.stringify(rows.map((r, i) => rowJson(r, now, i)))}::jsonb) AS u(${ROW_TYPE})
-    WHERE i.id = u.id`;
+    WHERE i.id = u.id`);
 }
 
 /** created_at of each changed identity's latest event before this batch: the floor for the new ones. */
 export async function previousEventTimes(tx: Tx, rows: PlannedRow[]): Promise<Map<string, string>> {
   const prior = rows.filter((r) => r.write === 'update' && r.versionBefore > 0);
   if (prior.length === 0) return new Map();
-  const found = await tx.$queryRaw<{ identity_id: string; created_at: Date }[]>`
+  const found = await tx.query<{ identity_id: string; created_at: Date }>(Prisma.sql`
     SELECT e.identity_id, e.created_at FROM identity_events e
     JOIN unnest(${prior.map((r) => r.id)}::uuid[], ${prior.map((r) => r.versionBefore)}::int[]) AS p(id, version)
-      ON e.identity_id = p.id AND e.version = p.version`;
+      ON e.identity_id = p.id AND e.version = p.version`);
   return new Map(found.map((r) => [r.identity_id, r.created_at.toISOString()]));
 }
 
@@ -129,7 +129,7 @@ export async function insertEvents(
   // The outbox row of each versioned event (identity_outbox, with the event's created_at) is written by the
   // identity_events trigger identity_outbox_enqueue, not here: the database enqueues for every writer, including
   // replicas of the previous release during a rolling upgrade.
-  await tx.$executeRaw`
+  await tx.execute(Prisma.sql`
     INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
     SELECT u.id, u.identity_id, u.version, u.type, u.payload, u.source_message_id, u.occurred_at,
            greatest(clock_timestamp() + (u.rank - 1) * interval '1 millisecond',
@@ -137,7 +137,7 @@ export async function insertEvents(
     FROM jsonb_to_recordset(${json}::jsonb)
       AS u(ord int, id uuid, identity_id uuid, version int, type text, payload jsonb, source_message_id text,
            occurred_at timestamptz, rank int, floor timestamptz)
-    ORDER BY u.ord`;
+    ORDER BY u.ord`);
 }
 
 function compareKeys(

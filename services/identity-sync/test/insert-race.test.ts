@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CanonicalIdentity } from '@identity-relay/contracts';
+import { sqlTransaction } from '@identity-relay/db';
 import { createTestDatabase, type TestDatabase } from '@identity-relay/db/testing';
 import { applyIdentityChanges, applyInTransaction, type ApplyInput } from '../src/index.js';
 import { InsertRaceError } from '../src/repository.js';
@@ -55,13 +56,14 @@ async function race<T>(first: ApplyInput, second: () => Promise<T>): Promise<Pro
   const held = new Promise<void>((resolve) => (commit = resolve));
   let applied!: () => void;
   const firstApplied = new Promise<void>((resolve) => (applied = resolve));
-  const other = db.prisma.$transaction(
+  const other = sqlTransaction(
+    db.prisma,
     async (tx) => {
       await applyIdentityChanges(tx, CONSUMER, [first]);
       applied();
       await held;
     },
-    { timeout: 20_000 },
+    { timeoutMs: 20_000 },
   );
   // `second` starts only once `first` holds its uncommitted row, so it is `second` that blocks on it (on a loaded
   // machine the other order could leave nobody waiting on a lock).

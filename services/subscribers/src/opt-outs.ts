@@ -1,7 +1,7 @@
 import type { UnsubscribeRequestedData } from '@identity-relay/contracts';
-import type { Prisma } from '@identity-relay/db';
+import { Prisma, type SqlTx } from '@identity-relay/db';
 
-type Tx = Prisma.TransactionClient;
+type Tx = SqlTx;
 
 /**
  * `recorded`: the person is now opted out of the list; `kept`: they already were (the first opt-out stays),
@@ -22,13 +22,13 @@ export async function applyUnsubscribe(
   data: UnsubscribeRequestedData,
 ): Promise<OptOutOutcome> {
   const at = new Date(requestedAt);
-  const changed = await tx.$executeRaw`
+  const changed = await tx.execute(Prisma.sql`
     INSERT INTO subscriber_opt_outs (list, email, opted_out_at, method, source_message_id, updated_at)
     VALUES (${data.list}, ${data.email.toLowerCase()}, ${at}, ${data.method}, ${messageId}, now())
     ON CONFLICT (list, email) DO UPDATE SET opted_out_at = EXCLUDED.opted_out_at, method = EXCLUDED.method,
       source_message_id = EXCLUDED.source_message_id, resubscribed_at = NULL, resubscribed_by = NULL,
       updated_at = now()
     WHERE subscriber_opt_outs.resubscribed_at IS NOT NULL
-      AND subscriber_opt_outs.resubscribed_at < EXCLUDED.opted_out_at`;
+      AND subscriber_opt_outs.resubscribed_at < EXCLUDED.opted_out_at`);
   return changed > 0 ? 'recorded' : 'kept';
 }

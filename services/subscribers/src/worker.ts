@@ -6,7 +6,7 @@ import {
   type IdentityChangedData,
   type UnsubscribeRequestedData,
 } from '@identity-relay/contracts';
-import { inboxClaim, type PrismaClient } from '@identity-relay/db';
+import { inboxClaim, sqlTransaction, type PrismaClient } from '@identity-relay/db';
 import { variables } from '@identity-relay/runtime';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -97,7 +97,7 @@ export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorke
     requestedAt: string,
     data: UnsubscribeRequestedData,
   ): Promise<OptOutOutcome | 'duplicate'> {
-    const outcome = await prisma.$transaction(async (tx) => {
+    const outcome = await sqlTransaction(prisma, async (tx) => {
       const claimed = await inboxClaim(tx, CONSUMER_NAME, [messageId]);
       if (!claimed.has(messageId)) return 'duplicate' as const;
       return applyUnsubscribe(tx, messageId, requestedAt, data);
@@ -125,7 +125,8 @@ export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorke
     const order = items
       .map((item, index) => ({ item, index }))
       .sort((a, b) => compare(a.item.data.identityId, b.item.data.identityId) || a.index - b.index);
-    const outcomes = await prisma.$transaction(
+    const outcomes = await sqlTransaction(
+      prisma,
       async (tx) => {
         const claimed = await inboxClaim(
           tx,
@@ -141,7 +142,7 @@ export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorke
         }
         return out;
       },
-      { timeout: BATCH_TRANSACTION_TIMEOUT_MS },
+      { timeoutMs: BATCH_TRANSACTION_TIMEOUT_MS },
     );
     for (const outcome of outcomes) {
       if (outcome === 'duplicate' || !outcome.applied) {
