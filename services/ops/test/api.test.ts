@@ -232,6 +232,8 @@ describe('personal data', () => {
       // A search by person says whether their messages failed, masked or not.
       '/api/dead-letters?email=ada@school.edu',
       '/api/dead-letters/groups?externalId=k-ada',
+      // So does an audit search by identity: whether anything matched says operators acted on that person.
+      `/api/audit?identityId=${id}`,
     ]) {
       const reader = await call('GET', path, { token: readerJwt });
       expect(reader.status, path).toBe(403);

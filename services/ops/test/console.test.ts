@@ -191,6 +191,7 @@ describe('console for read-only users', () => {
       '/suppressions',
       '/opt-outs',
       '/dead-letters?email=ada@school.example',
+      '/audit?identityId=6b9e4c1e-5d5e-4f4c-9a55-1f6f3c1c2a07',
     ]) {
       const refused = await get(path, reader);
       expect(refused.status, path).toBe(403);

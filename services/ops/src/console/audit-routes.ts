@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { AuditLog } from '../audit/audit-log.js';
 import { BadRequestError } from '../errors.js';
+import { searchesPerson } from '../store/filter.js';
 import type { ConsoleKit } from './kit.js';
 import { queryOf } from './dead-letters-routes.js';
 import { auditPage, type AuditFilter } from './pages/audit.js';
@@ -12,6 +13,8 @@ export function registerAuditPage(router: Router, kit: ConsoleKit, audit: AuditL
   const { signedIn, page, ctx, view } = kit;
   router.get('/audit', signedIn, async (req, res) => {
     const { query, refresh } = queryOf(req);
+    if (view(res).masked && searchesPerson(query))
+      return kit.fail(res, 403, 'Searching by person needs the operator role or the pii grant.');
     const f: AuditFilter = {};
     for (const key of FILTER_KEYS)
       if (typeof query[key] === 'string' && query[key] !== '') f[key] = query[key];

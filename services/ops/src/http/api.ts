@@ -1,25 +1,15 @@
-import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { HttpError } from '@identity-relay/runtime';
-import { AuthError, type Authenticator } from '../auth/authenticator.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import type { OpsService } from '../ops-service.js';
 import { PersonalDataView } from '../privacy/views.js';
-import { searchesPerson } from '../store/filter.js';
-import { mount, principalOf, queryOf } from './mount.js';
+import { mount, personSearch, principalOf, queryOf } from './mount.js';
 import { buildOpsOpenApi } from './openapi.js';
 import { API_ROUTES as R } from './route-table.js';
 
 const actor = (res: Response): string => principalOf(res).actor;
 /** Masks personal data unless the caller may see it. */
 const view = (res: Response): PersonalDataView => new PersonalDataView(principalOf(res));
-
-/** Searching dead letters by person (email, external or identity id) is for those who see personal data. */
-const personSearch: RequestHandler = (req, res, next) => {
-  if (view(res).masked && searchesPerson(req.query as Record<string, unknown>))
-    throw new AuthError(403, 'searching by person needs the operator role or the pii grant', {
-      code: 'forbidden',
-    });
-  next();
-};
 
 /** `/api/dead-letters*`, `/api/stats` and `/api/openapi.json`: the dead-letter API (routes in route-table.ts). */
 export function apiRouter(deps: { ops: OpsService; authenticate: Authenticator }): Router {

@@ -3,6 +3,7 @@ import { compile } from '@identity-relay/contracts';
 import { fieldProblems, HttpError, type FieldProblem } from '@identity-relay/runtime';
 import { AuthError, type Authenticator, type Principal } from '../auth/authenticator.js';
 import { allows, seesPersonalData, type Role } from '../auth/roles.js';
+import { searchesPerson } from '../store/filter.js';
 import { expressPath, type ApiRoute } from './route-table.js';
 
 /** (default=64kb) Largest JSON body an API route reads. */
@@ -29,6 +30,19 @@ function requireRole(authenticate: Authenticator, need: Role): RequestHandler {
 const personalData: RequestHandler = (_req, res, next) => {
   if (!seesPersonalData((res.locals.principal as Principal).grants))
     throw new AuthError(403, 'personal data: the operator role or the pii grant is required', {
+      code: 'forbidden',
+    });
+  next();
+};
+
+/**
+ * A search by person (email, external or identity id — `searchesPerson`) is personal data even when its
+ * results are masked: whether anything matched says what happened to that person. Dead letters and the audit
+ * log take such filters.
+ */
+export const personSearch: RequestHandler = (req, res, next) => {
+  if (!seesPersonalData(principalOf(res).grants) && searchesPerson(req.query as Record<string, unknown>))
+    throw new AuthError(403, 'searching by person needs the operator role or the pii grant', {
       code: 'forbidden',
     });
   next();

@@ -4,7 +4,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { ErasureService } from '../erasure/erasure.js';
 import type { IdentityService } from '../identities/service.js';
 import { PersonalDataView } from '../privacy/views.js';
-import { mount, principalOf, queryOf } from './mount.js';
+import { mount, personSearch, principalOf, queryOf } from './mount.js';
 import { API_ROUTES as R } from './route-table.js';
 
 export interface OperatorsApiDeps {
@@ -35,7 +35,7 @@ export function operatorsApiRouter(deps: OperatorsApiDeps): Router {
     const { actor } = principalOf(res);
     res.json(await deps.erasure.erase(String(req.params.id), { actor, dryRun }));
   });
-  mount(router, R.audit, deps, async (req, res) => {
+  mount(router, R.audit, deps, personSearch, async (req, res) => {
     res.json(new PersonalDataView(principalOf(res)).audit(await audit.list(queryOf(req))));
   });
   return router;
