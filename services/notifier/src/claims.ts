@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@identity-relay/db';
+import { Prisma, sqlExecute, sqlQuery, type PrismaClient } from '@identity-relay/db';
 
 // Claims replace the per-delivery transaction: a sending round marks a chunk of pending deliveries as its own
 // for a short lease (renewed while it works), in one autocommit statement, so no transaction stays open
@@ -22,8 +22,10 @@ export async function claimPending(
   limit: number,
   leaseMs: number,
 ): Promise<PendingDelivery[]> {
-  const rows = await prisma.$queryRaw<PendingDelivery[]>`
-    UPDATE email_deliveries d SET claimed_by = ${round}, claimed_until = now() + ${leaseMs} * interval '1 millisecond'
+  const rows = await sqlQuery<PendingDelivery>(
+    prisma,
+    Prisma.sql`
+    UPDATE email_deliveries d SET claimed_by = ${round}, claimed_until = now() + ${leaseMs}::float8 * interval '1 millisecond'
     FROM (
       SELECT notification_id, email FROM email_deliveries
       WHERE notification_id = ${notificationId} AND status = 'pending'
@@ -31,7 +33,8 @@ export async function claimPending(
       ORDER BY email LIMIT ${limit} FOR UPDATE SKIP LOCKED
     ) c
     WHERE d.notification_id = c.notification_id AND d.email = c.email
-    RETURNING d.email, d.message_id AS "messageId", d.identity_id::text AS "identityId"`;
+    RETURNING d.email, d.message_id AS "messageId", d.identity_id::text AS "identityId"`,
+  );
   return rows.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
 }
 
@@ -48,21 +51,27 @@ export async function renewClaims(
   round: string,
   leaseMs: number,
 ): Promise<void> {
-  await prisma.$executeRaw`
-    UPDATE email_deliveries d SET claimed_until = now() + ${leaseMs} * interval '1 millisecond'
+  await sqlExecute(
+    prisma,
+    Prisma.sql`
+    UPDATE email_deliveries d SET claimed_until = now() + ${leaseMs}::float8 * interval '1 millisecond'
     FROM (
       SELECT notification_id, email FROM email_deliveries
       WHERE notification_id = ${notificationId} AND status = 'pending' AND claimed_by = ${round}
       FOR UPDATE SKIP LOCKED
     ) held
-    WHERE d.notification_id = held.notification_id AND d.email = held.email`;
+    WHERE d.notification_id = held.notification_id AND d.email = held.email`,
+  );
 }
 
 /** Gives back what `round` holds and did not finish (not started, or deferred): pending for the next attempt. */
 export async function releaseClaims(prisma: PrismaClient, round: string): Promise<void> {
-  await prisma.$executeRaw`
+  await sqlExecute(
+    prisma,
+    Prisma.sql`
     UPDATE email_deliveries SET claimed_by = NULL, claimed_until = NULL
-    WHERE claimed_by = ${round} AND status = 'pending'`;
+    WHERE claimed_by = ${round} AND status = 'pending'`,
+  );
 }
 
 /**
@@ -74,10 +83,13 @@ export async function otherClaimsLapseIn(
   notificationId: string,
   round: string,
 ): Promise<number | null> {
-  const [row] = await prisma.$queryRaw<{ ms: number | null }[]>`
+  const [row] = await sqlQuery<{ ms: number | null }>(
+    prisma,
+    Prisma.sql`
     SELECT (extract(epoch FROM min(claimed_until) - now()) * 1000)::float8 AS ms FROM email_deliveries
     WHERE notification_id = ${notificationId} AND status = 'pending'
-      AND claimed_by IS NOT NULL AND claimed_by <> ${round}`;
+      AND claimed_by IS NOT NULL AND claimed_by <> ${round}`,
+  );
   return row?.ms ?? null;
 }
 
@@ -112,7 +124,9 @@ export async function markDeliveries(
   const smtpIds = marks.map((m) => (m.update.status === 'sent' ? m.update.smtpMessageId : null));
   const errors = marks.map((m) => (m.update.status === 'sent' ? null : m.update.error.slice(0, 1000)));
   const responses = marks.map((m) => m.update.response?.slice(0, 1000) ?? null);
-  await prisma.$executeRaw`
+  await sqlExecute(
+    prisma,
+    Prisma.sql`
     UPDATE email_deliveries d SET status = m.status, attempts = d.attempts + 1,
       smtp_message_id = COALESCE(m.smtp_id, d.smtp_message_id),
       sent_at = CASE WHEN m.status = 'sent' THEN now() ELSE d.sent_at END,
@@ -122,5 +136,6 @@ export async function markDeliveries(
     FROM unnest(${emails}::text[], ${statuses}::text[], ${smtpIds}::text[], ${errors}::text[], ${responses}::text[])
       AS m(email, status, smtp_id, error, response),
       (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
-    WHERE d.notification_id = ${notificationId} AND d.email = m.email`;
+    WHERE d.notification_id = ${notificationId} AND d.email = m.email`,
+  );
 }

@@ -3,7 +3,7 @@ import {
   signUnsubscribeToken,
   type RenderedNotification,
 } from '@identity-relay/contracts';
-import type { PrismaClient } from '@identity-relay/db';
+import { Prisma, sqlQuery, type PrismaClient } from '@identity-relay/db';
 import type { PendingDelivery } from './claims.js';
 import { headerSafeId } from './mail/message-id.js';
 import type { OutgoingMail } from './mail/types.js';
@@ -113,7 +113,9 @@ export async function traitsOf(
   identityIds: readonly string[],
 ): Promise<Map<string, Record<string, unknown>>> {
   if (identityIds.length === 0) return new Map();
-  const rows = await prisma.$queryRaw<{ id: string; traits: Record<string, unknown> | null }[]>`
-    SELECT id::text AS id, traits FROM identities WHERE id = ANY(${[...identityIds]}::uuid[])`;
+  const rows = await sqlQuery<{ id: string; traits: Record<string, unknown> | null }>(
+    prisma,
+    Prisma.sql`SELECT id::text AS id, traits FROM identities WHERE id = ANY(${[...identityIds]}::uuid[])`,
+  );
   return new Map(rows.map((r) => [r.id, r.traits ?? {}]));
 }

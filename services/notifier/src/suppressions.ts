@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@identity-relay/db';
+import { Prisma, sqlExecute, type PrismaClient } from '@identity-relay/db';
 
 // Recipients in control: an address the server refused for good is suppressed for every later notification,
 // and a person's opt-out of a list holds whatever the rules say. Both are decided when a notification is
@@ -14,7 +14,9 @@ export async function skipHeldBack(
   notificationId: string,
   list: string,
 ): Promise<number> {
-  return prisma.$executeRaw`
+  return sqlExecute(
+    prisma,
+    Prisma.sql`
     UPDATE email_deliveries d
     SET status = CASE WHEN s.email IS NOT NULL THEN 'suppressed' ELSE 'unsubscribed' END,
       error = COALESCE(s.reason, d.error), updated_at = now(), claimed_by = NULL, claimed_until = NULL
@@ -24,7 +26,8 @@ export async function skipHeldBack(
     WHERE x.notification_id = ${notificationId} AND x.status = 'pending'
       AND (x.claimed_until IS NULL OR x.claimed_until < now())
       AND (s.email IS NOT NULL OR o.email IS NOT NULL)
-      AND d.notification_id = x.notification_id AND d.email = x.email`;
+      AND d.notification_id = x.notification_id AND d.email = x.email`,
+  );
 }
 
 export interface Bounce {
@@ -42,8 +45,11 @@ export async function suppress(
   if (bounces.length === 0) return;
   const emails = bounces.map((b) => b.email.toLowerCase());
   const reasons = bounces.map((b) => b.reason.slice(0, 1000));
-  await prisma.$executeRaw`
+  await sqlExecute(
+    prisma,
+    Prisma.sql`
     INSERT INTO suppressions (email, reason, notification_id, suppressed_at)
     SELECT b.email, b.reason, ${notificationId}, now() FROM unnest(${emails}::text[], ${reasons}::text[]) AS b(email, reason)
-    ON CONFLICT (email) DO NOTHING`;
+    ON CONFLICT (email) DO NOTHING`,
+  );
 }
