@@ -30,6 +30,9 @@ export function createPrismaClient(opts: DbOptions): PrismaClient {
   const config = poolConfig(resolved);
   const pool = new pg.Pool(config);
   pool.on('connect', ignoreClientErrors);
+  // An idle client's disconnect is re-emitted on the pool (which has already removed the client); without a
+  // listener that re-emit is an uncaught exception, e.g. when the database drops connections after a shutdown began.
+  pool.on('error', () => undefined);
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: resolved.connectionTimeoutMs } });
   registerSqlPool(prisma, pool, config);

@@ -5,7 +5,7 @@ import {
   type IdentityChangedData,
 } from '@identity-relay/contracts';
 import type { Bus } from '@identity-relay/bus';
-import type { PrismaClient } from '@identity-relay/db';
+import { Prisma, sqlTransaction, type PrismaClient } from '@identity-relay/db';
 import type { Logger } from 'pino';
 
 /** Arbitrary constant naming the relay's advisory lock: one relay publishes at a time, in commit order. */
@@ -77,31 +77,31 @@ export class OutboxRelay {
 
   /** One scan; returns how many events it published (0 when another replica holds the relay lock). */
   async publishBatch(): Promise<number> {
-    const { prisma } = this.opts;
-    return prisma.$transaction(
+    return sqlTransaction(
+      this.opts.prisma,
       async (tx) => {
         // One statement: the relay lock (evaluated once, before the first row), the oldest outbox rows in
         // publishing order, deleted (so the history rows are never rewritten), with their events' payloads.
         // A failed publish rolls the transaction back and the rows are pending again.
         // The source's trace context is kept in the payload (history) but is an envelope attribute, not data.
-        const rows = await tx.$queryRaw<OutboxRow[]>`
+        const rows = await tx.query<OutboxRow>(Prisma.sql`
           WITH next AS (
             DELETE FROM identity_outbox o
             USING (SELECT created_at, event_id FROM identity_outbox
-                   WHERE (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}))
-                   ORDER BY created_at, event_id LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED) AS n
+                   WHERE (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}::bigint))
+                   ORDER BY created_at, event_id LIMIT ${this.batchSize}::int FOR UPDATE SKIP LOCKED) AS n
             WHERE o.created_at = n.created_at AND o.event_id = n.event_id
             RETURNING o.created_at, o.event_id)
           SELECT e.id, (e.payload - 'traceparent')::text AS data, e.payload->>'identityId' AS identity_id,
                  e.payload->>'change' AS change, e.occurred_at, e.payload->>'traceparent' AS traceparent
           FROM next JOIN identity_events e ON e.id = next.event_id
-          ORDER BY next.created_at, next.event_id`;
+          ORDER BY next.created_at, next.event_id`);
         if (rows.length === 0) return 0;
         // Pipelined: every publish is in flight at once; the channel keeps their order.
         await Promise.all(rows.map((row) => this.publishRow(row)));
         return rows.length;
       },
-      { timeout: 60_000, maxWait: 10_000 },
+      { timeoutMs: 60_000 },
     );
   }
 
