@@ -18,7 +18,7 @@ describe('resolveDbOptions', () => {
   it.each([
     { poolMax: 0 },
     { poolMax: 1.5 },
-    { poolMax: 1001 },
+    { poolMax: 201 },
     { connectionTimeoutMs: 0 },
     { idleTimeoutMs: -1 },
     { statementTimeoutMs: 0 },

@@ -1,9 +1,10 @@
 import type { PoolConfig } from 'pg';
+import { DEFAULT_POOL_MAX, MAX_POOL_MAX } from './limits.js';
 
 export interface DbOptions {
   /** postgresql:// connection string. Required. */
   databaseUrl: string;
-  /** (default=10) Max connections in this process's pool, 1..1000. */
+  /** (default=DEFAULT_POOL_MAX, 10) Max connections in this process's pool, 1..MAX_POOL_MAX (200). */
   poolMax?: number;
   /** (default=5000) Max wait for a pooled connection (also to start an interactive transaction), in milliseconds, 1..600000. */
   connectionTimeoutMs?: number;
@@ -28,7 +29,7 @@ export function resolveDbOptions(opts: DbOptions): ResolvedDbOptions {
   }
   return {
     databaseUrl: opts.databaseUrl,
-    poolMax: intInRange('poolMax', opts.poolMax ?? 10, 1, 1000),
+    poolMax: intInRange('poolMax', opts.poolMax ?? DEFAULT_POOL_MAX, 1, MAX_POOL_MAX),
     connectionTimeoutMs: intInRange('connectionTimeoutMs', opts.connectionTimeoutMs ?? 5000, 1, 600_000),
     idleTimeoutMs: intInRange('idleTimeoutMs', opts.idleTimeoutMs ?? 30_000, 0, 86_400_000),
     statementTimeoutMs:

@@ -6,6 +6,7 @@ import {
   DEFAULT_QUORUM_REPLICAS,
   MAX_PUBLISH_TIMEOUT_MS,
 } from '@identity-relay/bus/limits';
+import { DEFAULT_POOL_MAX, MAX_POOL_MAX } from '@identity-relay/db/limits';
 import { brokerUrlProblem, parseRetryDelays } from './checks.js';
 import {
   derived,
@@ -175,7 +176,7 @@ export const DATABASE_DIRECT_URL = optional(
   url('DATABASE_DIRECT_URL', POSTGRES_URL, 'a postgres:// or postgresql:// URL', true),
 );
 /** DB_POOL_MAX: Max connections in this process's pg pool. */
-export const DB_POOL_MAX = withDefault(int('DB_POOL_MAX', 1, 200), 10);
+export const DB_POOL_MAX = withDefault(int('DB_POOL_MAX', 1, MAX_POOL_MAX), DEFAULT_POOL_MAX);
 
 // ---- HTTP listeners ------------------------------------------------------------------------------------
 
