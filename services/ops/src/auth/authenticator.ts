@@ -7,6 +7,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { HttpError } from '@identity-relay/runtime';
+import { FetchBackoff } from './backoff.js';
 import { grantsOfClaims, roleOf, type Grant, type RoleMapping, type Role } from './roles.js';
 
 /** Who is calling and what they may do; `actor` is what the audit log records. */
@@ -107,43 +108,41 @@ async function discoverJwksUrl(issuer: string, requireHttps: boolean): Promise<U
 }
 
 /** (ms) First wait after the issuer could not be reached; doubles per failure up to MAX_BACKOFF_MS. */
-const FIRST_BACKOFF_MS = 1_000;
-const MAX_BACKOFF_MS = 60_000;
 /** Errors of jose's key lookup that are about the token (unknown or ambiguous kid), not the issuer. */
 const TOKEN_KEY_ERRORS = [joseErrors.JWKSNoMatchingKey, joseErrors.JWKSMultipleMatchingKeys];
 
 /**
  * The issuer's keys: discovery on first use, keys through jose (which caches them and refetches on
  * an unknown `kid` at most every 30 s). When discovery or the key fetch fails, nothing is fetched
- * again until a backoff (1 s doubling to 60 s) has passed: a flood of tokens while the issuer is
- * down costs one fetch per backoff, and callers get 503 meanwhile.
+ * again until the `FetchBackoff` has passed: callers get 503 meanwhile.
  */
 class IssuerKeys {
   private keys: JWTVerifyGetKey | undefined;
   private pending: Promise<JWTVerifyGetKey> | undefined;
-  private failures = 0;
-  private retryAt = 0;
+  private readonly backoff: FetchBackoff;
 
   constructor(
     private readonly oidc: OidcOptions,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.backoff = new FetchBackoff(now);
+  }
 
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     const keys = await this.load();
     try {
       const key = await keys(header, token);
-      this.failures = 0;
+      this.backoff.succeeded();
       return key;
     } catch (err) {
-      if (!TOKEN_KEY_ERRORS.some((type) => err instanceof type)) this.failed();
+      if (!TOKEN_KEY_ERRORS.some((type) => err instanceof type)) this.backoff.failed();
       throw err;
     }
   };
 
   private load(): Promise<JWTVerifyGetKey> {
-    if (this.now() < this.retryAt)
-      return Promise.reject(new AuthUnavailableError(Math.ceil((this.retryAt - this.now()) / 1000)));
+    const wait = this.backoff.waitSeconds();
+    if (wait > 0) return Promise.reject(new AuthUnavailableError(wait));
     if (this.keys) return Promise.resolve(this.keys);
     const https = this.oidc.requireHttps === true;
     this.pending ??= (
@@ -153,16 +152,11 @@ class IssuerKeys {
     )
       .then((url) => (this.keys = createRemoteJWKSet(url, { timeoutDuration: 5_000 })))
       .catch((err: unknown) => {
-        this.failed();
-        throw new AuthUnavailableError(Math.ceil((this.retryAt - this.now()) / 1000), { cause: err });
+        this.backoff.failed();
+        throw new AuthUnavailableError(this.backoff.waitSeconds(), { cause: err });
       })
       .finally(() => (this.pending = undefined));
     return this.pending;
-  }
-
-  private failed(): void {
-    this.failures += 1;
-    this.retryAt = this.now() + Math.min(FIRST_BACKOFF_MS * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
   }
 }
 

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { OidcSignIn, OidcSignInError } from './oidc-sign-in.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OidcSignIn, OidcSignInError, OidcUnavailableError } from './oidc-sign-in.js';
 
 const options = {
   issuer: 'https://id.example.org/application/o/ops/',
@@ -29,5 +31,54 @@ describe('OidcSignIn', () => {
       expect(err).toBeInstanceOf(OidcSignInError);
       expect(err).toMatchObject({ status: 400, code: 'oidc_state_mismatch' });
     }
+  });
+
+  describe('discovery while the provider is down', () => {
+    let server: Server | undefined;
+    afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+    it('asks the provider once per backoff, answers the sign-ins in between 503 with Retry-After, and signs in once it is back', async () => {
+      let healthy = false;
+      let discoveries = 0;
+      server = createServer((req, res) => {
+        discoveries++;
+        if (!healthy || req.url !== '/.well-known/openid-configuration') {
+          res.writeHead(500).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            issuer,
+            authorization_endpoint: `${issuer}/authorize`,
+            token_endpoint: `${issuer}/token`,
+            jwks_uri: `${issuer}/jwks`,
+          }),
+        );
+      });
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      let now = 1_000_000;
+      const signIn = new OidcSignIn({ ...options, issuer }, () => now);
+
+      const first = await signIn.start().catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(OidcUnavailableError);
+      expect(first).toMatchObject({ status: 503, retryAfterSeconds: 1 });
+      expect(discoveries).toBe(1);
+      // Within the backoff: refused without a request to the provider.
+      const second = await signIn.start().catch((e: unknown) => e);
+      expect(second).toMatchObject({ status: 503, retryAfterSeconds: 1 });
+      expect(discoveries).toBe(1);
+      // After it: one more attempt, which fails again and doubles the wait.
+      now += 1_000;
+      expect(await signIn.start().catch((e: unknown) => e)).toMatchObject({ retryAfterSeconds: 2 });
+      expect(discoveries).toBe(2);
+      healthy = true;
+      expect(await signIn.start().catch((e: unknown) => e)).toMatchObject({ retryAfterSeconds: 2 });
+      expect(discoveries).toBe(2);
+      now += 2_000;
+      const { url } = await signIn.start();
+      expect(url.href.startsWith(`${issuer}/authorize?`)).toBe(true);
+      expect(discoveries).toBe(3);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { HttpError } from '@identity-relay/runtime';
 import { actorOf } from './authenticator.js';
+import { FetchBackoff } from './backoff.js';
 import { claimAt, grantsOfClaims, roleOf, type Grant, type RoleMapping } from './roles.js';
 
 /** The console as an OIDC client of the identity provider (authorization code + PKCE). */
@@ -43,8 +44,15 @@ export class OidcSignInError extends HttpError {
 
 /** The identity provider could not be reached (discovery or token endpoint); nothing is known about the user. */
 export class OidcUnavailableError extends HttpError {
-  constructor(cause: unknown) {
-    super(503, 'oidc_unavailable', 'the identity provider cannot be reached; try again later', { cause });
+  constructor(
+    cause: unknown,
+    /** Whole seconds before discovery is tried again (0: the next sign-in may try at once). */
+    readonly retryAfterSeconds = 0,
+  ) {
+    super(503, 'oidc_unavailable', 'the identity provider cannot be reached; try again later', {
+      cause,
+      ...(retryAfterSeconds > 0 && { headers: { 'Retry-After': String(retryAfterSeconds) } }),
+    });
   }
 }
 
@@ -62,9 +70,14 @@ const isRefusal = (err: unknown): boolean =>
  */
 export class OidcSignIn {
   private config: Promise<client.Configuration> | undefined;
+  private readonly backoff: FetchBackoff;
   readonly scopes: string;
 
-  constructor(private readonly opts: OidcSignInOptions) {
+  constructor(
+    private readonly opts: OidcSignInOptions,
+    now: () => number = Date.now,
+  ) {
+    this.backoff = new FetchBackoff(now);
     const issuer = new URL(opts.issuer);
     if (issuer.protocol !== 'https:' && (opts.requireHttps || issuer.protocol !== 'http:'))
       throw new Error(`OIDC_ISSUER must be an https:// URL, got ${issuer.protocol}//${issuer.host}`);
@@ -160,10 +173,16 @@ export class OidcSignIn {
     }
   }
 
-  /** Discovery once; a failure is not kept, so the next sign-in tries again. */
+  /**
+   * Discovery once. A failure is not kept, but the next attempt waits for the `FetchBackoff` (sign-ins meanwhile
+   * are answered 503 with Retry-After, without asking the provider).
+   */
   private configuration(): Promise<client.Configuration> {
     const { issuer, clientId, clientSecret, requireHttps } = this.opts;
-    this.config ??= client
+    if (this.config) return this.config;
+    const wait = this.backoff.waitSeconds();
+    if (wait > 0) return Promise.reject(new OidcUnavailableError(undefined, wait));
+    this.config = client
       .discovery(
         new URL(issuer),
         clientId,
@@ -178,9 +197,14 @@ export class OidcSignIn {
             : [client.allowInsecureRequests, client.enableNonRepudiationChecks],
         },
       )
+      .then((config) => {
+        this.backoff.succeeded();
+        return config;
+      })
       .catch((err: unknown) => {
         this.config = undefined;
-        throw new OidcUnavailableError(err);
+        this.backoff.failed();
+        throw new OidcUnavailableError(err, this.backoff.waitSeconds());
       });
     return this.config;
   }

@@ -80,20 +80,22 @@ function registerOidcSignIn(
   sessions: ConsoleSessions,
   loginForm: (req: Request, res: Response, status: number, error?: string) => void,
 ): void {
-  const unavailable = (req: Request, res: Response) =>
-    loginForm(
+  const unavailable = (req: Request, res: Response, err: OidcUnavailableError) => {
+    if (err.retryAfterSeconds > 0) res.set('Retry-After', String(err.retryAfterSeconds));
+    return loginForm(
       req,
       res,
       503,
       'The identity provider cannot be reached right now. Try again, or sign in with a token.',
     );
+  };
   router.get('/login/oidc', async (req, res) => {
     try {
       const { url, pending } = await oidc.start();
       sessions.rememberOidcFlow(req, res, pending);
       res.redirect(303, url.href);
     } catch (err) {
-      if (err instanceof OidcUnavailableError) return unavailable(req, res);
+      if (err instanceof OidcUnavailableError) return unavailable(req, res, err);
       throw err;
     }
   });
@@ -106,7 +108,7 @@ function registerOidcSignIn(
     try {
       identity = await oidc.finish(query, pending);
     } catch (err) {
-      if (err instanceof OidcUnavailableError) return unavailable(req, res);
+      if (err instanceof OidcUnavailableError) return unavailable(req, res, err);
       if (!(err instanceof OidcSignInError)) throw err;
       const why =
         err.code === 'no_role'
