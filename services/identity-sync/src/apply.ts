@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inboxClaim, sqlTransaction, type PrismaClient, type SqlTx } from '@identity-relay/db';
 import { keyOf, planBatch, type ApplyInput, type ApplyResult } from './batch-plan.js';
-import {
-  insertEvents,
-  insertRows,
-  InsertRaceError,
-  lockIdentities,
-  previousEventTimes,
-  updateRows,
-} from './repository.js';
+import { InsertRaceError, lockIdentities, writeBatch } from './repository.js';
 
 type Tx = SqlTx;
 
@@ -17,7 +10,8 @@ export type ApplyResults = Array<ApplyResult | 'duplicate'>;
 
 /**
  * The one way identity changes reach `identities` and `identity_events` — a single message is a batch of one.
- * In the caller's transaction, with a fixed number of set-based statements (unnest): the inbox (ids already
+ * In the caller's transaction, with three set-based statements (inbox claim, row locks, then rows and
+ * events together): the inbox (ids already
  * processed, or repeated in the batch, are duplicates), row locks serialising each identity across replicas,
  * taken in one global order (the ORDER BY of the locking SELECT, then sorted inserts) so concurrent batches
  * cannot deadlock, the stale and tombstone rules and gap-free versions (batch-plan.ts), and one
@@ -34,16 +28,7 @@ export async function applyIdentityChanges(
   const fresh = inputs.filter((i) => claimed.has(i.messageId));
   const stored = fresh.length > 0 ? await lockIdentities(tx, [...new Set(fresh.map(keyOf))]) : new Map();
   const plan = planBatch(inputs, stored, claimed, randomUUID, new Date());
-  const rows = [...plan.rows.values()];
-  await insertRows(
-    tx,
-    rows.filter((r) => r.write === 'insert'),
-  );
-  await updateRows(
-    tx,
-    rows.filter((r) => r.write === 'update'),
-  );
-  await insertEvents(tx, plan.events, await previousEventTimes(tx, rows));
+  await writeBatch(tx, [...plan.rows.values()], plan.events);
   return plan.results;
 }
 

@@ -38,11 +38,12 @@ export async function lockIdentities(tx: Tx, keys: IdentityKey[]): Promise<Map<I
   return new Map(found.map((row) => [`${row.provider}\u0000${row.external_id}`, toStored(row)]));
 }
 
-/** One identities row as the JSON the set-based statements read (jsonb_to_recordset); `ord` keeps the order. */
+/** One identities row as the JSON the batch statement reads (jsonb_to_recordset); `ord` keeps the order. */
 function rowJson(r: PlannedRow, now: string, ord: number) {
   const i = r.identity;
   return {
     ord,
+    write: r.write,
     id: r.id,
     provider: i.provider,
     external_id: i.externalId,
@@ -59,60 +60,33 @@ function rowJson(r: PlannedRow, now: string, ord: number) {
 
 // Rows travel as one JSON document per statement: a single parameter that Postgres parses in C, rather
 // than one array parameter per column that the driver escapes element by element (the profile's top cost).
-const ROW_TYPE =
-  Prisma.raw(`id uuid, provider text, external_id text, email text, username text, email_verified boolean,
-  state text, traits jsonb, source_updated_at timestamptz, version int, deleted_at timestamptz, ord int`);
+const ROW_TYPE = Prisma.raw(`ord int, write text, id uuid, provider text, external_id text, email text,
+  username text, email_verified boolean, state text, traits jsonb, source_updated_at timestamptz, version int,
+  deleted_at timestamptz`);
 
-/** New identities, inserted in (provider, external_id) order; a conflict means we lost a race. */
-export async function insertRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const now = new Date().toISOString();
-  const sorted = [...rows].sort((a, b) => compareKeys(a.identity, b.identity));
-  const inserted = await tx.execute(Prisma.sql`
-    INSERT INTO identities (id, provider, external_id, email, username, email_verified, state, traits,
-                            source_updated_at, version, created_at, updated_at, deleted_at)
-    SELECT u.id, u.provider, u.external_id, u.email, u.username, u.email_verified, u.state, u.traits,
-           u.source_updated_at, u.version, now(), now(), u.deleted_at
-    FROM jsonb_to_recordset(${JSON.stringify(sorted.map((r, i) => rowJson(r, now, i)))}::jsonb) AS u(${ROW_TYPE})
-    ORDER BY u.ord
-    ON CONFLICT (provider, external_id) DO NOTHING`);
-  if (inserted !== rows.length) throw new InsertRaceError(rows.length - inserted);
-}
-
-export async function updateRows(tx: Tx, rows: PlannedRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const now = new Date().toISOString();
-  await tx.execute(Prisma.sql`
-    UPDATE identities AS i SET email = u.email, username = u.username, email_verified = u.email_verified,
-      state = u.state, traits = u.traits, source_updated_at = u.source_updated_at, version = u.version,
-      updated_at = now(), deleted_at = u.deleted_at
-    FROM jsonb_to_recordset(${JSON.stringify(rows.map((r, i) => rowJson(r, now, i)))}::jsonb) AS u(${ROW_TYPE})
-    WHERE i.id = u.id`);
-}
-
-/** created_at of each changed identity's latest event before this batch: the floor for the new ones. */
-export async function previousEventTimes(tx: Tx, rows: PlannedRow[]): Promise<Map<string, string>> {
-  const prior = rows.filter((r) => r.write === 'update' && r.versionBefore > 0);
-  if (prior.length === 0) return new Map();
-  const found = await tx.query<{ identity_id: string; created_at: Date }>(Prisma.sql`
-    SELECT e.identity_id, e.created_at FROM identity_events e
-    JOIN unnest(${prior.map((r) => r.id)}::uuid[], ${prior.map((r) => r.versionBefore)}::int[]) AS p(id, version)
-      ON e.identity_id = p.id AND e.version = p.version`);
-  return new Map(found.map((r) => [r.identity_id, r.created_at.toISOString()]));
-}
+const EVENT_TYPE = Prisma.raw(`ord int, id uuid, identity_id uuid, version int, type text, payload jsonb,
+  source_message_id text, occurred_at timestamptz, rank int, prev_version int`);
 
 /**
- * History rows, and an outbox row for each versioned one. created_at orders one identity's versions for the relay, at millisecond
- * precision: the k-th event of an identity in this batch gets now + (k-1) ms, and at least its previous
- * version's time + k ms, so versions never tie or go backwards, also across transactions and replicas.
+ * Writes a planned batch in one statement: new identities inserted in (provider, external_id) order (a
+ * conflict means another transaction created one first: `InsertRaceError`, and no event is written), changed
+ * ones updated, and the history rows (identity_events; its trigger identity_outbox_enqueue adds the outbox
+ * row of each versioned one, for every writer, replicas of the previous release included).
+ *
+ * created_at orders one identity's versions for the relay, at millisecond precision: the k-th event of an
+ * identity in this batch gets now + (k-1) ms, and at least its previous version's created_at (joined here)
+ * + k ms, so versions never tie or go backwards, also across transactions and replicas.
  */
-export async function insertEvents(
-  tx: Tx,
-  events: PlannedEvent[],
-  floors: Map<string, string>,
-): Promise<void> {
-  if (events.length === 0) return;
-  const json = JSON.stringify(
+export async function writeBatch(tx: Tx, rows: PlannedRow[], events: PlannedEvent[]): Promise<void> {
+  const written = rows.filter((r) => r.write !== 'none');
+  if (written.length === 0 && events.length === 0) return;
+  const now = new Date().toISOString();
+  const sorted = written.sort((a, b) => compareKeys(a.identity, b.identity));
+  const inserts = sorted.reduce((n, r) => (r.write === 'insert' ? n + 1 : n), 0);
+  const previous = new Map(
+    sorted.filter((r) => r.write === 'update' && r.versionBefore > 0).map((r) => [r.id, r.versionBefore]),
+  );
+  const eventsJson = JSON.stringify(
     events.map((e, ord) => ({
       ord,
       id: randomUUID(),
@@ -123,21 +97,36 @@ export async function insertEvents(
       source_message_id: e.sourceMessageId,
       occurred_at: new Date(e.occurredAt).toISOString(),
       rank: e.rank,
-      floor: floors.get(e.identityId) ?? null,
+      prev_version: previous.get(e.identityId) ?? null,
     })),
   );
-  // The outbox row of each versioned event (identity_outbox, with the event's created_at) is written by the
-  // identity_events trigger identity_outbox_enqueue, not here: the database enqueues for every writer, including
-  // replicas of the previous release during a rolling upgrade.
-  await tx.execute(Prisma.sql`
-    INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
-    SELECT u.id, u.identity_id, u.version, u.type, u.payload, u.source_message_id, u.occurred_at,
-           greatest(clock_timestamp() + (u.rank - 1) * interval '1 millisecond',
-                    u.floor + u.rank * interval '1 millisecond')
-    FROM jsonb_to_recordset(${json}::jsonb)
-      AS u(ord int, id uuid, identity_id uuid, version int, type text, payload jsonb, source_message_id text,
-           occurred_at timestamptz, rank int, floor timestamptz)
-    ORDER BY u.ord`);
+  const [result] = await tx.query<{ inserted: number }>(Prisma.sql`
+    WITH u AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(sorted.map((r, i) => rowJson(r, now, i)))}::jsonb)
+                 AS u(${ROW_TYPE})),
+    ins AS (
+      INSERT INTO identities (id, provider, external_id, email, username, email_verified, state, traits,
+                              source_updated_at, version, created_at, updated_at, deleted_at)
+      SELECT u.id, u.provider, u.external_id, u.email, u.username, u.email_verified, u.state, u.traits,
+             u.source_updated_at, u.version, now(), now(), u.deleted_at
+      FROM u WHERE u.write = 'insert' ORDER BY u.ord
+      ON CONFLICT (provider, external_id) DO NOTHING
+      RETURNING 1),
+    upd AS (
+      UPDATE identities AS i SET email = u.email, username = u.username, email_verified = u.email_verified,
+        state = u.state, traits = u.traits, source_updated_at = u.source_updated_at, version = u.version,
+        updated_at = now(), deleted_at = u.deleted_at
+      FROM u WHERE u.write = 'update' AND i.id = u.id),
+    ev AS (
+      INSERT INTO identity_events (id, identity_id, version, type, payload, source_message_id, occurred_at, created_at)
+      SELECT e.id, e.identity_id, e.version, e.type, e.payload, e.source_message_id, e.occurred_at,
+             greatest(clock_timestamp() + (e.rank - 1) * interval '1 millisecond',
+                      p.created_at + e.rank * interval '1 millisecond')
+      FROM jsonb_to_recordset(${eventsJson}::jsonb) AS e(${EVENT_TYPE})
+      LEFT JOIN identity_events p ON p.identity_id = e.identity_id AND p.version = e.prev_version
+      WHERE (SELECT count(*) FROM ins) = ${inserts}::int
+      ORDER BY e.ord)
+    SELECT (SELECT count(*) FROM ins)::int AS inserted`);
+  if (result!.inserted !== inserts) throw new InsertRaceError(inserts - result!.inserted);
 }
 
 function compareKeys(
