@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createPrismaClient,
   isTransientDbError,
   Prisma,
   sqlExecute,
@@ -29,6 +30,22 @@ async function countOf(id: string): Promise<number> {
   );
   return Number(rows[0]!.n);
 }
+
+describe('the pool behind sqlQuery', () => {
+  it('outlives the server ending an idle connection of a client Prisma never used: the next statement reconnects', async () => {
+    const prisma = createPrismaClient({ databaseUrl: db.url, poolMax: 1 });
+    try {
+      const [before] = await sqlQuery<{ pid: number }>(prisma, Prisma.sql`SELECT pg_backend_pid() AS pid`);
+      // The connection is idle in the pool now; its server process ends (a restart, an idle-session timeout).
+      await sqlQuery(db.prisma, Prisma.sql`SELECT pg_terminate_backend(${before!.pid}::int)`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const [after] = await sqlQuery<{ pid: number }>(prisma, Prisma.sql`SELECT pg_backend_pid() AS pid`);
+      expect(after!.pid).not.toBe(before!.pid);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+});
 
 describe('sqlTransaction', () => {
   it('commits the statements of a callback that returns, and hands back its result', async () => {
