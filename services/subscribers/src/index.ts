@@ -5,7 +5,7 @@ export {
   type SubscribersWorker,
   type BatchItem,
 } from './worker.js';
-export { applyIdentityChanged, type ApplyOutcome } from './repository.js';
+export { applyIdentityChanges, type ApplyOutcome } from './repository.js';
 export { applyUnsubscribe, type OptOutOutcome } from './opt-outs.js';
 export { planMembership, type MembershipAction, type SubscriberRow } from './plan.js';
 export { loadRules, parseRules, defaultRules, RulesError } from './rules/load.js';

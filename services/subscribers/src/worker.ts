@@ -11,15 +11,14 @@ import { variables } from '@identity-relay/runtime';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { applyUnsubscribe, type OptOutOutcome } from './opt-outs.js';
-import { applyIdentityChanged, type ApplyOutcome } from './repository.js';
+import { applyIdentityChanges, type ApplyOutcome } from './repository.js';
 import type { ListRule } from './rules/types.js';
 
 export const CONSUMER_NAME = 'subscribers';
 
 /**
- * Most IdentityChanged in one transaction. Each still takes a handful of statements (version lock, rows,
- * writes), so the gain of a batch — one commit and one inbox claim instead of one per message — is nearly
- * all there at a few dozen, while a larger one holds its locks longer.
+ * Most IdentityChanged in one transaction. A batch costs the same few statements whatever its size, but a
+ * larger one holds its locks longer and a failed one is redone one message at a time.
  */
 export const MAX_BATCH_SIZE = 50;
 /** Prisma's 5 s default is too short for a batch on a loaded machine; a failed batch is redone one by one. */
@@ -113,18 +112,16 @@ export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorke
   }
 
   /**
-   * Applies IdentityChanged messages in one transaction — a single message is a batch of one — each through
-   * the same inbox-guarded, version-aware steps as alone (repository.ts). One commit per batch instead of
-   * one per message: the per-message transaction was the largest CPU cost per webhook of the whole
-   * pipeline (docs/benchmarks.md). Identities are handled in one global order (by id), so two batches take
-   * the version-row locks in the same order; one identity's messages keep their delivery order, so a newer
-   * version delivered first makes the older ones stale exactly as one at a time. A failed batch is retried
-   * one message at a time by the bus.
+   * Applies IdentityChanged messages in one transaction — a single message is a batch of one — with the same
+   * few statements whatever the batch's size (repository.ts): one inbox claim, one statement locking the
+   * identities' version rows in id order, one locking their subscriber rows, then the end state written set
+   * by set. Messages are planned in memory in delivery order, so a later one sees an earlier one's effects
+   * and a newer version delivered first makes the older ones stale exactly as one at a time. One commit and a
+   * handful of statements per batch instead of several per message: the subscribers were the largest CPU cost
+   * per webhook of the whole pipeline (docs/benchmarks.md). A failed batch is retried one message at a time
+   * by the bus.
    */
   async function applyAll(items: ReadonlyArray<BatchItem>): Promise<Array<ApplyOutcome | 'duplicate'>> {
-    const order = items
-      .map((item, index) => ({ item, index }))
-      .sort((a, b) => compare(a.item.data.identityId, b.item.data.identityId) || a.index - b.index);
     const outcomes = await sqlTransaction(
       prisma,
       async (tx) => {
@@ -133,14 +130,15 @@ export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorke
           CONSUMER_NAME,
           items.map((i) => i.messageId),
         );
-        const out = new Array<ApplyOutcome | 'duplicate'>(items.length);
-        for (const { item, index } of order) {
-          // A message id repeated in the batch is applied once; its copies are duplicates.
-          out[index] = claimed.delete(item.messageId)
-            ? await applyIdentityChanged(tx, item.data, deps.rules)
-            : 'duplicate';
-        }
-        return out;
+        // A message id repeated in the batch is applied once; its copies are duplicates.
+        const fresh = items.map((item) => claimed.delete(item.messageId));
+        const applied = await applyIdentityChanges(
+          tx,
+          items.filter((_, i) => fresh[i]).map((item) => item.data),
+          deps.rules,
+        );
+        let next = 0;
+        return items.map((_, i) => (fresh[i] ? applied[next++]! : ('duplicate' as const)));
       },
       { timeoutMs: BATCH_TRANSACTION_TIMEOUT_MS },
     );
@@ -203,8 +201,4 @@ export function createSubscribersWorker(deps: SubscribersDeps): SubscribersWorke
       await consumer?.stop(graceMs);
     },
   };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
