@@ -5,7 +5,7 @@ import {
   type IdentityChangedData,
 } from '@identity-relay/contracts';
 import type { Bus } from '@identity-relay/bus';
-import { Prisma, sqlTransaction, type PrismaClient } from '@identity-relay/db';
+import { Prisma, sqlTransaction, type PrismaClient, type SqlTx } from '@identity-relay/db';
 import type { Logger } from 'pino';
 
 /** Arbitrary constant naming the relay's advisory lock: one relay publishes at a time, in commit order. */
@@ -37,9 +37,20 @@ interface OutboxRow {
 }
 
 /**
+ * (default=250) Milliseconds one relay transaction keeps taking newly committed rows while its confirms are
+ * outstanding; bounds how long its deleted rows stay uncommitted (and are republished after a crash).
+ */
+const EXTEND_MS = 250;
+
+/**
  * Publishes the events of the outbox (`identity_outbox` → `identity_events`) as `IdentityChanged` with confirms,
  * deleting their outbox rows in the same transaction. A crash between confirm and commit republishes the batch:
  * consumers dedupe by message id.
+ *
+ * A wake while the transaction waits for its confirms takes the rows committed since, in the same transaction
+ * (the relay lock is still held, so publishing order stays commit order and one identity's versions stay in
+ * order), instead of after the commit and a new transaction: rows committed during a round no longer wait for
+ * a whole further round.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
@@ -75,34 +86,81 @@ export class OutboxRelay {
     await this.loop;
   }
 
-  /** One scan; returns how many events it published (0 when another replica holds the relay lock). */
+  /**
+   * One relay transaction; returns how many events it published (0 when another replica holds the relay
+   * lock). At most batchSize rows; a failed publish rolls it all back and the rows are pending again.
+   */
   async publishBatch(): Promise<number> {
     return sqlTransaction(
       this.opts.prisma,
       async (tx) => {
-        // One statement: the relay lock (evaluated once, before the first row), the oldest outbox rows in
-        // publishing order, deleted (so the history rows are never rewritten), with their events' payloads.
-        // A failed publish rolls the transaction back and the rows are pending again.
-        // The source's trace context is kept in the payload (history) but is an envelope attribute, not data.
-        const rows = await tx.query<OutboxRow>(Prisma.sql`
-          WITH next AS (
-            DELETE FROM identity_outbox o
-            USING (SELECT created_at, event_id FROM identity_outbox
-                   WHERE (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}::bigint))
-                   ORDER BY created_at, event_id LIMIT ${this.batchSize}::int FOR UPDATE SKIP LOCKED) AS n
-            WHERE o.created_at = n.created_at AND o.event_id = n.event_id
-            RETURNING o.created_at, o.event_id)
-          SELECT e.id, (e.payload - 'traceparent')::text AS data, e.payload->>'identityId' AS identity_id,
-                 e.payload->>'change' AS change, e.occurred_at, e.payload->>'traceparent' AS traceparent
-          FROM next JOIN identity_events e ON e.id = next.event_id
-          ORDER BY next.created_at, next.event_id`);
-        if (rows.length === 0) return 0;
-        // Pipelined: every publish is in flight at once; the channel keeps their order.
-        await Promise.all(rows.map((row) => this.publishRow(row)));
-        return rows.length;
+        const confirms: Promise<void>[] = [];
+        const started = Date.now();
+        let published = 0;
+        for (;;) {
+          this.pendingWake = false;
+          const rows = await this.takeRows(tx, this.batchSize - published);
+          // Pipelined: every publish is in flight at once; the channel keeps their order. A failure is
+          // handled by the Promise.all below, however long the transaction still runs before reaching it.
+          for (const row of rows) {
+            const confirm = this.publishRow(row);
+            confirm.catch(() => undefined);
+            confirms.push(confirm);
+          }
+          published += rows.length;
+          if (published === 0 || published >= this.batchSize || !this.running) break;
+          if (!(await this.wokenBeforeConfirms(confirms, started + EXTEND_MS - Date.now()))) break;
+        }
+        await Promise.all(confirms);
+        return published;
       },
       { timeoutMs: 60_000 },
     );
+  }
+
+  /**
+   * One statement: the relay lock (evaluated once, before the first row; a transaction that holds it takes it
+   * again), the oldest outbox rows in publishing order, deleted (so the history rows are never rewritten),
+   * with their events' payloads. The source's trace context is kept in the payload (history) but is an
+   * envelope attribute, not data.
+   */
+  private takeRows(tx: SqlTx, limit: number): Promise<OutboxRow[]> {
+    return tx.query<OutboxRow>(Prisma.sql`
+      WITH next AS (
+        DELETE FROM identity_outbox o
+        USING (SELECT created_at, event_id FROM identity_outbox
+               WHERE (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}::bigint))
+               ORDER BY created_at, event_id LIMIT ${limit}::int FOR UPDATE SKIP LOCKED) AS n
+        WHERE o.created_at = n.created_at AND o.event_id = n.event_id
+        RETURNING o.created_at, o.event_id)
+      SELECT e.id, (e.payload - 'traceparent')::text AS data, e.payload->>'identityId' AS identity_id,
+             e.payload->>'change' AS change, e.occurred_at, e.payload->>'traceparent' AS traceparent
+      FROM next JOIN identity_events e ON e.id = next.event_id
+      ORDER BY next.created_at, next.event_id`);
+  }
+
+  /**
+   * Whether a wake came (or had come) before every confirm arrived, within `ms`. False once the confirms are
+   * in, or one failed (the caller's Promise.all then throws it), or time ran out.
+   */
+  private async wokenBeforeConfirms(confirms: Promise<void>[], ms: number): Promise<boolean> {
+    if (this.pendingWake) return ms > 0;
+    if (ms <= 0) return false;
+    const settled = Promise.all(confirms).then(
+      () => false,
+      () => false,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const woken = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+      this.wakeUp = () => resolve(this.running);
+    });
+    try {
+      return await Promise.race([settled, woken]);
+    } finally {
+      clearTimeout(timer);
+      this.wakeUp = null;
+    }
   }
 
   private publishRow(row: OutboxRow): Promise<void> {
