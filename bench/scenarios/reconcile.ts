@@ -44,11 +44,11 @@ interface RunRow extends Expected {
 /**
  * One reconciliation of N Kratos identities with a few percent drift: the Kratos admin-API stand-in (this process)
  * lists N identities; `identities` holds them minus 2% (→ creates), 2% with other traits and an older time
- * (→ updates) and 1% more that the IdP no longer has (→ deletions, each confirmed by a direct GET). The reconciler
- * service runs compiled in its own process (RECONCILE_INTERVAL set: its first run starts at once); its run time is
- * the recorded run's start to finish and its peak RSS the kernel's high-water mark (VmHWM). Floor: the same-run time
- * of paging once through the same stand-in with the same client and page size, in its own process, doing nothing
- * with the pages.
+ * (→ updates) and 1% more that the IdP no longer has (→ deletions, confirmed by `GET /admin/identities?ids=…`).
+ * The reconciler service runs compiled in its own process (RECONCILE_INTERVAL set: its first run starts at once);
+ * its run time is the recorded run's start to finish and its peak RSS the kernel's high-water mark (VmHWM). Floor:
+ * the same-run time of paging once through the same stand-in with the same client and page size, in its own
+ * process, doing nothing with the pages.
  */
 export async function reconcileScenario(ctx: BenchContext): Promise<ScenarioResult> {
   const n = ctx.reconcileIdentities;
@@ -95,7 +95,7 @@ export async function reconcileScenario(ctx: BenchContext): Promise<ScenarioResu
       const matches = (Object.keys(expected) as Array<keyof Expected>).every((k) => found[k] === expected[k]);
       result.notes.push(
         `Run ${status}: ${counts(found)}${matches ? ' (as seeded)' : `; seeded drift was ${counts(expected)}`}${error ? `; ${error}` : ''}.`,
-        `Reconciler = ${round(ratio)}× the floor (${floor.pages} pages of ${PAGE_SIZE}); ${kratos.calls.get} direct GETs confirmed deletions. Repairs were published to identity.events with confirms (identity-sync not running: the figure is the reconciler's).`,
+        `Reconciler = ${round(ratio)}× the floor (${floor.pages} pages of ${PAGE_SIZE}); deletion candidates were confirmed by ${kratos.calls.ids} lookups by ids and ${kratos.calls.get} direct GETs. Repairs were published to identity.events with confirms (identity-sync not running: the figure is the reconciler's).`,
         `CPU: reconciler ${round(run.cpuSeconds)} s (from its readiness to the run's end), floor process ${round(floor.cpuSeconds)} s; machine load average at the end ${round(loadavg()[0]!)} on ${cpus().length} cores (a starved process's wall time is its CPU time over its share).`,
         'The admin-API stand-in runs in the benchmark process and serves both the floor and the reconciler.',
       );

@@ -48,8 +48,6 @@ export interface ReconcileOptions {
   trigger?: string;
   /** (default=100) Drifted identities kept in the run's sample. */
   driftSample?: number;
-  /** (default=8) Direct lookups confirming deletions in flight at once. */
-  lookupConcurrency?: number;
   /** (default=5000, milliseconds) PUBLISH_TIMEOUT_MS for each confirmed publish. */
   publishTimeoutMs?: number;
   /** Aborting stops the run between pages and before each publish (shutdown); it is recorded as failed. */
@@ -66,8 +64,9 @@ export interface ReconcileOptions {
  * deterministic ids, so identity-sync applies them through its inbox, stale protection, versions and outbox; their
  * confirms are awaited a few pages later (ConfirmWindow), and all of them before the run counts as done. Then walks the live
  * rows that predate the listing once (keyset, 1000 at a time) for those the listing did not contain: if there are
- * more than `maxDeleteRatio` of the live rows it refuses (unless `force`); otherwise each is looked up directly
- * and only a 404 publishes `IdentityDeletionObserved`. Memory: the pages read ahead, one walk batch, the drift
+ * more than `maxDeleteRatio` of the live rows it refuses (unless `force`); otherwise the IdP is asked directly
+ * which of them it still has (`source.present`, a batch at a time) and only those it does not have publish
+ * `IdentityDeletionObserved`. Memory: the pages read ahead, one walk batch, the drift
  * sample, the set of listed external ids and the deletion candidates (about 100 bytes each: ~10 MB per 100,000
  * identities listed or missing).
  */
@@ -199,8 +198,8 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
     listingStart: Date,
     seen: Set<string>,
   ): Promise<{ message: string; candidates: number } | null> {
-    // One walk gathers the candidates (a few per walk batch when the drift is small); the direct lookups then run
-    // `lookupConcurrency` at a time, LOOKUP_BATCH candidates per round, only once the guard below has passed.
+    // One walk gathers the candidates (a few per walk batch when the drift is small); the IdP is asked about them
+    // LOOKUP_BATCH at a time, only once the guard below has passed.
     const missing: Array<{ externalId: string; version: number }> = [];
     for await (const batch of reader.walkLive(provider, listingStart)) {
       for (const row of batch) if (!seen.has(row.externalId)) missing.push(row);
@@ -222,15 +221,16 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
     }
     return null;
 
-    /** Looks each candidate up directly; only a 404 publishes its IdentityDeletionObserved. */
+    /** Asks the IdP which candidates it still has; each one it lacks publishes its IdentityDeletionObserved. */
     async function confirmDeletions(rows: Array<{ externalId: string; version: number }>): Promise<void> {
+      const present = await source.present(rows.map((row) => row.externalId));
       const deletions: Array<Promise<void>> = [];
-      await mapLimit(rows, opts.lookupConcurrency ?? 8, async (row) => {
-        if (await source.exists(row.externalId)) return; // listed pages missed it; it is still there
-        const observedAt = new Date().toISOString();
+      const observedAt = new Date().toISOString();
+      for (const row of rows) {
+        if (present.has(row.externalId)) continue; // listed pages missed it; it is still there
         counts.deleted++;
         found('delete', row.externalId);
-        if (dryRun) return;
+        if (dryRun) continue;
         const data: IdentityDeletionObservedData = {
           provider,
           externalId: row.externalId,
@@ -245,15 +245,15 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions = {}
             data,
           }),
         );
-      });
+      }
       await confirms.add(deletions);
       progress('deletions');
     }
   }
 }
 
-/** (candidates) Deletion candidates gathered before their direct lookups start. */
-const LOOKUP_BATCH = 200;
+/** (candidates) Deletion candidates the IdP is asked about at once (`source.present`). */
+const LOOKUP_BATCH = 500;
 
 /** (pages) Pages read ahead: fetched one after the other, their rows read while earlier pages are compared. */
 const READ_AHEAD_PAGES = 3;
@@ -327,17 +327,4 @@ async function settleAll(promises: Array<Promise<void>>): Promise<void> {
   const results = await Promise.allSettled(promises);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-}
-
-/** Runs `task` over `items` with at most `limit` in flight; throws the first failure once all settled. */
-async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  });
-  await settleAll(workers);
 }

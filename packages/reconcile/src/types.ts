@@ -27,7 +27,7 @@ export interface ListedIdentity {
 }
 
 /**
- * An IdP's admin API as the engine sees it: the directory as a stream of pages, and a direct lookup. Failures
+ * An IdP's admin API as the engine sees it: the directory as a stream of pages, and direct lookups. Failures
  * throw (after the source's own retries of transient ones); a listing that failed is never taken as complete.
  */
 export interface IdentitySource {
@@ -39,8 +39,12 @@ export interface IdentitySource {
   readonly hasModificationTime: boolean;
   /** Pages in the IdP's order; `observedAt` is passed to the mapping as the time of the observation. */
   pages(): AsyncIterable<ListedIdentity[]>;
-  /** `true` while the IdP has the identity, `false` when a direct GET answers 404. */
-  exists(externalId: string): Promise<boolean>;
+  /**
+   * Which of `externalIds` the IdP still has, asked directly rather than through the listing (a bulk lookup or one
+   * GET each): an id missing from the answer is one the IdP answered it does not have (404, or absent from a
+   * lookup by ids). Confirms the deletion candidates, a batch at a time.
+   */
+  present(externalIds: readonly string[]): Promise<Set<string>>;
 }
 
 /** Counts of one run: found and, unless dry run, published. */

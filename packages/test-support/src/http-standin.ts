@@ -10,7 +10,9 @@ export interface RunningServer {
 
 /** A real HTTP server on 127.0.0.1 and a free port (0), closed with every keep-alive connection. */
 export async function listen(handler: Handler): Promise<RunningServer> {
-  const server: Server = createServer((req, res) => {
+  // Go's net/http (Kratos) reads up to 1 MB of request line and headers, node only 16 KB by default: a long `ids` list
+  // must reach the handler as it would reach Kratos.
+  const server: Server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://standin.local');
     try {
       handler(req, url, res);

@@ -67,16 +67,28 @@ export function kratosAdminIdentity(
   };
 }
 
+/** Kratos' largest number of `ids` in one `GET /admin/identities` (identity/handler.go, Kratos ≥ 25.4). */
+export const KRATOS_MAX_IDS_FILTER = 500;
+
 export interface KratosAdminStandInOptions {
   /** When set, every call must send `Authorization: Bearer <token>` (the Ory Network); else 401. */
   token?: string;
+  /**
+   * (default=true) Whether `GET /admin/identities` honours `ids` (Kratos ≥ 1.1); `false` answers as Kratos 1.0 does,
+   * which ignores the unknown parameter and lists everybody's first page.
+   */
+  idsFilter?: boolean;
 }
 
 /**
  * A stand-in for Kratos' admin identity API on a real HTTP server (127.0.0.1, free port):
  * - `GET /admin/identities?page_size=&page_token=`: a JSON array ordered by id (keyset pagination), with a
  *   `Link` header carrying `rel="first"` and, only when another page exists, `rel="next"`; the token is opaque.
- *   `page_size` outside 1..1000 answers 400 like Kratos.
+ *   `page_size` outside 1..1000 answers 400.
+ * - `GET /admin/identities?ids=<id>&ids=<id>…` (unless `idsFilter: false`): only those identities, as Kratos ≥ 1.1
+ *   filters the same keyset pages (`page_size` and `page_token` still apply, the links keep the `ids`); unknown ids
+ *   are left out, identities hidden from listings are found, a value that is not a UUID or more than 500 ids
+ *   answer 400 as Kratos ≥ 25.4 does.
  * - `GET /admin/identities/{id}`: the identity, or 404 with Kratos' herodot error body.
  * Tests change the directory behind the API's back (as the admin API or `kratos import` would, with no webhook).
  */
@@ -88,8 +100,8 @@ export interface KratosAdminStandIn {
   get(id: string): KratosAdminIdentity | undefined;
   ids(): readonly string[];
   size(): number;
-  /** Calls served, by kind. */
-  calls: { list: number; get: number; unauthorized: number };
+  /** Calls served, by kind: `list` counts listing pages, `ids` the `ids`-filtered ones. */
+  calls: { list: number; ids: number; get: number; unauthorized: number };
   /** The next `n` calls (any route) answer `status` (e.g. 503). */
   failNext(n: number, status: number): void;
   /**
@@ -116,7 +128,8 @@ export async function startKratosAdminStandIn(
 ): Promise<KratosAdminStandIn> {
   const identities = new SortedStore<string, KratosAdminIdentity>();
   const sortedIds = identities.keys;
-  const calls = { list: 0, get: 0, unauthorized: 0 };
+  const calls = { list: 0, ids: 0, get: 0, unauthorized: 0 };
+  const idsFilter = opts.idsFilter ?? true;
   let failures = { left: 0, status: 503 };
   const hidden = new Set<string>();
   let pageHook: ((page: number) => Promise<void> | void) | null = null;
@@ -138,6 +151,7 @@ export async function startKratosAdminStandIn(
     if (req.method !== 'GET')
       return sendJson(res, 405, { error: { code: 405, message: 'method not allowed' } });
     if (url.pathname === '/admin/identities') {
+      if (idsFilter && url.searchParams.has('ids')) return list(url, res, url.searchParams.getAll('ids'));
       // Pages are counted per listing: a call without page_token starts a new one.
       pagesServed = url.searchParams.get('page_token') ? pagesServed + 1 : 0;
       const page = pagesServed;
@@ -162,8 +176,19 @@ export async function startKratosAdminStandIn(
     return false;
   }
 
-  function list(url: URL, res: Parameters<Parameters<typeof listen>[0]>[2]): void {
-    calls.list++;
+  /** A listing page, or (`filter`) a page of only the identities with those ids, hidden ones included. */
+  function list(url: URL, res: Parameters<Parameters<typeof listen>[0]>[2], filter?: string[]): void {
+    if (filter) calls.ids++;
+    else calls.list++;
+    const badId = filter?.find((id) => !UUID.test(id));
+    if (badId !== undefined || (filter && filter.length > KRATOS_MAX_IDS_FILTER)) {
+      const message =
+        badId !== undefined
+          ? `Invalid UUID value \`${badId}\` for parameter \`ids\`.`
+          : 'The number of ids to filter must not exceed 500.';
+      sendJson(res, 400, { error: { code: 400, status: 'Bad Request', reason: message } });
+      return;
+    }
     const sizeParam = url.searchParams.get('page_size');
     const pageSize = sizeParam === null ? KRATOS_DEFAULT_PAGE_SIZE : Number(sizeParam);
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > KRATOS_MAX_PAGE_SIZE) {
@@ -182,18 +207,21 @@ export async function startKratosAdminStandIn(
         return;
       }
     }
-    const start = after ? identities.upperBound(after) : 0;
     const ids: string[] = [];
-    let end = start;
-    for (; end < sortedIds.length && ids.length < pageSize; end++) {
-      if (!hidden.has(sortedIds[end]!)) ids.push(sortedIds[end]!);
+    let more: boolean;
+    if (filter) {
+      const wanted = [...new Set(filter)].filter((id) => id > after && identities.get(id)).sort();
+      ids.push(...wanted.slice(0, pageSize));
+      more = wanted.length > pageSize;
+    } else {
+      let end = after ? identities.upperBound(after) : 0;
+      for (; end < sortedIds.length && ids.length < pageSize; end++) {
+        if (!hidden.has(sortedIds[end]!)) ids.push(sortedIds[end]!);
+      }
+      more = ids.length > 0 && visibleFrom(end);
     }
-    const links = [`</admin/identities?page_size=${pageSize}&page_token=${tokenAfter('')}>; rel="first"`];
-    if (ids.length > 0 && visibleFrom(end)) {
-      links.push(
-        `</admin/identities?page_size=${pageSize}&page_token=${tokenAfter(ids[ids.length - 1]!)}>; rel="next"`,
-      );
-    }
+    const links = [`<${linkTo(url, pageSize, '')}>; rel="first"`];
+    if (more) links.push(`<${linkTo(url, pageSize, ids[ids.length - 1]!)}>; rel="next"`);
     sendJson(
       res,
       200,
@@ -222,6 +250,16 @@ export async function startKratosAdminStandIn(
     },
     close: () => server.close(),
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A page's link: the request's query (its `ids` too, as Kratos' keyset header keeps it) at another page. */
+function linkTo(url: URL, pageSize: number, after: string): string {
+  const query = new URLSearchParams(url.searchParams);
+  query.set('page_size', String(pageSize));
+  query.set('page_token', tokenAfter(after));
+  return `/admin/identities?${query.toString()}`;
 }
 
 /** Kratos' tokens are opaque to clients; this one is base64url JSON of the last id, as ory/x's keyset pages. */

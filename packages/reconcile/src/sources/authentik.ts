@@ -11,6 +11,7 @@ import {
 } from '@identity-relay/contracts';
 import { createAuthentikCoreApi, failureCause, refusedResponse, type CoreApi } from '../authentik-api.js';
 import type { IdentitySource, ListedIdentity } from '../types.js';
+import { LOOKUP_CONCURRENCY, presentByLookups } from './lookups.js';
 import { failureOfStatus, withRetries, type CallFailure } from './retry.js';
 
 export interface AuthentikSourceOptions {
@@ -22,6 +23,8 @@ export interface AuthentikSourceOptions {
   pageSize?: number;
   /** (default=30000, milliseconds) Timeout of one API call. */
   timeoutMs?: number;
+  /** (default=8) Direct lookups confirming deletion candidates in flight at once. */
+  lookupConcurrency?: number;
 }
 
 interface UsersPage {
@@ -65,22 +68,25 @@ export function createAuthentikSource(opts: AuthentikSourceOptions): IdentitySou
         page = next;
       }
     },
-    async exists(externalId) {
-      const id = Number(externalId);
-      if (!Number.isSafeInteger(id)) return false;
-      try {
-        await withRetries(
-          `GET /api/v3/core/users/${id}/`,
-          async () => (await (await api()).coreUsersRetrieveRaw({ id }, init())).raw.body?.cancel(),
-          classify,
-        );
-        return true;
-      } catch (err) {
-        if (classify((err as Error).cause).kind === 'not-found') return false;
-        throw err;
-      }
-    },
+    present: (externalIds) =>
+      presentByLookups(externalIds, exists, opts.lookupConcurrency ?? LOOKUP_CONCURRENCY),
   };
+
+  async function exists(externalId: string): Promise<boolean> {
+    const id = Number(externalId);
+    if (!Number.isSafeInteger(id)) return false;
+    try {
+      await withRetries(
+        `GET /api/v3/core/users/${id}/`,
+        async () => (await (await api()).coreUsersRetrieveRaw({ id }, init())).raw.body?.cancel(),
+        classify,
+      );
+      return true;
+    } catch (err) {
+      if (classify((err as Error).cause).kind === 'not-found') return false;
+      throw err;
+    }
+  }
 }
 
 function listed(user: AuthentikUser, observedAt: string): ListedIdentity {
