@@ -51,12 +51,14 @@ COPY --from=build --chown=root:root /app/packages ./packages
 COPY --from=build --chown=root:root /app/services ./services
 # The migration runner reads ../../../prisma/migrations relative to packages/db/dist.
 COPY --from=build --chown=root:root /app/prisma/migrations ./prisma/migrations
-COPY infra/docker/healthcheck.mjs ./infra/docker/healthcheck.mjs
+COPY infra/docker/healthcheck.mjs infra/docker/entrypoint.sh ./infra/docker/
+COPY infra/process-env.mjs ./infra/process-env.mjs
 # Code is root-owned and read-only for the service user; only var/ (mail files) is writable.
 RUN mkdir -p /app/var/mail && chown -R node:node /app/var
 USER node
 EXPOSE 8080 8081 8082 8083 8084
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "infra/docker/healthcheck.mjs"]
-# `exec` so the service is PID 1's direct replacement and receives SIGTERM for its graceful shutdown.
-CMD exec node "services/${SERVICE}/dist/main.js"
+# Runs `node services/${SERVICE}/dist/main.js` (or the command given) with the service's process settings
+# (heap sizes, malloc arenas: infra/process-env.mjs), exec'd so the service receives SIGTERM itself.
+ENTRYPOINT ["/bin/sh", "/app/infra/docker/entrypoint.sh"]

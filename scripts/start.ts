@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeBroker } from '@identity-relay/bus';
 import { migrate, redactUrl } from '@identity-relay/db';
+import { processEnvOf } from '../infra/process-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** `npm start -- --var-dir <path>`: where dev secrets, dev.env and mail go (default: var/ in the checkout). */
@@ -130,7 +131,12 @@ function commandOf(service: string): string[] {
 function run(service: string): void {
   const child = spawn(process.execPath, commandOf(service), {
     cwd: root,
-    env: { ...env, ...(healthPortOf(service) === undefined ? {} : { HEALTH_PORT: healthPortOf(service) }) },
+    env: {
+      ...env,
+      // Heap sizes and malloc arenas as in production (the Docker image and the Helm chart set the same).
+      ...processEnvOf(service, env),
+      ...(healthPortOf(service) === undefined ? {} : { HEALTH_PORT: healthPortOf(service) }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: Ctrl-C reaches the children once, through stopAll, so each shuts down gracefully.
     detached: true,

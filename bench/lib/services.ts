@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ts from 'typescript';
+import { processEnvOf } from '../../infra/process-env.mjs';
 export { freePort } from '@identity-relay/test-support';
 
 /** The repository root (bench/lib/ → ../..). */
@@ -66,6 +67,8 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
   mkdirSync(opts.logDir, { recursive: true });
   const logFile = join(opts.logDir, `${opts.name}.log`);
   const entry = compiledEntry(opts.script);
+  // A service runs with the process settings production gives it (heap sizes, malloc arenas).
+  const service = SERVICE_SOURCE.exec(opts.script)?.[1];
   const fd = openSync(logFile, 'w');
   const args: string[] = [];
   if (opts.cpuProfDir) {
@@ -75,7 +78,12 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
   }
   const child = spawn(process.execPath, [...args, entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...opts.env,
+      ...(service === undefined ? {} : processEnvOf(service, opts.env)),
+    },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);

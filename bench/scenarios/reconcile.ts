@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse } from 'yaml';
 import { kratosToCanonical, type KratosIdentity } from '@identity-relay/contracts';
 import {
   kratosAdminIdentity,
@@ -15,7 +13,7 @@ import type { BenchContext } from '../lib/context.js';
 import { cpuSeconds } from '../lib/cpu.js';
 import { serviceEnv, withInfra, type Infra } from '../lib/infra.js';
 import { scenario, type ScenarioResult } from '../lib/results.js';
-import { ROOT, startService } from '../lib/services.js';
+import { startService } from '../lib/services.js';
 import { round } from '../lib/stats.js';
 
 /** RECONCILE_PAGE_SIZE of both the reconciler and the floor: the reconciler's default, Kratos' default page. */
@@ -227,7 +225,6 @@ async function reconcilerRun(
       RECONCILE_PAGE_SIZE: String(PAGE_SIZE),
       // The first scheduled run starts as the service starts; no second one within the scenario.
       RECONCILE_INTERVAL: '1d',
-      ...deployedProcessEnv('reconciler'),
     }),
     ready: /reconciler consuming/,
     logDir: ctx.runDir,
@@ -254,12 +251,4 @@ async function reconcilerRun(
   } finally {
     await proc.stop();
   }
-}
-
-/** The process settings (NODE_OPTIONS, MALLOC_ARENA_MAX…) the Helm chart starts a service with: measured as deployed. */
-function deployedProcessEnv(service: string): Record<string, string> {
-  const values = parse(readFileSync(join(ROOT, 'infra/helm/identity-relay/values.yaml'), 'utf8')) as {
-    services: Record<string, { processEnv?: Record<string, string> }>;
-  };
-  return values.services[service]?.processEnv ?? {};
 }

@@ -3,11 +3,14 @@
  * steps are read from the file; the probe script runs for real against local HTTP servers.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROCESS_ENV } from '../../infra/process-env.mjs';
 import { HEALTH_PORTS } from './config-variables.js';
 import { repoPath } from './repo.js';
 
@@ -47,7 +50,8 @@ describe('Dockerfile', () => {
   it('runs as a non-root user with a HEALTHCHECK on /healthz', () => {
     expect(finalStage).toMatch(/^USER node$/m);
     expect(finalStage).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "infra\/docker\/healthcheck\.mjs"\]/m);
-    expect(finalStage).toMatch(/^CMD exec node "services\/\$\{SERVICE\}\/dist\/main\.js"$/m);
+    expect(finalStage).toMatch(/^ENTRYPOINT \["\/bin\/sh", "\/app\/infra\/docker\/entrypoint\.sh"\]$/m);
+    expect(finalStage).not.toMatch(/^CMD /m);
   });
 
   it('copies only files that exist in the repository', () => {
@@ -110,5 +114,47 @@ describe('infra/docker/healthcheck.mjs', () => {
         .replace(/,\s*\}$/, '}'),
     ) as object;
     expect(ports).toEqual(HEALTH_PORTS);
+  });
+});
+
+describe('infra/docker/entrypoint.sh', () => {
+  // A stand-in for /app: services/<name>/dist/main.js prints the settings it was started with and its arguments.
+  const app = mkdtempSync(join(tmpdir(), 'entrypoint-'));
+  for (const service of ['ingress', 'notifier']) {
+    mkdirSync(join(app, 'services', service, 'dist'), { recursive: true });
+    writeFileSync(
+      join(app, 'services', service, 'dist', 'main.js'),
+      'console.log(JSON.stringify([process.env.NODE_OPTIONS, process.env.MALLOC_ARENA_MAX, process.argv.slice(2)]))',
+    );
+  }
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
+  const entrypoint = async (args: string[], env: Record<string, string> = {}): Promise<unknown> => {
+    const { stdout } = await run('/bin/sh', [repoPath('infra/docker/entrypoint.sh'), ...args], {
+      cwd: app,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    return JSON.parse(stdout);
+  };
+  const ingress = PROCESS_ENV.ingress!;
+
+  it("runs the image's SERVICE with its process settings when given no command", async () => {
+    expect(await entrypoint([], { SERVICE: 'ingress' })).toEqual([
+      ingress.NODE_OPTIONS,
+      ingress.MALLOC_ARENA_MAX,
+      [],
+    ]);
+  });
+
+  it('gives a service command its settings, keeping the arguments and NODE_OPTIONS already set after them', async () => {
+    const notifier = PROCESS_ENV.notifier!;
+    expect(
+      await entrypoint(['node', 'services/notifier/dist/main.js', 'x y'], { NODE_OPTIONS: '--no-warnings' }),
+    ).toEqual([`${notifier.NODE_OPTIONS} --no-warnings`, notifier.MALLOC_ARENA_MAX, ['x y']]);
+  });
+
+  it('runs any other command as given', async () => {
+    expect(await entrypoint(['node', '-p', 'JSON.stringify([process.env.NODE_OPTIONS ?? null])'])).toEqual([
+      null,
+    ]);
   });
 });

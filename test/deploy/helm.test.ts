@@ -5,11 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { QUEUES } from '@identity-relay/bus';
-import { CONFIG_VARIABLES, HEALTH_PORTS, SERVICES } from './config-variables.js';
-
-/** Settings of the Node process and its allocator (a service's `processEnv`), not of the runtime config. */
-const PROCESS_VARIABLES = new Set(['NODE_OPTIONS', 'MALLOC_ARENA_MAX']);
 import { loadConfig } from '@identity-relay/runtime';
+import { PROCESS_ENV } from '../../infra/process-env.mjs';
+import { CONFIG_VARIABLES, HEALTH_PORTS, SERVICES } from './config-variables.js';
 import {
   defaultValues,
   mergeValues,
@@ -120,11 +118,17 @@ describe('helm chart infra/helm/identity-relay', () => {
     }
   });
 
-  it('starts the reconciler with its process settings (heap cap, malloc arenas) as pod env', () => {
-    const [container] = podSpec(named(renderChart(), 'Deployment', 'ir-reconciler')).containers;
-    const env = Object.fromEntries(container!.env.map((e) => [e.name, e.value]));
-    expect(env.NODE_OPTIONS).toMatch(/^--max-old-space-size=\d+$/);
-    expect(env.MALLOC_ARENA_MAX).toBe('2');
+  it('starts every service with the process settings of infra/process-env.mjs (heap sizes, malloc arenas) as pod env', () => {
+    const manifests = renderChart();
+    expect(Object.keys(PROCESS_ENV).sort()).toEqual([...SERVICES].sort());
+    for (const service of SERVICES) {
+      const [container] = podSpec(named(manifests, 'Deployment', `ir-${service}`)).containers;
+      const env = Object.fromEntries(container!.env.map((e) => [e.name, e.value]));
+      const settings = PROCESS_ENV[service]!;
+      expect(Object.keys(settings).sort(), service).toEqual(['MALLOC_ARENA_MAX', 'NODE_OPTIONS']);
+      for (const [name, value] of Object.entries(settings))
+        expect(env[name], `${service} ${name}`).toBe(value);
+    }
   });
 
   it('passes only settings the runtime config knows', () => {
@@ -137,7 +141,7 @@ describe('helm chart infra/helm/identity-relay', () => {
     for (const value of Object.values(config.data ?? {})) expect(typeof value).toBe('string');
     for (const deployment of byKind(manifests, 'Deployment')) {
       for (const env of podSpec(deployment).containers[0]!.env)
-        expect(CONFIG_VARIABLES.has(env.name) || PROCESS_VARIABLES.has(env.name), env.name).toBe(true);
+        expect(CONFIG_VARIABLES.has(env.name) || env.name in PROCESS_ENV.ingress!, env.name).toBe(true);
       expect(podSpec(deployment).containers[0]!.envFrom).toEqual([
         { configMapRef: { name: 'ir-config' } },
         { secretRef: { name: 'ir-secrets' } },

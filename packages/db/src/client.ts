@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { setFlagsFromString } from 'node:v8';
 import pg from 'pg';
 import { poolConfig, resolveDbOptions, type DbOptions } from './db-options.js';
 import { PrismaClient } from './generated/prisma/client.js';
@@ -26,6 +27,12 @@ function ignoreClientErrors(client: pg.PoolClient): void {
  * merely slow, turning load into retries.
  */
 export function createPrismaClient(opts: DbOptions): PrismaClient {
+  // Prisma's query compiler is a WebAssembly module, compiled on the first query. V8 recompiles its hot functions
+  // with TurboFan, which kept ~45 MB more RSS per process (optimised code and the compiler's memory left in malloc
+  // arenas) for no measured gain: a typed findMany cost 700–735 µs of CPU either way. Liftoff, V8's baseline wasm
+  // compiler, only. A V8 flag that NODE_OPTIONS refuses (the other process settings: infra/process-env.mjs), set
+  // before the module is compiled; it affects only WebAssembly.
+  setFlagsFromString('--liftoff-only');
   const resolved = resolveDbOptions(opts);
   const config = poolConfig(resolved);
   const pool = new pg.Pool(config);

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// The Node and glibc settings each service's process runs with: the one place that the Docker image's
+// entrypoint, the Helm chart (values.yaml `processEnv`, kept equal by test/deploy/helm.test.ts), `npm start`
+// and the benchmark read. Not runtime config (packages/runtime): these must be in the environment before the
+// process starts.
+//
+//   node infra/process-env.mjs <service>   prints `export NAME='value'` lines for a POSIX shell
+//
+// Why (bench memory and reconcile scenarios; bench/analysis.md "Memory"):
+// - `--max-semi-space-size` (MB): under a high allocation rate V8 grows each semi-space of the young generation
+//   to 16 MB and keeps it, so the young generation alone held 32 MB of each busy service's RSS. Request and
+//   message garbage dies young, so small semi-spaces mean more but shorter scavenges. 2 MB for the ingress
+//   (small requests), 4 MB for the services that handle batches and pages.
+// - `--max-old-space-size=128` (MB): several times each service's live heap (20–40 MB under load), so bursts
+//   fit, while a leak fails under the pod's memory limit (256Mi) instead of growing into it. Raise both together
+//   (the reconciler's live set is ~10 MB per 100,000 listed identities, see packages/reconcile engine.ts).
+// - MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's compiler and GC helpers, libuv's pool) an
+//   arena of its own, up to 8 per core, and each keeps what was freed in it; two arenas share that memory.
+// Not here, because NODE_OPTIONS refuses V8's wasm flags: Prisma's query compiler runs as Liftoff code only
+// (packages/db client.ts), which saves ~45 MB in every process that queries through Prisma.
+
+const WORKER = '--max-semi-space-size=4 --max-old-space-size=128';
+
+/** @type {Readonly<Record<string, Readonly<Record<string, string>>>>} */
+export const PROCESS_ENV = Object.freeze({
+  ingress: { NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=128', MALLOC_ARENA_MAX: '2' },
+  'identity-sync': { NODE_OPTIONS: WORKER, MALLOC_ARENA_MAX: '2' },
+  subscribers: { NODE_OPTIONS: WORKER, MALLOC_ARENA_MAX: '2' },
+  notifier: { NODE_OPTIONS: WORKER, MALLOC_ARENA_MAX: '2' },
+  reconciler: { NODE_OPTIONS: WORKER, MALLOC_ARENA_MAX: '2' },
+  ops: { NODE_OPTIONS: WORKER, MALLOC_ARENA_MAX: '2' },
+});
+
+/**
+ * The environment `service` starts with: its settings, under what `inherited` already sets. NODE_OPTIONS are
+ * joined with the inherited ones last (a later flag wins, e.g. an operator's `--import` for tracing or a larger
+ * heap); an inherited MALLOC_ARENA_MAX is kept.
+ * @param {string} service
+ * @param {Record<string, string | undefined>} [inherited]
+ * @returns {Record<string, string>}
+ */
+export function processEnvOf(service, inherited = {}) {
+  const own = PROCESS_ENV[service];
+  if (!own) return {};
+  /** @type {Record<string, string>} */
+  const env = {};
+  for (const [name, value] of Object.entries(own)) {
+    const given = inherited[name];
+    if (given === undefined || given.trim() === '') env[name] = value;
+    else env[name] = name === 'NODE_OPTIONS' ? `${value} ${given}` : given;
+  }
+  return env;
+}
+
+/** `export NAME='value'` lines for a POSIX shell's `eval`. */
+function shellExports(env) {
+  return Object.entries(env)
+    .map(([name, value]) => `export ${name}='${value.replaceAll("'", `'\\''`)}'`)
+    .join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const service = process.argv[2] ?? '';
+  if (!PROCESS_ENV[service]) {
+    console.error(`process-env: unknown service '${service}' (${Object.keys(PROCESS_ENV).join(', ')})`);
+    process.exit(2);
+  }
+  console.log(shellExports(processEnvOf(service, process.env)));
+}
