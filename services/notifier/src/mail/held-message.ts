@@ -7,8 +7,7 @@ import { Transform, type TransformCallback } from 'node:stream';
  *   data (the final `.` line), which follows this stream's end. The envelope (MAIL FROM, RCPT TO, DATA) goes
  *   out meanwhile, so the wait overlaps a round trip. When `acceptAfter` rejects, the stream fails with its
  *   error and nodemailer closes the connection without ending the data: the message is not accepted.
- * - the body is written to the socket in one write instead of one per MIME part and header block (each a
- *   system call, the largest share of the notifier's CPU per email before).
+ * - the body reaches the socket as one write whatever chunks the stream before it hands on.
  * Notifications are small (text and HTML, no attachments), so holding one in memory is cheap.
  */
 export class HeldMessage extends Transform {

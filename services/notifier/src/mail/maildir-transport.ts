@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTransport } from 'nodemailer';
 import { fileNameFor } from './message-id.js';
+import { encodeMessage } from './mime-message.js';
 import type { MailTransport, OutgoingMail } from './types.js';
 
 /**
@@ -11,18 +11,16 @@ import type { MailTransport, OutgoingMail } from './types.js';
  * sees half a file; a rewrite of the same email replaces its file, so the folder never holds a duplicate.
  */
 export function createMailDirTransport(dir: string): MailTransport {
-  const composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   let ready: Promise<unknown> | undefined;
   return {
     kind: 'maildir',
     async send(mail: OutgoingMail, acceptAfter?: PromiseLike<unknown>) {
       ready ??= mkdir(dir, { recursive: true });
       await ready;
-      const info = await composer.sendMail({ ...mail, html: mail.html ?? undefined });
       const name = fileNameFor(mail.messageId);
       const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       try {
-        await writeFile(temp, info.message as Buffer, { flag: 'wx' });
+        await writeFile(temp, encodeMessage(mail), { flag: 'wx' });
         await acceptAfter; // the rename is the acceptance: nothing is in the folder before it
         await rename(temp, join(dir, name));
       } catch (err) {
@@ -31,8 +29,6 @@ export function createMailDirTransport(dir: string): MailTransport {
       }
       return { smtpMessageId: `file:${name}` };
     },
-    async close() {
-      composer.close();
-    },
+    async close() {},
   };
 }

@@ -2,6 +2,7 @@ import { variables } from '@identity-relay/runtime';
 import { createTransport, type SendMailOptions } from 'nodemailer';
 import { receiptOf } from './classify.js';
 import { HeldMessage } from './held-message.js';
+import { encodeMessage } from './mime-message.js';
 import type { MailTransport, OutgoingMail } from './types.js';
 
 export interface SmtpTransportOptions {
@@ -45,14 +46,15 @@ export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
   return {
     kind: 'smtp',
     async send(mail: OutgoingMail, acceptAfter?: PromiseLike<unknown>) {
+      // The message goes to nodemailer encoded (one buffer, mime-message.ts), with the envelope its headers name.
       const options: HeldMailOptions = {
-        ...mail,
-        html: mail.html ?? undefined,
+        envelope: { from: mail.from, to: [mail.to] },
+        raw: encodeMessage(mail),
         identityRelayAcceptAfter: acceptAfter,
       };
       const info = await transport.sendMail(options);
       return {
-        smtpMessageId: receiptOf(info.response, info.messageId),
+        smtpMessageId: receiptOf(info.response, mail.messageId),
         response: info.response?.slice(0, 1000),
       };
     },
