@@ -215,10 +215,15 @@ export class DeliveryRound {
     return { recorded };
   }
 
+  /**
+   * A refused address goes on the suppression list before its delivery is marked failed: whoever sees the
+   * failure sees the suppression too, and a crash in between leaves the delivery pending, which the next
+   * round then skips as suppressed.
+   */
   private async record(email: string, update: DeliveryUpdate): Promise<void> {
-    await this.marks.mark({ email, update });
     if (update.status === 'failed' && update.response !== undefined)
       await this.opts.store.suppress([{ email, reason: update.response }]);
+    await this.marks.mark({ email, update });
   }
 
   private tally(attempt: Attempt): void {

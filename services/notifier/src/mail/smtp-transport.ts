@@ -49,6 +49,8 @@ export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
       // The message goes to nodemailer encoded (one buffer, mime-message.ts), with the envelope its headers name.
       const options: HeldMailOptions = {
         envelope: { from: mail.from, to: [mail.to] },
+        // nodemailer reads the raw message's id from here; without it, it makes up a random one per email.
+        messageId: mail.messageId,
         raw: encodeMessage(mail),
         identityRelayAcceptAfter: acceptAfter,
       };
