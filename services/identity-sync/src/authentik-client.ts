@@ -23,7 +23,7 @@ export interface AuthentikClientOptions {
    * leaves the queue.
    */
   concurrency?: number;
-  /** (default=globalThis.fetch) The official client's `fetchApi`; replaced only to count calls in tests. */
+  /** (default=the shared client's keepAliveFetch) The official client's `fetchApi`; replaced only to count calls in tests. */
   fetch?: typeof fetch;
 }
 
@@ -38,6 +38,11 @@ export interface AuthentikClient {
    * wrong or lacks permission, retrying cannot help) and other unexpected answers (AUTHENTIK_BAD_RESPONSE).
    */
   getUser(pk: number): Promise<UserLookup>;
+  /**
+   * Loads the official client (once; `getUser` would on its first call). The worker awaits it before it consumes,
+   * so the first messages of a newly started replica do not wait for the load.
+   */
+  load(): Promise<void>;
 }
 
 export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikClient {
@@ -45,7 +50,7 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) {
     throw new RangeError(`timeoutMs must be an integer from 1 to 120000, got ${timeoutMs}`);
   }
-  // The same official client (and construction) the reconciler lists users with; loaded on the first lookup.
+  // The same official client (and construction) the reconciler lists users with; loaded by `load` or the first lookup.
   let core: Promise<CoreApi> | undefined;
   const api = () =>
     (core ??= createAuthentikCoreApi({ baseUrl: opts.baseUrl, token: opts.token, fetch: opts.fetch }));
@@ -58,6 +63,9 @@ export function createAuthentikClient(opts: AuthentikClientOptions): AuthentikCl
         throw new PermanentError(`invalid Authentik user pk ${pk}`, { code: 'AUTHENTIK_BAD_PK' });
       // The permit is held until the body is read: the connection is busy until then.
       return limit(() => fetchUser(pk));
+    },
+    async load() {
+      await api();
     },
   };
 

@@ -1,6 +1,7 @@
 import { QUEUES, type Bus, type Consumer, type IncomingMessage } from '@identity-relay/bus';
 import {
   kratosToCanonical,
+  messageValidator,
   MessageType,
   validateMessage,
   type CloudEvent,
@@ -19,6 +20,12 @@ import { deletionInput } from './deletion-input.js';
 import { OutboxRelay } from './outbox-relay.js';
 
 export const CONSUMER_NAME = 'identity-sync';
+
+const CONSUMED_TYPES = [
+  MessageType.KratosIdentityUpdated,
+  MessageType.AuthentikUserChanged,
+  MessageType.IdentityDeletionObserved,
+] as const;
 
 export interface IdentitySyncDeps {
   prisma: PrismaClient;
@@ -138,6 +145,10 @@ export function createIdentitySyncWorker(deps: IdentitySyncDeps): IdentitySyncWo
   return {
     apply,
     async start() {
+      // Loaded and compiled before the first delivery instead of by it: a replica started under load would
+      // otherwise hold its first messages for the client's load and each schema's compilation.
+      await authentik?.load();
+      for (const type of CONSUMED_TYPES) messageValidator(type);
       relay.start();
       const batchSize = deps.config.batchSize ?? variables.BATCH_SIZE.default;
       consumer = await bus.consumeBatch({
