@@ -25,7 +25,10 @@ export interface DrainResult {
   publishedPerSecond: number;
   /** [seconds since ready, messages applied] every poll. */
   series: Array<[number, number]>;
-  /** CPU seconds during the drain: identity-sync processes, postgres, RabbitMQ. */
+  /**
+   * CPU seconds during the drain: identity-sync processes, postgres, RabbitMQ, and `bench` (this process: the
+   * progress polls, and whatever the scenario runs in it, e.g. the Authentik stand-in).
+   */
   cpu: Record<string, number>;
 }
 
@@ -58,6 +61,7 @@ export async function drainWithIdentitySync(
         'identity-sync': () => procs.map((p) => p.pid),
         postgres: () => pidsOf('postgres'),
         rabbitmq: () => pidsOf('beam.smp'),
+        bench: () => [process.pid],
       },
       () => poll(infra, opts, ready),
     );

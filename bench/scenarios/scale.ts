@@ -38,7 +38,7 @@ export async function scaleScenario(ctx: BenchContext): Promise<ScenarioResult> 
     }),
   });
   const rates = new Map<number, number>();
-  /** Share of the machine's cores the replicas, postgres and RabbitMQ used during each drain. */
+  /** Share of the machine's cores the replicas, postgres, RabbitMQ and the stand-in used during each drain. */
   const saturation = new Map<number, string>();
   try {
     for (const replicas of REPLICAS) {
@@ -60,7 +60,8 @@ export async function scaleScenario(ctx: BenchContext): Promise<ScenarioResult> 
         const share = (k: string) => Math.round(((drain.cpu[k] ?? NaN) / cores) * 100);
         saturation.set(
           replicas,
-          `identity-sync ${share('identity-sync')}%, postgres ${share('postgres')}%, RabbitMQ ${share('rabbitmq')}%`,
+          `identity-sync ${share('identity-sync')}%, postgres ${share('postgres')}%, RabbitMQ ${share('rabbitmq')}%, ` +
+            `the benchmark process (Authentik stand-in) ${share('bench')}%`,
         );
         return drain.publishedPerSecond;
       });
