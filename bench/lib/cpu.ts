@@ -53,3 +53,12 @@ export async function cpuDuring<T>(
   }
   return { value, cpu };
 }
+
+/** The machine's CPU time so far from /proc/stat, in clock ticks: busy (everything but idle and iowait) and total. */
+export function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  // user nice system idle iowait irq softirq steal
+  return { busy: total - ticks[3]! - ticks[4]!, total };
+}

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from './context.js';
-import { cpuDuring, pidsOf } from './cpu.js';
+import { cpuDuring, machineTicks, pidsOf } from './cpu.js';
 import { serviceEnv, type Infra } from './infra.js';
 import { startServices, type ServiceProcess } from './services.js';
 
@@ -30,6 +30,8 @@ export interface DrainResult {
    * progress polls, and whatever the scenario runs in it, e.g. the Authentik stand-in).
    */
   cpu: Record<string, number>;
+  /** Share of all the machine's CPU time that was busy during the drain, whoever's work it was (0..1). */
+  machineBusy: number;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function drainWithIdentitySync(
     );
     procs.push(...started);
     const ready = performance.now();
+    const machineBefore = machineTicks();
     const { value, cpu } = await cpuDuring(
       {
         'identity-sync': () => procs.map((p) => p.pid),
@@ -65,6 +68,7 @@ export async function drainWithIdentitySync(
       },
       () => poll(infra, opts, ready),
     );
+    const machineAfter = machineTicks();
     const { applied, published, series } = value;
     return {
       appliedSeconds: applied,
@@ -73,6 +77,7 @@ export async function drainWithIdentitySync(
       publishedPerSecond: opts.expected / published,
       series,
       cpu,
+      machineBusy: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
     };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));

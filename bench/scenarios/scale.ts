@@ -61,7 +61,8 @@ export async function scaleScenario(ctx: BenchContext): Promise<ScenarioResult> 
         saturation.set(
           replicas,
           `identity-sync ${share('identity-sync')}%, postgres ${share('postgres')}%, RabbitMQ ${share('rabbitmq')}%, ` +
-            `the benchmark process (Authentik stand-in) ${share('bench')}%`,
+            `the benchmark process (Authentik stand-in) ${share('bench')}% ` +
+            `(the machine ${Math.round(drain.machineBusy * 100)}% busy, other work included)`,
         );
         return drain.publishedPerSecond;
       });
