@@ -70,13 +70,11 @@ export function createIngress(deps: IngressDeps): Express {
   app.set('etag', false);
   // req.ip: the TCP peer, or the client X-Forwarded-For names through the TRUST_PROXY proxies.
   app.set('trust proxy', trustProxySetting(config.trustProxy));
-  app.use(requestContext(logger));
-  app.use((req, res, next) => {
-    res.on('finish', () =>
+  app.use(
+    requestContext(logger, (req, res) =>
       requests.inc({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }),
-    );
-    next();
-  });
+    ),
+  );
 
   const health = createHealthHandlers({
     registry,

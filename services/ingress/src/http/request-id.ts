@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import './locals.js';
 import { startRequestSpan } from './trace-context.js';
@@ -16,9 +16,13 @@ export function requestIdOf(header: string | string[] | undefined): string {
  * Gives every request an id (echoed as `X-Request-Id` on every response, errors included), a W3C trace
  * context (`res.locals.traceparent`, continuing the caller's `traceparent`), a child logger carrying both,
  * and logs one line per finished request: at warn when it failed on our side (5xx), else at debug. Successful webhooks are the hot path; a log line each (with redaction) cost
- * about a tenth of the ingress' CPU under load (docs/benchmarks.md).
+ * about a tenth of the ingress' CPU under load (docs/benchmarks.md). `onFinish` runs in the same 'finish' listener
+ * (e.g. the request counter), one listener per request rather than one per concern.
  */
-export function requestContext(logger: Logger): RequestHandler {
+export function requestContext(
+  logger: Logger,
+  onFinish?: (req: Request, res: Response) => void,
+): RequestHandler {
   return (req, res, next) => {
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.locals.requestId = requestId;
@@ -38,6 +42,7 @@ export function requestContext(logger: Logger): RequestHandler {
       span.updateName(`${req.method} ${req.route?.path ?? 'unmatched'}`);
       span.setAttribute('http.response.status_code', res.statusCode);
       span.end();
+      onFinish?.(req, res);
       // A refused request is the caller's problem and comes in floods (3,619 lines from one): debug, counted in
       // identity_relay_ingress_requests_total{status}. Our own failures (5xx) are worth a line at warn.
       const level = res.statusCode >= 500 ? 'warn' : 'debug';

@@ -44,8 +44,7 @@ export function authentikRouter(deps: AuthentikRouteDeps): Router {
   const router = Router();
   router.post(
     ROUTES.authentik.path,
-    deps.auth.gate,
-    ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
+    jsonBody(deps.bodyLimitBytes, { beforeRead: [deps.auth.gate], beforeParse: [deps.auth.verify] }),
     async (req, res) => {
       const result = classifyAuthentikBody(req.body);
       if (result.kind === 'invalid') {

@@ -33,8 +33,7 @@ export function hooksRouter(deps: HooksDeps): Router {
   for (const kind of ['signup', 'login'] as const) {
     router.post(
       ROUTES[kind === 'signup' ? 'preSignup' : 'preLogin'].path,
-      deps.auth.gate,
-      ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
+      jsonBody(deps.bodyLimitBytes, { beforeRead: [deps.auth.gate], beforeParse: [deps.auth.verify] }),
       (req, res) => {
         const body: unknown = req.body;
         if (!validateHookRequest(body)) {

@@ -60,8 +60,7 @@ export function kratosValidateRouter(deps: KratosValidateDeps): Router {
   const router = Router();
   router.post(
     ROUTES.kratosValidate.path,
-    deps.auth.gate,
-    ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
+    jsonBody(deps.bodyLimitBytes, { beforeRead: [deps.auth.gate], beforeParse: [deps.auth.verify] }),
     (req, res) => {
       const body: unknown = req.body;
       if (!validateBody(body)) {

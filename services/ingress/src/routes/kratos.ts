@@ -55,8 +55,7 @@ export function kratosRouter(deps: KratosRouteDeps): Router {
   const router = Router();
   router.post(
     ROUTES.kratosSync.path,
-    deps.auth.gate,
-    ...jsonBody(deps.bodyLimitBytes, { beforeParse: [deps.auth.verify] }),
+    jsonBody(deps.bodyLimitBytes, { beforeRead: [deps.auth.gate], beforeParse: [deps.auth.verify] }),
     async (req, res) => {
       const body: unknown = req.body;
       if (!validateSyncBody(body)) {

@@ -76,8 +76,7 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
   const router = Router();
   router.post(
     ROUTES.notifications.path,
-    auth.gate,
-    ...jsonBody(deps.bodyLimitBytes, { beforeParse: [auth.verify] }),
+    jsonBody(deps.bodyLimitBytes, { beforeRead: [auth.gate], beforeParse: [auth.verify] }),
     async (req, res) => {
       const key = req.get('idempotency-key');
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
