@@ -31,6 +31,8 @@ export interface SmtpSinkOptions {
    * message is then not counted as accepted, like a server that died before its 250).
    */
   beforeAccept?: (count: number) => boolean;
+  /** Each complete message waits for this promise before it is answered (a gate a test opens). */
+  hold?: () => Promise<void>;
   /** The SIZE the server announces (smtp-server's `size`). */
   size?: number;
 }
@@ -130,15 +132,22 @@ export class SmtpSink {
   private drain(stream: SMTPServerDataStream, callback: Callback) {
     stream.on('data', () => undefined);
     stream.on('end', () => {
-      if (!this.answer(callback)) return;
-      this.count++;
-      callback();
+      void this.held().then(() => {
+        if (!this.answer(callback)) return;
+        this.count++;
+        callback();
+      });
     });
+  }
+
+  private held(): Promise<void> {
+    return this.opts.hold ? this.opts.hold() : Promise.resolve();
   }
 
   private keep(parse: Parse, stream: SMTPServerDataStream, callback: Callback) {
     parse(stream)
-      .then((mail) => {
+      .then(async (mail) => {
+        await this.held();
         if (!this.answer(callback)) return;
         this.received.push({
           to: addresses(mail.to),

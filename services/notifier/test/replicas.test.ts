@@ -18,8 +18,8 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-function replica(): SenderDeps & { close(): Promise<void> } {
-  const transport = createSmtpTransport({ url: `smtp://127.0.0.1:${smtp.port}`, maxConnections: 3 });
+function replica(sink: SmtpSink = smtp): SenderDeps & { close(): Promise<void> } {
+  const transport = createSmtpTransport({ url: `smtp://127.0.0.1:${sink.port}`, maxConnections: 3 });
   return {
     prisma: h.prisma,
     transport,
@@ -48,17 +48,40 @@ async function notification(id: string, emails: string[]) {
 test('two replicas sending the same notification at once give every recipient exactly one email', async () => {
   const emails = Array.from({ length: 60 }, (_, i) => `r${String(i).padStart(2, '0')}@school.example`);
   const n = await notification('replicas', emails);
-  const [a, b] = [replica(), replica()];
-  const rounds = await Promise.all([sendPending(n, a), sendPending(n, b)]);
-  await Promise.all([a.close(), b.close()]);
+  // The sink answers no email until both rounds hold claims, so both take part however the machine schedules them
+  // (otherwise one round could send all 60 before the other's first claim).
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const sink = await startSmtpSink({ collect: true, hold: () => gate });
+  const [a, b] = [replica(sink), replica(sink)];
+  try {
+    const sending = Promise.all([sendPending(n, a), sendPending(n, b)]);
+    await untilBothRoundsHoldClaims('replicas');
+    open();
+    const rounds = await sending;
 
-  expect(rounds[0]!.sent + rounds[1]!.sent).toBe(emails.length);
-  expect(rounds.every((r) => r.sent > 0)).toBe(true); // both took part
-  const to = smtp.received.flatMap((m) => m.to).filter((t) => t.startsWith('r'));
-  expect(to.sort()).toEqual(emails);
+    expect(rounds[0]!.sent + rounds[1]!.sent).toBe(emails.length);
+    expect(rounds.every((r) => r.sent > 0)).toBe(true); // both took part
+    const to = sink.received.flatMap((m) => m.to);
+    expect(to.sort()).toEqual(emails);
+  } finally {
+    open();
+    await Promise.all([a.close(), b.close()]);
+    await sink.stop();
+  }
   const rows = await h.deliveries('replicas');
   expect(rows.every((d) => d.status === 'sent' && d.attempts === 1)).toBe(true);
 });
+
+async function untilBothRoundsHoldClaims(notificationId: string): Promise<void> {
+  for (;;) {
+    const [row] = await h.prisma.$queryRaw<{ rounds: number }[]>`
+      SELECT count(DISTINCT claimed_by)::int AS rounds FROM email_deliveries
+      WHERE notification_id = ${notificationId} AND claimed_by IS NOT NULL`;
+    if (row!.rounds >= 2) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 test("a crashed round's claims are taken over once their lease lapses, not before", async () => {
   const emails = Array.from({ length: 10 }, (_, i) => `c${i}@school.example`);
