@@ -13,14 +13,16 @@
 //   requests in flight promoted to the old generation. The ingress under 50 connections (in-process, no broker):
 //   default 117 MB RSS, 8 MB → 103, 4 MB → 90, 2 MB → 87 MB, for roughly +10–15% CPU per request at 4 MB.
 // - `--max-old-space-size=128` (MB): several times each service's live heap (20–40 MB under load), so bursts
-//   fit, while a leak fails under the pod's memory limit (256Mi) instead of growing into it. Raise both together
-//   (the reconciler's live set is ~10 MB per 100,000 listed identities, see packages/reconcile engine.ts).
+//   fit; V8 also grows the heap less eagerly under a low limit: the ingress held 114–132 MB RSS without it and
+//   92–95 MB with it, at the same CPU per request. Raise it with the pod's memory limit (the reconciler's live set
+//   is ~10 MB per 100,000 listed identities, see packages/reconcile engine.ts). Not for identity-sync: its
+//   batches (200 messages, their JSON to Postgres and back out) made it collect so often under the cap that a
+//   drained message cost 192–265 µs of its CPU against 140–160 µs without (bench drain, alternating runs).
 // - MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's compiler and GC helpers, libuv's pool) an
 //   arena of its own, up to 8 per core, and each keeps what was freed in it; two arenas share that memory.
 // Not here, because NODE_OPTIONS refuses V8's wasm flags: Prisma's query compiler runs as Liftoff code only
 // (packages/db client.ts), which saves ~45 MB in every process that queries through Prisma.
 
-/** The same for every service today; kept per service so one can be tuned alone. */
 const SETTINGS = Object.freeze({
   NODE_OPTIONS: '--max-semi-space-size=4 --max-old-space-size=128',
   MALLOC_ARENA_MAX: '2',
@@ -29,7 +31,7 @@ const SETTINGS = Object.freeze({
 /** @type {Readonly<Record<string, Readonly<Record<string, string>>>>} */
 export const PROCESS_ENV = Object.freeze({
   ingress: SETTINGS,
-  'identity-sync': SETTINGS,
+  'identity-sync': Object.freeze({ NODE_OPTIONS: '--max-semi-space-size=4', MALLOC_ARENA_MAX: '2' }),
   subscribers: SETTINGS,
   notifier: SETTINGS,
   reconciler: SETTINGS,
