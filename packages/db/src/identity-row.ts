@@ -36,8 +36,14 @@ export function identityColumns(alias: string): Prisma.Sql {
   return Prisma.raw(COLUMNS.map((c) => `${alias}.${c}`).join(', '));
 }
 
+/** The columns a canonical identity is read from; the source time as a Date, or as ISO 8601 UTC text at milliseconds. */
+export type CanonicalColumns = Pick<
+  IdentityRow,
+  'provider' | 'external_id' | 'email' | 'username' | 'email_verified' | 'state' | 'traits'
+> & { source_updated_at: Date | string };
+
 /** The canonical identity a row stores (its `sourceUpdatedAt` at the column's millisecond precision). */
-export function canonicalOfRow(row: IdentityRow): CanonicalIdentity {
+export function canonicalOfRow(row: CanonicalColumns): CanonicalIdentity {
   return {
     provider: row.provider,
     externalId: row.external_id,
@@ -46,6 +52,7 @@ export function canonicalOfRow(row: IdentityRow): CanonicalIdentity {
     emailVerified: row.email_verified,
     state: row.state,
     traits: row.traits,
-    sourceUpdatedAt: row.source_updated_at.toISOString(),
+    sourceUpdatedAt:
+      typeof row.source_updated_at === 'string' ? row.source_updated_at : row.source_updated_at.toISOString(),
   };
 }

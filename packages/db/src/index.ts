@@ -14,7 +14,7 @@ export {
   type SqlTx,
   type SqlTransactionOptions,
 } from './sql.js';
-export { canonicalOfRow, identityColumns, type IdentityRow } from './identity-row.js';
+export { canonicalOfRow, identityColumns, type CanonicalColumns, type IdentityRow } from './identity-row.js';
 export { DbError, DatabaseUnavailableError, MigrationError, type MigrationErrorCode } from './errors.js';
 export { isTransientDbError } from './transient.js';
 export { redactUrl } from './database-url.js';

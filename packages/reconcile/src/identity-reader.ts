@@ -1,4 +1,4 @@
-import { Prisma, sqlQuery, type IdentityRow, type PrismaClient } from '@identity-relay/db';
+import { canonicalOfRow, Prisma, sqlQuery, type IdentityRow, type PrismaClient } from '@identity-relay/db';
 import type { StoredState } from './classify.js';
 import type { Provider } from './types.js';
 
@@ -37,16 +37,8 @@ export class IdentityReader {
       stored.set(row.external_id, {
         version: row.version,
         deleted: row.deleted,
-        canonical: {
-          provider,
-          externalId: row.external_id,
-          email: row.email,
-          username: row.username,
-          emailVerified: row.email_verified,
-          state: row.state,
-          traits: row.traits,
-          sourceUpdatedAt: row.source_updated_at,
-        },
+        // The time comes as the same ISO text toISOString() would print (to_char above), not parsed into a Date.
+        canonical: canonicalOfRow({ ...row, provider }),
       });
     }
     return stored;
