@@ -68,11 +68,12 @@ async function race<T>(first: ApplyInput, second: () => Promise<T>): Promise<Pro
   // `second` starts only once `first` holds its uncommitted row, so it is `second` that blocks on it (on a loaded
   // machine the other order could leave nobody waiting on a lock).
   await firstApplied;
-  const ours = second();
+  // Settled from the start: `second` may reject (a lost race) before `other`'s commit answer arrives.
+  const ours = Promise.allSettled([second()]);
   await untilSomeoneWaitsOnALock();
   commit();
   await other;
-  const [settled] = await Promise.allSettled([ours]);
+  const [settled] = await ours;
   return settled!;
 }
 
