@@ -59,10 +59,6 @@ function sqlPoolOf(prisma: PrismaClient): SqlPool {
   return found;
 }
 
-function poolOf(prisma: PrismaClient): pg.Pool {
-  return sqlPoolOf(prisma).pool;
-}
-
 /**
  * Ends a backend from a connection of its own: the pool may be full of the very transactions that wait. A socket
  * closed by the client alone would leave the backend running its statement (Postgres notices a gone client
@@ -79,14 +75,15 @@ async function terminateBackend(config: pg.ClientConfig, pid: number): Promise<v
   }
 }
 
-function sqlTxOfClient(client: pg.PoolClient): SqlTx {
+/** Statements on a pooled connection (inside a transaction) or on the pool itself (each autocommitted). */
+function sqlTxOn(target: pg.PoolClient | pg.Pool): SqlTx {
   return {
     async query<R>(statement: Prisma.Sql) {
-      const result = await client.query(statement.text, statement.values);
+      const result = await target.query(statement.text, statement.values);
       return result.rows as R[];
     },
     async execute(statement: Prisma.Sql) {
-      const result = await client.query(statement.text, statement.values);
+      const result = await target.query(statement.text, statement.values);
       return result.rowCount ?? 0;
     },
   };
@@ -118,7 +115,7 @@ export async function sqlTransaction<T>(
   }, timeoutMs);
   try {
     await client.query('BEGIN');
-    const result = await fn(sqlTxOfClient(client));
+    const result = await fn(sqlTxOn(client));
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -134,18 +131,16 @@ export async function sqlTransaction<T>(
     throw error;
   } finally {
     clearTimeout(timer);
-    client.release(broken ?? (timedOut ? new Error('timed out') : undefined));
+    client.release(broken);
   }
 }
 
 /** One statement outside a transaction (autocommit), on a pooled connection. */
 export async function sqlQuery<R>(prisma: PrismaClient, statement: Prisma.Sql): Promise<R[]> {
-  const result = await poolOf(prisma).query(statement.text, statement.values);
-  return result.rows as R[];
+  return sqlTxOn(sqlPoolOf(prisma).pool).query<R>(statement);
 }
 
 /** Rows affected by one statement outside a transaction (autocommit). */
 export async function sqlExecute(prisma: PrismaClient, statement: Prisma.Sql): Promise<number> {
-  const result = await poolOf(prisma).query(statement.text, statement.values);
-  return result.rowCount ?? 0;
+  return sqlTxOn(sqlPoolOf(prisma).pool).execute(statement);
 }
