@@ -1,3 +1,5 @@
+import pLimit from 'p-limit';
+
 /** (default) Direct lookups of one batch in flight at once. */
 export const LOOKUP_CONCURRENCY = 8;
 
@@ -17,17 +19,14 @@ export async function presentByLookups(
   return present;
 }
 
-/** Runs `task` over `items` with at most `limit` in flight; throws the first failure once all settled. */
+/** Runs `task` over `items` with at most `limit` in flight (p-limit); throws the first failure once all settled. */
 export async function mapLimit<T>(
   items: readonly T[],
   limit: number,
   task: (item: T) => Promise<void>,
 ): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  });
-  const results = await Promise.allSettled(workers);
+  const slot = pLimit(limit);
+  const results = await Promise.allSettled(items.map((item) => slot(() => task(item))));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
